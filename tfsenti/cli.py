@@ -6,9 +6,113 @@ Exit codes: 0 on success, 2 on bad input (a `TfsentiError`, printed as `tfsenti:
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import json
+import logging
 import sys
+from pathlib import Path
 
 from tfsenti.errors import TfsentiError
+
+DEMO_DIR = Path(__file__).parent / "demo"
+DEMO_EXAMPLES = [
+    "An absolute delight from start to finish, with a cast that clearly loved every scene.",
+    "I wanted my two hours back. The plot made no sense and the acting was wooden.",
+    "Not perfect, but the soundtrack and the final act won me over.",
+    "A lazy, joyless sequel that forgets everything that made the original work.",
+]
+
+
+def _config(args: argparse.Namespace):
+    from tfsenti.config import TrainConfig
+
+    return TrainConfig(
+        encoder=args.encoder, preprocess=args.preprocessor, seq_len=args.seq_len,
+        batch_size=args.batch_size, lr=args.lr, epochs=args.epochs, dropout=args.dropout,
+        seed=args.seed, early_stop=args.early_stop, val_split=args.val_split,
+        text_column=args.text_column, label_column=args.label_column).validate()
+
+
+def _print_summary(result) -> None:
+    print(f"\nexported {result.folder}")
+    for split, m in result.metrics.items():
+        print(f"{split:>10}: accuracy {m['accuracy']:.4f}  macro-F1 {m['macro']['f1']:.4f}  "
+              f"MCC {m['mcc']:.4f}  ({m['examples']} examples)")
+
+
+def _cmd_train(args: argparse.Namespace) -> None:
+    from tfsenti.data import dataset_splits
+    from tfsenti.workflow import fine_tune
+
+    config = _config(args)
+    splits = dataset_splits(args.data)
+    result = fine_tune(config, splits["train"], val_path=args.val or splits.get("val"),
+                       test_path=args.test or splits.get("test"), out=args.out, name=args.name,
+                       overwrite=args.overwrite, verbose=0 if args.quiet else 1)
+    _print_summary(result)
+
+
+def _cmd_demo(args: argparse.Namespace) -> None:
+    import time
+
+    from tfsenti.config import TrainConfig
+    from tfsenti.export import load
+    from tfsenti.workflow import SAVED_MODELS, fine_tune
+
+    start = time.perf_counter()
+    config = TrainConfig(epochs=args.epochs, seq_len=64, batch_size=16, lr=5e-5)
+    print(f"fine-tuning {config.encoder} on the bundled reviews ({DEMO_DIR})")
+    result = fine_tune(config, DEMO_DIR / "train", test_path=DEMO_DIR / "test",
+                       out=SAVED_MODELS / "demo", overwrite=True, verbose=0 if args.quiet else 1)
+    _print_summary(result)
+    print(f"\npredictions of the reloaded SavedModel ({result.folder}):")
+    predictions = load(result.folder).predict(DEMO_EXAMPLES)
+    for text, label, probs in zip(DEMO_EXAMPLES, predictions.labels, predictions.probabilities):
+        print(f"  {label} ({probs.max():.3f})  {text}")
+    print(f"\nreport: {result.folder / 'report.md'}   wall time {time.perf_counter() - start:.0f} s")
+
+
+def _read_texts(args: argparse.Namespace) -> list[str]:
+    if args.texts:
+        return args.texts
+    if args.file:
+        try:
+            return Path(args.file).read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            raise TfsentiError(f"{args.file}: no such file") from None
+        except UnicodeDecodeError as err:
+            raise TfsentiError(f"{args.file}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+    return sys.stdin.read().splitlines()
+
+
+def _cmd_predict(args: argparse.Namespace) -> None:
+    from tfsenti.export import load
+
+    classifier = load(args.model)
+    texts = _read_texts(args)
+    predictions = classifier.predict(texts, args.batch_size)
+    for record in predictions.records(texts, classifier.class_names):
+        print(json.dumps(record, ensure_ascii=False))
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> None:
+    from tfsenti.data import load_dataset
+    from tfsenti.evaluation import evaluate
+    from tfsenti.export import load
+
+    classifier = load(args.model)
+    data = load_dataset(args.data, args.text_column, args.label_column, classifier.class_names)
+    print(json.dumps(evaluate(classifier, data, args.report, args.batch_size), indent=2))
+
+
+def _cmd_data(args: argparse.Namespace) -> None:
+    from tfsenti.data import IMDB_SHA256, IMDB_URL, download_imdb
+
+    quiet = contextlib.redirect_stdout(io.StringIO()) if args.quiet else contextlib.nullcontext()
+    with quiet:
+        target = download_imdb(args.dest, url=args.url or IMDB_URL, sha256=args.sha256 or IMDB_SHA256)
+    print(f"IMDB reviews in {target} (train/ and test/, neg/ and pos/)")
 
 
 def _cmd_convert(args: argparse.Namespace) -> None:
@@ -28,9 +132,80 @@ def _cmd_encoders(args: argparse.Namespace) -> None:
             print(f"{'':<{width}}  encoder:    {spec.encoder}\n{'':<{width}}  preprocess: {spec.preprocess}")
 
 
+def _add_training_options(p: argparse.ArgumentParser) -> None:
+    from tfsenti.config import TrainConfig
+
+    d = TrainConfig()
+    p.add_argument("--encoder", default=d.encoder, help="catalog name, local folder or URL "
+                   f"(default {d.encoder}; `tfsenti encoders` lists names)")
+    p.add_argument("--preprocessor", default=None, help="override the encoder's preprocessor")
+    p.add_argument("--seq-len", type=int, default=d.seq_len, help=f"tokens per text (default {d.seq_len})")
+    p.add_argument("--epochs", type=int, default=d.epochs, help=f"default {d.epochs}")
+    p.add_argument("--batch-size", type=int, default=d.batch_size, help=f"default {d.batch_size}")
+    p.add_argument("--lr", type=float, default=d.lr, help=f"peak learning rate (default {d.lr})")
+    p.add_argument("--dropout", type=float, default=d.dropout, help=f"default {d.dropout}")
+    p.add_argument("--seed", type=int, default=d.seed, help=f"default {d.seed}")
+    p.add_argument("--early-stop", type=int, default=None, metavar="PATIENCE",
+                   help="stop after PATIENCE epochs without validation improvement")
+
+
+def _add_column_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--text-column", default=None, help="text column of a CSV/TSV/JSONL file")
+    p.add_argument("--label-column", default=None, help="label column of a CSV/TSV/JSONL file")
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from tfsenti.config import TrainConfig
+
     parser = argparse.ArgumentParser(prog="tfsenti", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("train", help="fine-tune on a folder or table; export a raw-string SavedModel")
+    p.add_argument("data", help="folder of class subfolders (or with train/ and test/), or "
+                   ".csv/.tsv/.jsonl")
+    val = p.add_mutually_exclusive_group()
+    val.add_argument("--val", default=None, help="validation data")
+    val.add_argument("--val-split", type=float, default=TrainConfig.val_split,
+                     help="validation fraction when no validation data is given "
+                     f"(default {TrainConfig.val_split})")
+    p.add_argument("--test", default=None, help="test data, evaluated after training")
+    _add_column_options(p)
+    _add_training_options(p)
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--out", default=None, help="output folder")
+    out.add_argument("--name", default=None,
+                     help="saved_models/NAME (default <data>_<YYYYMMDD>_acc<NN>)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("predict", help="JSON lines of predictions from an exported model")
+    p.add_argument("--model", required=True, help="exported model folder")
+    p.add_argument("texts", nargs="*", help="texts (default: --file, else one per line on stdin)")
+    p.add_argument("--file", default=None, help="file with one text per line")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.set_defaults(func=_cmd_predict)
+
+    p = sub.add_parser("evaluate", help="metrics (JSON) of an exported model on labelled data")
+    p.add_argument("--model", required=True, help="exported model folder")
+    p.add_argument("data", help="folder of class subfolders, or .csv/.tsv/.jsonl")
+    _add_column_options(p)
+    p.add_argument("--report", default=None, help="also write metrics.json, plot and report.md here")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("data", help="download a public data set")
+    p.add_argument("dataset", choices=["imdb"])
+    p.add_argument("--dest", default="data", help="destination folder (default ./data)")
+    p.add_argument("--url", default=None, help="mirror of aclImdb_v1.tar.gz")
+    p.add_argument("--sha256", default=None, help="expected SHA-256 of the archive at --url")
+    p.add_argument("--quiet", action="store_true", help="no download progress")
+    p.set_defaults(func=_cmd_data)
+
+    p = sub.add_parser("demo", help="fine-tune the default encoder on the bundled reviews")
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("convert", help="Hugging Face BERT checkpoint -> TF-Hub preprocess + encoder")
     p.add_argument("hf_dir", help="folder with config.json, model.safetensors, vocab.txt")
@@ -45,6 +220,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    log = logging.getLogger("tfsenti")
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("tfsenti: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.WARNING if getattr(args, "quiet", False) else logging.INFO)
+    import tensorflow as tf
+
+    tf.get_logger().setLevel("ERROR")  # tf_keras save/load chatter that users cannot act on
     try:
         args.func(args)
     except TfsentiError as err:

@@ -62,7 +62,8 @@ class BertEmbeddings(keras.layers.Layer):
     """Word + absolute position + token type embeddings, then LayerNorm and dropout."""
 
     def __init__(self, vocab_size: int, hidden_size: int, max_position_embeddings: int,
-                 type_vocab_size: int, dropout: float, layer_norm_eps: float, **kwargs):
+                 type_vocab_size: int, dropout: float, layer_norm_eps: float, seed: int = 0,
+                 **kwargs):
         super().__init__(**kwargs)
         self.vocab_size = vocab_size
         self.hidden_size = hidden_size
@@ -70,12 +71,13 @@ class BertEmbeddings(keras.layers.Layer):
         self.type_vocab_size = type_vocab_size
         self.dropout_rate = dropout
         self.layer_norm_eps = layer_norm_eps
+        self.seed = seed
         # === Layers ===
         self.word_embeddings = keras.layers.Embedding(vocab_size, hidden_size, name="word_embeddings")
         self.token_type_embeddings = keras.layers.Embedding(
             type_vocab_size, hidden_size, name="token_type_embeddings")
         self.layer_norm = keras.layers.LayerNormalization(epsilon=layer_norm_eps, name="layer_norm")
-        self.dropout = keras.layers.Dropout(dropout)
+        self.dropout = keras.layers.Dropout(dropout, seed=seed)
 
     def build(self, input_shape):
         self.position_embeddings = self.add_weight(
@@ -95,14 +97,14 @@ class BertEmbeddings(keras.layers.Layer):
                 "hidden_size": self.hidden_size,
                 "max_position_embeddings": self.max_position_embeddings,
                 "type_vocab_size": self.type_vocab_size, "dropout": self.dropout_rate,
-                "layer_norm_eps": self.layer_norm_eps}
+                "layer_norm_eps": self.layer_norm_eps, "seed": self.seed}
 
 
 class TransformerBlock(keras.layers.Layer):
     """One post-LayerNorm BERT block: self-attention + residual + LN, GELU MLP + residual + LN."""
 
     def __init__(self, hidden_size: int, num_heads: int, intermediate_size: int, dropout: float,
-                 attention_dropout: float, layer_norm_eps: float, **kwargs):
+                 attention_dropout: float, layer_norm_eps: float, seed: int = 0, **kwargs):
         super().__init__(**kwargs)
         self.hidden_size = hidden_size
         self.num_heads = num_heads
@@ -111,6 +113,7 @@ class TransformerBlock(keras.layers.Layer):
         self.dropout_rate = dropout
         self.attention_dropout_rate = attention_dropout
         self.layer_norm_eps = layer_norm_eps
+        self.seed = seed
         # === Layers ===
         dense = keras.layers.Dense
         self.query = dense(hidden_size, name="query")
@@ -123,8 +126,10 @@ class TransformerBlock(keras.layers.Layer):
         self.output_dense = dense(hidden_size, name="output")
         self.output_layer_norm = keras.layers.LayerNormalization(
             epsilon=layer_norm_eps, name="output_layer_norm")
-        self.attention_dropout = keras.layers.Dropout(attention_dropout)
-        self.hidden_dropout = keras.layers.Dropout(dropout)
+        # Seeded, so the saved encoder's dropout is reproducible and allowed under op determinism
+        # (tf_keras derives a new op seed from `seed` at every call).
+        self.attention_dropout = keras.layers.Dropout(attention_dropout, seed=seed)
+        self.hidden_dropout = keras.layers.Dropout(dropout, seed=seed + 500)
 
     def _split_heads(self, x):
         batch, length = tf.shape(x)[0], tf.shape(x)[1]
@@ -148,7 +153,7 @@ class TransformerBlock(keras.layers.Layer):
         return {**super().get_config(), "hidden_size": self.hidden_size,
                 "num_heads": self.num_heads, "intermediate_size": self.intermediate_size,
                 "dropout": self.dropout_rate, "attention_dropout": self.attention_dropout_rate,
-                "layer_norm_eps": self.layer_norm_eps}
+                "layer_norm_eps": self.layer_norm_eps, "seed": self.seed}
 
 
 class AttentionBias(keras.layers.Layer):
@@ -184,11 +189,11 @@ def build_bert_encoder(config: BertConfig) -> keras.Model:
     # === Layers ===
     embeddings = BertEmbeddings(
         config.vocab_size, config.hidden_size, config.max_position_embeddings,
-        config.type_vocab_size, config.dropout, config.layer_norm_eps, name="embeddings")
+        config.type_vocab_size, config.dropout, config.layer_norm_eps, seed=0, name="embeddings")
     blocks = [
         TransformerBlock(config.hidden_size, config.num_heads, config.intermediate_size,
                          config.dropout, config.attention_dropout, config.layer_norm_eps,
-                         name=f"transformer_layer_{i}")
+                         seed=1000 * (i + 1), name=f"transformer_layer_{i}")
         for i in range(config.num_layers)
     ]
     pooler = keras.layers.Dense(config.hidden_size, activation="tanh", name="pooler")

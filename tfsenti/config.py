@@ -1,0 +1,71 @@
+"""`TrainConfig`: every setting of a training run, saved as JSON beside every exported model."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+from tfsenti.errors import ConfigError
+from tfsenti.hub.catalog import DEFAULT_ENCODER
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """Settings of one fine-tuning run; the CLI only fills this in.
+
+    Example:
+        >>> cfg = TrainConfig(epochs=2, lr=3e-5)
+        >>> TrainConfig.from_json(cfg.to_json()) == cfg
+        True
+    """
+
+    encoder: str = DEFAULT_ENCODER
+    preprocess: str | None = None  # override the encoder's matching preprocessor
+    seq_len: int = 128
+    batch_size: int = 32
+    lr: float = 5e-5
+    epochs: int = 3
+    warmup: float = 0.1  # fraction of all training steps
+    weight_decay: float = 0.01
+    dropout: float = 0.1
+    seed: int = 42
+    early_stop: int | None = None  # patience in epochs, on the validation metric
+    val_split: float = 0.1  # used only when no validation data is given
+    text_column: str | None = None
+    label_column: str | None = None
+
+    def validate(self) -> "TrainConfig":
+        """Raise `ConfigError` naming the first out-of-range option."""
+        checks = [
+            (self.batch_size >= 1, f"--batch-size must be at least 1 (got {self.batch_size})"),
+            (self.epochs >= 1, f"--epochs must be at least 1 (got {self.epochs})"),
+            (8 <= self.seq_len <= 512, f"--seq-len must be in [8, 512] (got {self.seq_len})"),
+            (self.lr > 0, f"--lr must be positive (got {self.lr})"),
+            (0 <= self.dropout < 1, f"--dropout must be in [0, 1) (got {self.dropout})"),
+            (0 < self.val_split < 1, f"--val-split must be in (0, 1) (got {self.val_split})"),
+            (0 <= self.warmup < 1, f"warmup must be in [0, 1) (got {self.warmup})"),
+            (self.weight_decay >= 0, f"weight decay must be >= 0 (got {self.weight_decay})"),
+            (self.early_stop is None or self.early_stop >= 1,
+             f"--early-stop must be at least 1 (got {self.early_stop})"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ConfigError(message)
+        return self
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> "TrainConfig":
+        data: dict[str, Any] = json.loads(text)
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    @classmethod
+    def load(cls, model_dir: str | Path) -> "TrainConfig":
+        """The TrainConfig saved in an exported model's `config.json`."""
+        saved = json.loads((Path(model_dir) / "config.json").read_text())
+        return cls.from_json(json.dumps(saved["train_config"]))

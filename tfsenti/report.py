@@ -1,0 +1,94 @@
+"""Plots (training curves, confusion matrix) and the one-page `report.md` of a model folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+CURVES = "training_curves.png"
+CONFUSION = "confusion_matrix.png"
+
+
+def plot_training_curves(history: dict, path: Path) -> Path:
+    """Loss and accuracy per epoch, training vs validation, in two panels (as in the TF tutorial)."""
+    epochs = range(1, len(history["loss"]) + 1)
+    fig, axes = plt.subplots(2, 1, figsize=(8, 7), sharex=True)
+    for ax, key, title in ((axes[0], "loss", "Training and validation loss"),
+                           (axes[1], "accuracy", "Training and validation accuracy")):
+        ax.plot(epochs, history[key], "o-", color="tab:blue", label=f"Training {key}")
+        if f"val_{key}" in history:
+            ax.plot(epochs, history[f"val_{key}"], "s-", color="tab:red", label=f"Validation {key}")
+        if history.get("best_epoch") is not None:
+            ax.axvline(history["best_epoch"] + 1, color="gray", linestyle=":", label="kept epoch")
+        ax.set_title(title)
+        ax.set_ylabel(key.capitalize())
+        ax.legend()
+        ax.grid(alpha=0.3)
+    axes[1].set_xlabel("Epoch")
+    axes[1].set_xticks(list(epochs))
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def plot_confusion_matrix(matrix: list[list[int]], class_names: list[str], path: Path,
+                          title: str = "Confusion matrix") -> Path:
+    """Counts with true classes as rows and predicted classes as columns."""
+    size = max(4.0, 1.0 + 0.8 * len(class_names))
+    fig, ax = plt.subplots(figsize=(size, size))
+    image = ax.imshow(matrix, cmap="Blues")
+    top = max(max(row) for row in matrix) if matrix else 0
+    for i, row in enumerate(matrix):
+        for j, count in enumerate(row):
+            ax.text(j, i, str(count), ha="center", va="center",
+                    color="white" if count > top / 2 else "black")
+    ax.set_xticks(range(len(class_names)), class_names, rotation=45, ha="right")
+    ax.set_yticks(range(len(class_names)), class_names)
+    ax.set_xlabel("Predicted")
+    ax.set_ylabel("True")
+    ax.set_title(title)
+    fig.colorbar(image, ax=ax, fraction=0.046)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def metrics_table(metrics: dict) -> str:
+    """Markdown table: one row per class, then the macro average; accuracy and MCC above it."""
+    lines = [f"Accuracy **{metrics['accuracy']:.4f}** · MCC **{metrics['mcc']:.4f}** · "
+             f"{metrics['examples']} examples", "",
+             "| class | precision | recall | F1 | support |", "|---|---:|---:|---:|---:|"]
+    for name, m in metrics["per_class"].items():
+        lines.append(f"| {name} | {m['precision']:.4f} | {m['recall']:.4f} | {m['f1']:.4f} | "
+                     f"{m['support']} |")
+    macro = metrics["macro"]
+    lines.append(f"| **macro** | {macro['precision']:.4f} | {macro['recall']:.4f} | "
+                 f"{macro['f1']:.4f} | {metrics['examples']} |")
+    return "\n".join(lines)
+
+
+def write_report(folder: Path, title: str, metrics: dict, mistakes: list[dict],
+                 eval_name: str, has_curves: bool) -> Path:
+    """`report.md`: the metrics table, the plots, and the most confident mistakes."""
+    parts = [f"# {title}", "", f"## Metrics on {eval_name}", "", metrics_table(metrics), ""]
+    if has_curves:
+        parts += ["## Training curves", "", f"![training curves]({CURVES})", ""]
+    parts += ["## Confusion matrix", "", f"![confusion matrix]({CONFUSION})", "",
+              f"## The {len(mistakes)} most confident mistakes", ""]
+    if mistakes:
+        parts += ["| confidence | true | predicted | text |", "|---:|---|---|---|"]
+        for m in mistakes:
+            text = m["text"].replace("|", "\\|").replace("\n", " ")
+            text = text if len(text) <= 300 else text[:297] + "..."
+            parts.append(f"| {m['confidence']:.3f} | {m['true']} | {m['predicted']} | {text} |")
+    else:
+        parts.append("None: every example was classified correctly.")
+    path = folder / "report.md"
+    path.write_text("\n".join(parts) + "\n", encoding="utf-8")
+    return path

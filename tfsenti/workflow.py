@@ -1,0 +1,115 @@
+"""`fine_tune`: the whole `tfsenti train` job, top to bottom.
+
+load and check all data -> resolve the encoder -> train into `OUT.partial/` -> evaluate with the
+exact serving function -> plots, report, config/history/metrics JSON -> save the SavedModel ->
+rename to `OUT`. Bad input fails before anything is written; a failure later removes the partial
+folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import importlib.metadata
+import json
+from pathlib import Path
+
+from tfsenti.config import TrainConfig
+from tfsenti.data import data_name, load_dataset
+from tfsenti.errors import ConfigError
+from tfsenti.evaluation import compute_metrics, confident_mistakes
+from tfsenti.export import Classifier, StagedFolder, save_serving_model, serving_function
+from tfsenti.hub.catalog import resolve_encoder
+from tfsenti.report import CONFUSION, CURVES, plot_confusion_matrix, plot_training_curves, write_report
+from tfsenti.training import train
+
+SAVED_MODELS = Path("saved_models")
+
+
+@dataclasses.dataclass
+class FineTuneResult:
+    folder: Path
+    metrics: dict  # {"validation": ..., "test": ...} (test only when test data was given)
+    history: dict
+
+
+def _free_name(parent: Path, stem: str) -> Path:
+    """parent/stem, or parent/stem_2, _3, ... if taken (default names never overwrite)."""
+    candidate, n = parent / stem, 2
+    while candidate.exists():
+        candidate, n = parent / f"{stem}_{n}", n + 1
+    return candidate
+
+
+def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path | None = None,
+              test_path: str | Path | None = None, out: str | Path | None = None,
+              name: str | None = None, overwrite: bool = False, verbose: int = 1) -> FineTuneResult:
+    """Fine-tune on a folder or table and export a raw-string SavedModel with metrics and plots.
+
+    Args:
+        config: the run's settings.
+        train_path: training data (folder of class subfolders, or .csv/.tsv/.jsonl).
+        val_path: validation data; default: a stratified `config.val_split` of the training data.
+        test_path: optional test data, evaluated with the exported function after training.
+        out: output folder; default `saved_models/NAME`.
+        name: NAME; default `<data name>_<YYYYMMDD>_acc<NN>` (test accuracy, else validation).
+        overwrite: replace an existing `out`/`name` folder.
+        verbose: Keras progress output (0 silent, 1 progress bar).
+
+    Example:
+        >>> result = fine_tune(TrainConfig(epochs=2), "tfsenti/demo/train",  # doctest: +SKIP
+        ...                    test_path="tfsenti/demo/test", name="demo", overwrite=True)
+        >>> result.metrics["test"]["accuracy"]  # doctest: +SKIP
+        0.95
+    """
+    config.validate()
+    train_data = load_dataset(train_path, config.text_column, config.label_column)
+    classes = train_data.class_names
+    if val_path is not None:
+        val_data = load_dataset(val_path, config.text_column, config.label_column, classes)
+    else:
+        train_data, val_data = train_data.split(config.val_split, config.seed)
+    test_data = (load_dataset(test_path, config.text_column, config.label_column, classes)
+                 if test_path is not None else None)
+    encoder_handle, preprocess_handle = resolve_encoder(config.encoder, config.preprocess)
+
+    default_name = out is None and name is None
+    stem = f"{data_name(train_path)}_{datetime.date.today():%Y%m%d}"
+    final = Path(out) if out is not None else SAVED_MODELS / (name or stem)
+    if final.exists() and not overwrite and not default_name:
+        raise ConfigError(f"{final}: already exists; pass --overwrite to replace it")
+
+    with StagedFolder(final, overwrite) as stage:
+        model, history = train(config, train_data, val_data, log_dir=stage.path / "logs",
+                               verbose=verbose)
+        serve = serving_function(model, classes)
+        classifier = Classifier(serve, classes)
+        metrics, predictions = {}, {}
+        for split, data in (("validation", val_data), ("test", test_data)):
+            if data is not None:
+                predictions[split] = classifier.predict(data.texts).probabilities
+                metrics[split] = compute_metrics(data.labels, predictions[split], classes)
+        shown_split = "test" if test_data is not None else "validation"
+        reported, shown = (test_data or val_data), metrics[shown_split]
+        mistakes = confident_mistakes(reported.texts, reported.labels, predictions[shown_split], classes)
+
+        plot_training_curves(history, stage.path / CURVES)
+        plot_confusion_matrix(shown["confusion_matrix"], classes, stage.path / CONFUSION,
+                              f"Confusion matrix ({reported.name})")
+        write_report(stage.path, f"tfsenti model: {final.name}", shown, mistakes,
+                     f"{shown_split} data ({reported.name}, {len(reported)} examples)", has_curves=True)
+        (stage.path / "metrics.json").write_text(json.dumps(metrics, indent=2))
+        (stage.path / "history.json").write_text(json.dumps(history, indent=2))
+        save_serving_model(model, serve, classes, stage.path, {
+            "train_config": dataclasses.asdict(config),
+            "encoder": {"name": config.encoder, "encoder_handle": encoder_handle,
+                        "preprocess_handle": preprocess_handle},
+            "data": {"train": str(train_path), "val": str(val_path) if val_path else None,
+                     "test": str(test_path) if test_path else None,
+                     "train_examples": len(train_data), "val_examples": len(val_data)},
+            "trainable_params": int(sum(w.shape.num_elements() for w in model.trainable_weights)),
+            "tfsenti_version": importlib.metadata.version("tfsenti")})
+        if default_name:
+            stage.final = _free_name(SAVED_MODELS, f"{stem}_acc{round(100 * shown['accuracy']):02d}")
+    return FineTuneResult(stage.final, metrics, history)
+
