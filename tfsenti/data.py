@@ -12,8 +12,10 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
+import io
 import json
 import logging
 import shutil
@@ -139,8 +141,9 @@ def _load_folder(path: Path, class_names: list[str] | None) -> LabeledTexts:
         if not any(f.is_file() and f.suffix == ".txt" for f in (path / name).iterdir()):
             raise DataError(f"{path / name}: class folder has no .txt files")
     present = [c for c in class_names if c in folders]
-    raw = keras.utils.text_dataset_from_directory(
-        str(path), class_names=present, batch_size=None, shuffle=False)
+    with contextlib.redirect_stdout(io.StringIO()):  # it prints "Found N files" to stdout
+        raw = keras.utils.text_dataset_from_directory(
+            str(path), class_names=present, batch_size=None, shuffle=False)
     texts, labels = [], []
     for text, label in raw.as_numpy_iterator():
         try:
@@ -148,6 +151,7 @@ def _load_folder(path: Path, class_names: list[str] | None) -> LabeledTexts:
         except UnicodeDecodeError:
             raise DataError(_non_utf8_file(path, present)) from None
         labels.append(class_names.index(present[label]))
+    log.info("%s: %d files in %d classes", path, len(texts), len(present))
     return LabeledTexts(texts, np.asarray(labels, dtype=np.int32), list(class_names), data_name(path))
 
 
@@ -240,8 +244,7 @@ def _load_table(path: Path, text_column: str | None, label_column: str | None,
     return LabeledTexts(texts, labels, list(class_names), data_name(path))
 
 
-def download_imdb(dest: str | Path, url: str = IMDB_URL, sha256: str = IMDB_SHA256,
-                  quiet: bool = False) -> Path:
+def download_imdb(dest: str | Path, url: str = IMDB_URL, sha256: str = IMDB_SHA256) -> Path:
     """Download, verify (SHA-256) and safely extract the IMDB reviews into `dest/aclImdb`.
 
     The unlabelled `train/unsup` folder is dropped. Extraction refuses any archive member that

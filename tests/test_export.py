@@ -1,0 +1,90 @@
+"""The exported SavedModel: loads without tfsenti or tf_keras, predicts like the in-memory model,
+and uses only ops TF Serving links (TensorFlow core and tensorflow_text)."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import tfsenti
+from tfsenti.export import Classifier, serving_function
+
+TEXTS = ["An absolute delight from start to finish.", "Skip it. Boring, clumsy and forgettable.",
+         "", "word " * 20_000, "Ünïcödé and emoji 😀 are fine too"]
+
+
+@pytest.fixture(scope="module")
+def trained(small_reviews, tmp_path_factory):
+    """(in-memory model, class names, exported folder) from the public API."""
+    data = tfsenti.load_dataset(small_reviews / "train")
+    config = tfsenti.TrainConfig(epochs=1, seq_len=32, batch_size=16)
+    model, history = tfsenti.train(config, *data.split(0.25, seed=1), verbose=0)
+    folder = tfsenti.export(model, data.class_names, tmp_path_factory.mktemp("api") / "model")
+    return model, data.class_names, folder
+
+
+def test_fresh_process_with_only_tensorflow_and_text_gets_the_same_predictions(trained):
+    model, class_names, folder = trained
+    expected = Classifier(serving_function(model, class_names), class_names).predict(TEXTS)
+    script = f"""
+import json, sys
+import tensorflow as tf
+import tensorflow_text
+serve = tf.saved_model.load({str(folder)!r}).signatures["serving_default"]
+out = serve(text=tf.constant({TEXTS!r}))
+assert not any(m.split(".")[0] in ("tfsenti", "tf_keras") for m in sys.modules), "imported"
+print(json.dumps({{"probabilities": out["probabilities"].numpy().tolist(),
+                  "label_id": out["label_id"].numpy().tolist(),
+                  "label": [s.decode() for s in out["label"].numpy()]}}))
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    served = json.loads(result.stdout.splitlines()[-1])
+    probabilities = np.array(served["probabilities"])
+    assert probabilities.shape == (len(TEXTS), 2)
+    assert np.abs(probabilities - expected.probabilities).max() <= 1e-5
+    assert served["label_id"] == expected.label_ids.tolist()
+    assert served["label"] == [class_names[i] for i in served["label_id"]]
+
+
+def test_serving_signature_contract(trained):
+    import tensorflow as tf
+
+    _, _, folder = trained
+    signature = tf.saved_model.load(str(folder)).signatures["serving_default"]
+    (inputs,), outputs = signature.structured_input_signature[1].items(), signature.structured_outputs
+    assert inputs[0] == "text" and inputs[1].dtype == tf.string and inputs[1].shape.as_list() == [None]
+    assert outputs["probabilities"].dtype == tf.float32
+    assert outputs["probabilities"].shape.as_list() == [None, 2]
+    assert outputs["label_id"].dtype == tf.int32 and outputs["label"].dtype == tf.string
+
+
+def test_exported_graph_uses_only_core_tensorflow_and_tensorflow_text_ops(trained):
+    _, _, folder = trained
+    script = f"""
+import json
+from tensorflow.core.protobuf import saved_model_pb2
+from tensorflow.python.framework import op_def_registry
+sm = saved_model_pb2.SavedModel()
+sm.ParseFromString(open({str(folder / "saved_model.pb")!r}, "rb").read())
+ops = set()
+for mg in sm.meta_graphs:
+    ops |= {{n.op for n in mg.graph_def.node}}
+    for f in mg.graph_def.library.function:
+        ops |= {{n.op for n in f.node_def}}
+functions = {{f.signature.name for mg in sm.meta_graphs for f in mg.graph_def.library.function}}
+ops -= functions  # calls of the graph's own functions
+core = {{op for op in ops if op_def_registry.get(op) is not None}}
+import tensorflow_text
+text = {{op for op in ops - core if op_def_registry.get(op) is not None}}
+print(json.dumps({{"core": sorted(core), "text": sorted(text), "other": sorted(ops - core - text)}}))
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    ops = json.loads(result.stdout.splitlines()[-1])
+    print("tensorflow_text ops:", ops["text"])
+    assert ops["other"] == []
+    assert not {"PyFunc", "EagerPyFunc", "PyFuncStateless"} & set(ops["core"])
+    assert "WordpieceTokenizeWithOffsets" in ops["text"] and "NormalizeUTF8" in ops["text"]

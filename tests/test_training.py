@@ -1,0 +1,101 @@
+"""Optimizer and schedule of the BERT recipe; reproducibility; multi-class end to end."""
+
+import json
+import random
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tf_keras as keras
+
+import tfsenti
+from run_cli import tfsenti as run
+from tfsenti.config import TrainConfig
+from tfsenti.training import WarmupLinearDecay, make_optimizer
+
+
+def test_schedule_warms_up_linearly_then_decays_to_zero():
+    schedule = WarmupLinearDecay(5e-5, warmup_steps=10, total_steps=100)
+    values = [float(schedule(s)) for s in (0, 5, 10, 55, 100, 120)]
+    assert values == pytest.approx([0.0, 2.5e-5, 5e-5, 2.5e-5, 0.0, 0.0])
+    clone = keras.optimizers.schedules.deserialize(keras.optimizers.schedules.serialize(schedule))
+    assert float(clone(5)) == pytest.approx(2.5e-5)  # reloadable: no "Unknown decay"
+
+
+def test_adamw_decays_kernels_but_not_layer_norm_or_bias():
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.layers.Dense(2)(keras.layers.LayerNormalization(name="layer_norm")(inputs)))
+    optimizer = make_optimizer(TrainConfig(lr=0.1, weight_decay=0.5, warmup=0.0), total_steps=10)
+    assert optimizer.epsilon == 1e-6 and optimizer.global_clipnorm == 1.0
+    before = {w.name: w.numpy().copy() for w in model.trainable_weights}
+    for w in model.trainable_weights:
+        w.assign(tf.ones_like(w))
+    optimizer.apply_gradients([(tf.zeros_like(w), w) for w in model.trainable_weights])
+    after = {w.name: float(tf.reduce_mean(w)) for w in model.trainable_weights}
+    assert len(before) == 4
+    for name, value in after.items():
+        if "kernel" in name:
+            assert value == pytest.approx(1 - 0.1 * 0.5)  # decoupled decay: w -= lr * wd * w
+        else:  # layer_norm gamma/beta and the Dense bias
+            assert value == pytest.approx(1.0), name
+
+
+def test_same_seed_gives_identical_runs(tiny_encoder, small_reviews, tmp_path):
+    histories = []
+    for name in ("a", "b"):
+        result = run("train", small_reviews / "train", "--encoder", tiny_encoder, "--epochs", "2",
+                     "--seq-len", "32", "--batch-size", "8", "--seed", "7", "--out", tmp_path / name,
+                     "--quiet")
+        assert result.returncode == 0, result.stderr
+        histories.append(json.loads((tmp_path / name / "history.json").read_text()))
+    assert histories[0] == histories[1]
+    assert histories[0]["loss"][0] != histories[0]["loss"][1]  # it did train
+
+
+TITLES = ["Northbound", "Red Mesa", "Blue Hour", "Cold Open", "Tin Angels", "Copper Sky",
+          "The Arbiter", "Paper Lanterns", "Iron Orchard", "Saturday Matinee", "Dead Reckoning",
+          "Low Tide Waltz"]
+
+
+def _three_class_splits(small_reviews, per_class_test=6):
+    """(train rows, test rows): 24 factual (neutral) sentences and 24 reviews of each polarity."""
+    neutral = [f"{TITLES[i % 12]} runs {90 + 3 * i} minutes and opened in {1990 + i} on "
+               f"{150 + 40 * i} screens." for i in range(24)]
+    by_class = {"neutral": neutral}
+    for folder, label in (("neg", "negative"), ("pos", "positive")):
+        by_class[label] = [f.read_text(encoding="utf-8").strip()
+                           for f in sorted((small_reviews / "train" / folder).glob("*.txt"))]
+    train, test = [], []
+    for label, texts in by_class.items():
+        train += [{"text": t, "label": label} for t in texts[per_class_test:]]
+        test += [{"text": t, "label": label} for t in texts[:per_class_test]]
+    random.Random(0).shuffle(train)
+    return train, test
+
+
+def test_three_classes_train_end_to_end(small_reviews, tmp_path):
+    train, test = _three_class_splits(small_reviews)
+    for name, rows in (("train", train), ("test", test)):
+        (tmp_path / f"{name}.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    config = TrainConfig(epochs=4, seq_len=48, batch_size=8, lr=1e-4, val_split=0.25)
+    result = tfsenti.fine_tune(config, tmp_path / "train.jsonl", test_path=tmp_path / "test.jsonl",
+                               out=tmp_path / "model", verbose=0)
+    test_metrics = result.metrics["test"]
+    assert test_metrics["class_names"] == ["negative", "neutral", "positive"]
+    assert np.array(test_metrics["confusion_matrix"]).shape == (3, 3)
+    assert test_metrics["examples"] == 18
+    assert test_metrics["accuracy"] >= 0.75  # chance is 1/3
+    predictions = tfsenti.load(result.folder).predict(["It runs 95 minutes and opened in 2001.",
+                                                       "A joyless, tedious failure. Avoid it."])
+    assert predictions.probabilities.shape == (2, 3)
+    assert np.allclose(predictions.probabilities.sum(axis=1), 1.0, atol=1e-5)
+    assert predictions.labels == ["neutral", "negative"]
+
+
+def test_early_stopping_and_best_epoch(tiny_encoder, small_reviews):
+    data = tfsenti.load_dataset(small_reviews / "train")
+    config = TrainConfig(encoder=str(tiny_encoder), epochs=6, seq_len=16, batch_size=16,
+                         lr=1e-12, early_stop=2)
+    model, history = tfsenti.train(config, *data.split(0.25, seed=0), verbose=0)
+    assert len(history["loss"]) == 3  # epoch 1 sets the best; 2 more without improvement stop it
+    assert history["best_epoch"] == int(np.argmax(history["val_accuracy"]))
