@@ -218,12 +218,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Log to whatever `sys.stderr` is when a message is emitted (main() may run many times)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     log = logging.getLogger("tfsenti")
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("tfsenti: %(message)s"))
-    log.addHandler(handler)
+    if not any(isinstance(h, _StderrHandler) for h in log.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("tfsenti: %(message)s"))
+        log.addHandler(handler)
     log.setLevel(logging.WARNING if getattr(args, "quiet", False) else logging.INFO)
     import tensorflow as tf
 
