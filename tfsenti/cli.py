@@ -29,6 +29,7 @@ def _config(args: argparse.Namespace):
 
     return TrainConfig(
         encoder=args.encoder, preprocess=args.preprocessor, seq_len=args.seq_len,
+        fixed_length=args.fixed_length,
         batch_size=args.batch_size, lr=args.lr, epochs=args.epochs, dropout=args.dropout,
         seed=args.seed, early_stop=args.early_stop, val_split=args.val_split,
         text_column=args.text_column, label_column=args.label_column).validate()
@@ -140,6 +141,8 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
                    f"(default {d.encoder}; `tfsenti encoders` lists names)")
     p.add_argument("--preprocessor", default=None, help="override the encoder's preprocessor")
     p.add_argument("--seq-len", type=int, default=d.seq_len, help=f"tokens per text (default {d.seq_len})")
+    p.add_argument("--fixed-length", action="store_true",
+                   help="pad every text to --seq-len, as the TF tutorial does (slower; for comparison)")
     p.add_argument("--epochs", type=int, default=d.epochs, help=f"default {d.epochs}")
     p.add_argument("--batch-size", type=int, default=d.batch_size, help=f"default {d.batch_size}")
     p.add_argument("--lr", type=float, default=d.lr, help=f"peak learning rate (default {d.lr})")

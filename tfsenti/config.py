@@ -24,6 +24,7 @@ class TrainConfig:
     encoder: str = DEFAULT_ENCODER
     preprocess: str | None = None  # override the encoder's matching preprocessor
     seq_len: int = 128
+    fixed_length: bool = False  # pad every text to seq_len (the TF tutorial) instead of bucketing
     batch_size: int = 32
     lr: float = 5e-5
     epochs: int = 3

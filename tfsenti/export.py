@@ -96,18 +96,18 @@ class Classifier:
         self.class_names = list(class_names)
 
     def predict(self, texts: list[str], batch_size: int = 64) -> Predictions:
+        """Predictions in input order. Texts are batched by length (the model pads each batch
+        only to its longest text), so mixed-length inputs cost little padding."""
         if batch_size < 1:
             raise ConfigError(f"batch size must be at least 1 (got {batch_size})")
-        probabilities, label_ids = [], []
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        probabilities = np.zeros((len(texts), len(self.class_names)), np.float32)
         for start in range(0, len(texts), batch_size):
-            out = self.serve(text=tf.constant(texts[start:start + batch_size], dtype=tf.string))
-            probabilities.append(out["probabilities"].numpy())
-            label_ids.append(out["label_id"].numpy())
-        if not texts:
-            return Predictions(np.zeros((0, len(self.class_names)), np.float32),
-                               np.zeros(0, np.int32), [])
-        ids = np.concatenate(label_ids)
-        return Predictions(np.concatenate(probabilities), ids, [self.class_names[i] for i in ids])
+            rows = order[start:start + batch_size]
+            batch = tf.constant([texts[i] for i in rows], dtype=tf.string)
+            probabilities[rows] = self.serve(text=batch)["probabilities"].numpy()
+        ids = probabilities.argmax(axis=-1).astype(np.int32)
+        return Predictions(probabilities, ids, [self.class_names[i] for i in ids])
 
 
 def load(folder: str | Path) -> Classifier:

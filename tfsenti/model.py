@@ -1,9 +1,13 @@
 """`build_classifier`: string Input -> TF-Hub preprocessor -> BERT encoder -> dropout -> head.
 
-The preprocessor's `tokenize` and `bert_pack_inputs(seq_length=N)` are used as two KerasLayers
-(the TF-Hub recipe for a sequence length other than 128). The loaded preprocessor object is kept
-as an attribute of the model: without that, saving fails with "Tried to export a function which
-references an 'untracked' resource" (its vocabulary table).
+The preprocessor runs inside the model, so the exported SavedModel takes raw strings. Its
+`tokenize` and `bert_pack_inputs` are called by one layer, `TextToBertInputs`, which pads each
+batch only to its longest text (capped at `seq_len`) instead of always to `seq_len`: padding is
+masked out, so predictions are the same, and short texts cost far less. `fixed_length=True` pads
+to `seq_len` always (the TF tutorial's behaviour).
+
+For training on already-tokenized batches, `packed_inputs_model` shares the encoder, dropout and
+head layers of the string model: training it trains the model that is exported.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import tensorflow_text  # noqa: F401  (registers the ops of the preprocessor Sav
 import tf_keras as keras
 
 from tfsenti.config import TrainConfig
+from tfsenti.hub.bert import INPUT_NAMES
 from tfsenti.hub.catalog import resolve_encoder
 
 
@@ -22,11 +27,38 @@ def num_outputs(num_classes: int) -> int:
     return 1 if num_classes == 2 else num_classes
 
 
+class TextToBertInputs(keras.layers.Layer):
+    """Strings [batch] -> encoder inputs [batch, L] via a TF-Hub BERT preprocessor.
+
+    L is `seq_len`, or with `pad_to_longest` the batch's longest text in tokens (plus [CLS] and
+    [SEP]) capped at `seq_len`. The loaded preprocessor is tracked by the layer, so its vocabulary
+    table is saved with the model.
+    """
+
+    def __init__(self, preprocessor, seq_len: int, pad_to_longest: bool = True, **kwargs):
+        super().__init__(trainable=False, **kwargs)
+        self.preprocessor = preprocessor
+        self.seq_len = seq_len
+        self.pad_to_longest = pad_to_longest
+
+    def call(self, texts):
+        tokens = self.preprocessor.tokenize(texts)
+        seq_length = tf.constant(self.seq_len, tf.int32)
+        if self.pad_to_longest:
+            lengths = tf.cast(tokens.merge_dims(1, -1).row_lengths(), tf.int32)
+            longest = tf.reduce_max(tf.concat([lengths, [0]], axis=0)) + 2
+            seq_length = tf.minimum(longest, seq_length)
+        return self.preprocessor.bert_pack_inputs([tokens], seq_length=seq_length)
+
+    def get_config(self):
+        return {**super().get_config(), "seq_len": self.seq_len, "pad_to_longest": self.pad_to_longest}
+
+
 def build_classifier(config: TrainConfig, num_classes: int) -> keras.Model:
     """The classifier of the TF "Classify text with BERT" tutorial, for any encoder.
 
     Args:
-        config: encoder, seq_len and dropout are used.
+        config: encoder, seq_len, dropout and fixed_length are used.
         num_classes: 2 gives a Dense(1) logit; more give Dense(num_classes) logits.
 
     Returns:
@@ -38,19 +70,21 @@ def build_classifier(config: TrainConfig, num_classes: int) -> keras.Model:
         TensorShape([1, 1])
     """
     encoder_handle, preprocess_handle = resolve_encoder(config.encoder, config.preprocess)
-    preprocessor = hub.load(preprocess_handle)
     # === Layers ===
-    tokenize = hub.KerasLayer(preprocessor.tokenize, name="tokenize")
-    pack = hub.KerasLayer(preprocessor.bert_pack_inputs,
-                          arguments={"seq_length": config.seq_len}, name="pack_inputs")
+    to_inputs = TextToBertInputs(hub.load(preprocess_handle), config.seq_len,
+                                 pad_to_longest=not config.fixed_length, name="preprocess")
     encoder = hub.KerasLayer(encoder_handle, trainable=True, name="encoder")
     dropout = keras.layers.Dropout(config.dropout, name="dropout")
     head = keras.layers.Dense(num_outputs(num_classes), name="classifier")
     # === Functional Model ===
     text = keras.Input(shape=(), dtype=tf.string, name="text")
-    encoder_inputs = pack([tokenize(text)])
-    pooled = encoder(encoder_inputs)["pooled_output"]
-    logits = head(dropout(pooled))
-    model = keras.Model(text, logits, name="tfsenti_classifier")
-    model.preprocessor = preprocessor  # tracked, so the vocabulary table is saved with the model
-    return model
+    pooled = encoder(to_inputs(text))["pooled_output"]
+    return keras.Model(text, head(dropout(pooled)), name="tfsenti_classifier")
+
+
+def packed_inputs_model(classifier: keras.Model) -> keras.Model:
+    """The classifier's encoder, dropout and head (shared weights) on packed int32 inputs."""
+    inputs = {name: keras.Input(shape=(None,), dtype=tf.int32, name=name) for name in INPUT_NAMES}
+    pooled = classifier.get_layer("encoder")(inputs)["pooled_output"]
+    logits = classifier.get_layer("classifier")(classifier.get_layer("dropout")(pooled))
+    return keras.Model(inputs, logits, name="tfsenti_packed_classifier")

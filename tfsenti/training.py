@@ -13,9 +13,10 @@ from pathlib import Path
 import tensorflow as tf
 import tf_keras as keras
 
+from tfsenti.batching import bucketed_dataset, tokenize_and_pack
 from tfsenti.config import TrainConfig
 from tfsenti.data import LabeledTexts
-from tfsenti.model import build_classifier
+from tfsenti.model import build_classifier, packed_inputs_model
 
 NO_DECAY = ["layer_norm", "LayerNorm", "bias"]
 MONITOR = "val_accuracy"
@@ -114,21 +115,32 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
     keras.utils.set_random_seed(config.seed)
     tf.config.experimental.enable_op_determinism()
     num_classes = len(train_data.class_names)
-    steps_per_epoch = math.ceil(len(train_data) / config.batch_size)
     model = build_classifier(config, num_classes)
+    if config.fixed_length:  # the TF tutorial: strings in, every text padded to seq_len
+        fit_model = model
+        train_ds = train_data.to_dataset(config.batch_size, shuffle=True, seed=config.seed)
+        val_ds = val_data.to_dataset(config.batch_size)
+        steps_per_epoch = math.ceil(len(train_data) / config.batch_size)
+    else:  # tokenized once, batched by length; trains the same layers as `model`
+        fit_model = packed_inputs_model(model)
+        preprocessor = model.get_layer("preprocess").preprocessor
+        train_ds, steps_per_epoch = bucketed_dataset(
+            tokenize_and_pack(train_data.texts, preprocessor, config.seq_len), train_data.labels,
+            config.batch_size, shuffle=True, seed=config.seed)
+        val_ds, _ = bucketed_dataset(
+            tokenize_and_pack(val_data.texts, preprocessor, config.seq_len), val_data.labels,
+            config.batch_size)
     loss, metric = loss_and_metric(num_classes)
-    model.compile(optimizer=make_optimizer(config, steps_per_epoch * config.epochs),
-                  loss=loss, metrics=[metric])
+    fit_model.compile(optimizer=make_optimizer(config, steps_per_epoch * config.epochs),
+                      loss=loss, metrics=[metric])
     keep_best = KeepBestEpoch()
     callbacks: list[keras.callbacks.Callback] = [keep_best]
     if config.early_stop:
         callbacks.append(keras.callbacks.EarlyStopping(MONITOR, mode="max", patience=config.early_stop))
     if log_dir is not None:
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(log_dir)))
-    fit = model.fit(
-        train_data.to_dataset(config.batch_size, shuffle=True, seed=config.seed),
-        validation_data=val_data.to_dataset(config.batch_size),
-        epochs=config.epochs, callbacks=callbacks, verbose=verbose)
+    fit = fit_model.fit(train_ds, validation_data=val_ds, epochs=config.epochs,
+                        callbacks=callbacks, verbose=verbose)
     history = {key: [float(v) for v in values] for key, values in fit.history.items()}
     history["best_epoch"] = keep_best.best_epoch
     return model, history

@@ -1,0 +1,222 @@
+"""Training and inference throughput, in one run: the TF tutorial recipe vs tfsenti vs HF PyTorch.
+
+    python benchmarks/throughput.py [--quick] [--accuracy] [--out results.json]   (or `make bench`)
+
+(a) tutorial: the string model (preprocessor inside), every text padded to seq_len, fed strings;
+    inference through its exported SavedModel, batches in input order.
+(b) tfsenti defaults: texts tokenized once and batched by length (tokenizing counted in the
+    training time); inference through the exported SavedModel with `Classifier.predict`.
+(c) Hugging Face transformers PyTorch with dynamic padding on the same checkpoint, when
+    `.venv-peer` exists (`make bench-peer-setup`).
+Same encoder (MiniLM-L6-H384), train batch 32, inference batch 64. Useful-FLOP utilisation =
+examples/s x FLOPs at the true token length / fp32 matmul peak measured in the same run.
+Data: ../shared/data (SST-2; IMDB train reviews). The last line is the summary of ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import platform
+import random
+import resource
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from tfsenti.batching import bucketed_dataset, tokenize_and_pack
+from tfsenti.config import TrainConfig
+from tfsenti.export import export, load
+from tfsenti.hub.default import checkpoint_dir
+from tfsenti.model import build_classifier, packed_inputs_model
+from tfsenti.training import loss_and_metric, make_optimizer
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+PEER_PYTHON = ROOT / ".venv-peer" / "bin" / "python"
+TRAIN_BATCH, INFER_BATCH, WARMUP_STEPS = 32, 64, 2
+LAYERS, HIDDEN, INTERMEDIATE = 6, 384, 1536  # MiniLM-L6-H384
+
+
+def load_sst2(count: int, seed: int = 0) -> tuple[list[str], list[int]]:
+    rows = [line.split("\t") for line in
+            (SHARED / "sst2" / "train.tsv").read_text(encoding="utf-8").splitlines()[1:]]
+    random.Random(seed).shuffle(rows)
+    return [r[0] for r in rows[:count]], [int(r[1]) for r in rows[:count]]
+
+
+def load_imdb(count: int, seed: int = 0) -> tuple[list[str], list[int]]:
+    texts, labels = [], []
+    with tarfile.open(SHARED / "imdb" / "aclImdb_train.tar.gz") as tar:
+        for member in tar:
+            parts = member.name.split("/")
+            if member.isfile() and len(parts) == 4 and parts[2] in ("neg", "pos"):
+                texts.append(tar.extractfile(member).read().decode("utf-8"))
+                labels.append(int(parts[2] == "pos"))
+    order = random.Random(seed).sample(range(len(texts)), count)
+    return [texts[i] for i in order], [labels[i] for i in order]
+
+
+def matmul_peak_flops(size: int = 2048, repeats: int = 20) -> float:
+    """fp32 GEMM FLOP/s of this machine, as TensorFlow reaches it."""
+    a, b = tf.random.normal([size, size]), tf.random.normal([size, size])
+    matmul = tf.function(lambda x, y: tf.reduce_sum(tf.matmul(x, y)))
+    matmul(a, b)
+    start = time.perf_counter()
+    for _ in range(repeats):
+        matmul(a, b).numpy()
+    return 2 * size**3 * repeats / (time.perf_counter() - start)
+
+
+def forward_flops(lengths: np.ndarray) -> np.ndarray:
+    """Matmul FLOPs of one encoder forward pass per example at its true token length."""
+    dense = 2 * lengths * (4 * HIDDEN**2 + 2 * HIDDEN * INTERMEDIATE)
+    attention = 4 * lengths**2 * HIDDEN
+    return LAYERS * (dense + attention)
+
+
+def _compile(model, steps: int):
+    loss, metric = loss_and_metric(2)
+    model.compile(optimizer=make_optimizer(TrainConfig(), steps), loss=loss, metrics=[metric])
+    return model
+
+
+def _timed_fit(model, warm: tf.data.Dataset, timed: tf.data.Dataset) -> float:
+    """Seconds of one `fit` pass over `timed`, after a pass over `warm` traced the train step.
+
+    `fit` traces its step once for the dataset's element spec; feeding tensors batch by batch
+    (`train_on_batch`) would retrace for every new length and time the tracing instead."""
+    model.fit(warm, epochs=1, verbose=0)
+    start = time.perf_counter()
+    model.fit(timed, epochs=1, verbose=0)
+    return time.perf_counter() - start
+
+
+def _split(train):
+    """(warm-up texts and labels, timed texts and labels)."""
+    texts, labels = train
+    n = WARMUP_STEPS * TRAIN_BATCH
+    return (texts[:n], np.array(labels[:n])), (texts[n:], np.array(labels[n:]))
+
+
+def tutorial_recipe(data: str, train, infer, seq_len, work: Path) -> dict:
+    model = _compile(build_classifier(TrainConfig(seq_len=seq_len, fixed_length=True), 2), 1000)
+    (warm, warm_y), (timed, timed_y) = _split(train)
+    as_ds = lambda x, y: tf.data.Dataset.from_tensor_slices((x, y)).batch(TRAIN_BATCH)  # noqa: E731
+    seconds = _timed_fit(model, as_ds(warm, warm_y), as_ds(timed, timed_y))
+    serve = load(export(model, ["neg", "pos"], work / f"tutorial_{data}_{seq_len}")).serve
+    serve(text=tf.constant(infer[:INFER_BATCH]))  # warm-up
+    start = time.perf_counter()
+    for i in range(0, len(infer), INFER_BATCH):
+        serve(text=tf.constant(infer[i:i + INFER_BATCH]))["probabilities"].numpy()
+    return {"train_ex_s": len(timed) / seconds, "infer_ex_s": len(infer) / (time.perf_counter() - start)}
+
+
+def tfsenti_defaults(data: str, train, infer, seq_len, work: Path) -> dict:
+    classifier = build_classifier(TrainConfig(seq_len=seq_len), 2)
+    model = _compile(packed_inputs_model(classifier), 1000)
+    preprocessor = classifier.get_layer("preprocess").preprocessor
+    (warm, warm_y), (timed, timed_y) = _split(train)
+    warm_ds, _ = bucketed_dataset(tokenize_and_pack(warm, preprocessor, seq_len), warm_y, TRAIN_BATCH)
+    model.fit(warm_ds, epochs=1, verbose=0)
+    start = time.perf_counter()  # tokenizing is part of the cost
+    ids = tokenize_and_pack(timed, preprocessor, seq_len)
+    timed_ds, _ = bucketed_dataset(ids, timed_y, TRAIN_BATCH, shuffle=True, seed=0)
+    model.fit(timed_ds, epochs=1, verbose=0)
+    seconds = time.perf_counter() - start
+    predictor = load(export(classifier, ["neg", "pos"], work / f"tfsenti_{data}_{seq_len}"))
+    predictor.predict(infer[:INFER_BATCH], INFER_BATCH)  # warm-up
+    start = time.perf_counter()
+    predictor.predict(infer, INFER_BATCH)
+    lengths = ids.row_lengths().numpy().astype(np.float64)
+    return {"train_ex_s": len(timed) / seconds, "infer_ex_s": len(infer) / (time.perf_counter() - start),
+            "mean_tokens": float(lengths.mean()),
+            "train_flops_per_ex": float(3 * forward_flops(lengths).mean())}
+
+
+def hf_peer(train, infer, seq_len) -> dict | None:
+    if not PEER_PYTHON.is_file():
+        return None
+    job = {"checkpoint": str(checkpoint_dir()), "train_texts": train[0], "train_labels": train[1],
+           "infer_texts": infer, "seq_len": seq_len, "train_batch": TRAIN_BATCH,
+           "infer_batch": INFER_BATCH, "warmup_steps": WARMUP_STEPS}
+    result = subprocess.run([str(PEER_PYTHON), str(ROOT / "benchmarks" / "hf_peer.py")],
+                            input=json.dumps(job), capture_output=True, text=True)
+    if result.returncode != 0:
+        print(result.stderr[-2000:], file=sys.stderr)
+        return None
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def train_cli_peak_rss(examples: int, work: Path) -> tuple[float, float]:
+    """(seconds, peak RSS in GiB) of `tfsenti train` at batch 32, seq_len 128, in its own process."""
+    texts, labels = load_sst2(examples, seed=1)
+    table = work / "sst2_subset.tsv"
+    table.write_text("sentence\tlabel\n" + "".join(f"{t}\t{y}\n" for t, y in zip(texts, labels)))
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "tfsenti", "train", str(table), "--epochs", "1",
+                    "--batch-size", "32", "--seq-len", "128", "--out", str(work / "rss_model"),
+                    "--quiet"], check=True, capture_output=True)
+    return time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer examples (under 5 minutes)")
+    parser.add_argument("--out", type=Path, default=None, help="also write the results as JSON")
+    args = parser.parse_args()
+    # (training examples incl. 2 warm-up batches, inference examples) per (data, seq_len)
+    sizes = ({("sst2", 128): (448, 512), ("imdb", 128): (128, 128), ("imdb", 512): (96, 64)}
+             if args.quick else
+             {("sst2", 128): (2112, 4096), ("imdb", 128): (576, 1024), ("imdb", 512): (192, 256)})
+    peak = matmul_peak_flops()
+    print(f"fp32 matmul peak: {peak / 1e9:.0f} GFLOP/s ({tf.config.threading.get_intra_op_parallelism_threads() or 'default'} threads)")
+    runs = [("sst2", 128, load_sst2), ("imdb", 128, load_imdb), ("imdb", 512, load_imdb)]
+    rss_examples = 512 if args.quick else 2048
+    results = {"date": datetime.date.today().isoformat(), "machine": platform.processor() or platform.machine(),
+               "cpus": len(__import__("os").sched_getaffinity(0)), "tensorflow": tf.__version__,
+               "matmul_peak_gflops": peak / 1e9, "quick": args.quick, "runs": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        seconds, rss = train_cli_peak_rss(rss_examples, Path(tmp))
+        results.update(train_peak_rss_gib=rss, train_cli_seconds=seconds, train_cli_examples=rss_examples)
+        for data, seq_len, loader in runs:
+            n_train, n_infer = sizes[data, seq_len]
+            texts, labels = loader(n_train + n_infer)
+            train, infer = (texts[:n_train], labels[:n_train]), texts[n_train:]
+            run = {"data": data, "seq_len": seq_len, "train_examples": n_train, "infer_examples": n_infer,
+                   "tutorial": tutorial_recipe(data, train, infer, seq_len, Path(tmp)),
+                   "tfsenti": tfsenti_defaults(data, train, infer, seq_len, Path(tmp)),
+                   "hf_pytorch_dynamic": None if args.quick and seq_len > 128 else
+                   hf_peer(train, infer, seq_len)}
+            ours = run["tfsenti"]
+            run["utilisation"] = ours["train_ex_s"] * ours["train_flops_per_ex"] / peak
+            results["runs"].append(run)
+            hf = run["hf_pytorch_dynamic"] or {}
+            print(f"{data} seq_len {seq_len} (mean {ours['mean_tokens']:.0f} tokens): train ex/s "
+                  f"tutorial {run['tutorial']['train_ex_s']:.1f} | tfsenti {ours['train_ex_s']:.1f} | "
+                  f"hf {hf.get('train_ex_s', float('nan')):.1f};  infer ex/s tutorial "
+                  f"{run['tutorial']['infer_ex_s']:.1f} | tfsenti {ours['infer_ex_s']:.1f} | "
+                  f"hf {hf.get('infer_ex_s', float('nan')):.1f};  utilisation {run['utilisation']:.0%}",
+                  flush=True)
+    print(f"peak RSS of `tfsenti train` (batch 32, seq_len 128): {results['train_peak_rss_gib']:.2f} GiB "
+          f"({results['train_cli_seconds']:.0f} s for {results['train_cli_examples']} SST-2 examples, 1 epoch)")
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=2))
+    sst2 = results["runs"][0]
+    hf = sst2["hf_pytorch_dynamic"]
+    train_x_hf = f"{sst2['tfsenti']['train_ex_s'] / hf['train_ex_s']:.2f}" if hf else "n/a"
+    print(f"train_x_tutorial={sst2['tfsenti']['train_ex_s'] / sst2['tutorial']['train_ex_s']:.2f} "
+          f"train_x_hf={train_x_hf} "
+          f"infer_x_tutorial={sst2['tfsenti']['infer_ex_s'] / sst2['tutorial']['infer_ex_s']:.2f} "
+          f"utilisation={sst2['utilisation']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
