@@ -91,9 +91,10 @@ class Classifier:
         ['pos']
     """
 
-    def __init__(self, serve, class_names: list[str]):
+    def __init__(self, serve, class_names: list[str], owner=None):
         self.serve = serve
         self.class_names = list(class_names)
+        self.owner = owner  # a loaded SavedModel whose variables `serve` uses: kept alive here
 
     def predict(self, texts: list[str], batch_size: int = 64) -> Predictions:
         """Predictions in input order. Texts are batched by length (the model pads each batch
@@ -118,9 +119,7 @@ def load(folder: str | Path) -> Classifier:
                            "config.json)")
     class_names = json.loads((folder / "config.json").read_text())["class_names"]
     loaded = tf.saved_model.load(str(folder))
-    classifier = Classifier(loaded.signatures["serving_default"], class_names)
-    classifier.saved_model = loaded  # keep the variables alive as long as the classifier
-    return classifier
+    return Classifier(loaded.signatures["serving_default"], class_names, owner=loaded)
 
 
 def predict(model: str | Path | Classifier, texts: list[str], batch_size: int = 64) -> Predictions:
