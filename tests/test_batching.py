@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from tfsenti.batching import bucketed_dataset, tokenize_and_pack
 from tfsenti.config import TrainConfig
-from tfsenti.export import Classifier, serving_function
+from tfsenti.export import Classifier
 from tfsenti.model import build_classifier, packed_inputs_model
 from varied_text import varied_sentences
 
@@ -69,7 +69,7 @@ def test_bucket_boundaries_follow_the_data():
 
 def test_predict_sorts_by_length_internally_and_returns_input_order(models):
     dynamic, _ = models
-    classifier = Classifier(serving_function(dynamic, ["neg", "pos"]), ["neg", "pos"])
+    classifier = Classifier.from_model(dynamic, ["neg", "pos"])
     together = classifier.predict(TEXTS, batch_size=7)
     one_by_one = np.concatenate([classifier.predict([t]).probabilities for t in TEXTS])
     np.testing.assert_allclose(together.probabilities, one_by_one, atol=1e-5)

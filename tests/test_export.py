@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import tfsenti
-from tfsenti.export import Classifier, serving_function
+from tfsenti.export import Classifier
 
 TEXTS = ["An absolute delight from start to finish.", "Skip it. Boring, clumsy and forgettable.",
          "", "word " * 20_000, "Ünïcödé and emoji 😀 are fine too"]
@@ -27,7 +27,7 @@ def trained(small_reviews, tmp_path_factory):
 
 def test_fresh_process_with_only_tensorflow_and_text_gets_the_same_predictions(trained):
     model, class_names, folder = trained
-    expected = Classifier(serving_function(model, class_names), class_names).predict(TEXTS)
+    expected = Classifier.from_model(model, class_names).predict(TEXTS)
     script = f"""
 import json, sys
 import tensorflow as tf
@@ -61,30 +61,12 @@ def test_serving_signature_contract(trained):
     assert outputs["label_id"].dtype == tf.int32 and outputs["label"].dtype == tf.string
 
 
-def test_exported_graph_uses_only_core_tensorflow_and_tensorflow_text_ops(trained):
+def test_exported_graph_uses_only_ops_every_tf_serving_2x_links(trained):
+    from tfsenti.serving import check_serving
+
     _, _, folder = trained
-    script = f"""
-import json
-from tensorflow.core.protobuf import saved_model_pb2
-from tensorflow.python.framework import op_def_registry
-sm = saved_model_pb2.SavedModel()
-sm.ParseFromString(open({str(folder / "saved_model.pb")!r}, "rb").read())
-ops = set()
-for mg in sm.meta_graphs:
-    ops |= {{n.op for n in mg.graph_def.node}}
-    for f in mg.graph_def.library.function:
-        ops |= {{n.op for n in f.node_def}}
-functions = {{f.signature.name for mg in sm.meta_graphs for f in mg.graph_def.library.function}}
-ops -= functions  # calls of the graph's own functions
-core = {{op for op in ops if op_def_registry.get(op) is not None}}
-import tensorflow_text
-text = {{op for op in ops - core if op_def_registry.get(op) is not None}}
-print(json.dumps({{"core": sorted(core), "text": sorted(text), "other": sorted(ops - core - text)}}))
-"""
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    ops = json.loads(result.stdout.splitlines()[-1])
-    print("tensorflow_text ops:", ops["text"])
-    assert ops["other"] == []
-    assert not {"PyFunc", "EagerPyFunc", "PyFuncStateless"} & set(ops["core"])
-    assert "WordpieceTokenizeWithOffsets" in ops["text"] and "NormalizeUTF8" in ops["text"]
+    check = check_serving(folder)
+    assert check.flagged == [] and check.ok
+    assert check.text == ["NormalizeUTF8", "RegexSplitWithOffsets", "WordpieceTokenizeWithOffsets"]
+    assert {"StatefulPartitionedCall", "MatMul", "LookupTableFindV2"} <= set(check.core)
+    assert not {"PyFunc", "EagerPyFunc", "PyFuncStateless"} & set(check.core)

@@ -58,3 +58,19 @@ def test_bert_pack_inputs_single_segment_any_length_truncates(preprocess):
     assert ids.shape == (2, 16)
     assert ids[0, 0] == 101 and ids[0, -1] == 102
     np.testing.assert_array_equal(ids[1, :3], [101, 102, 0])
+
+
+@pytest.mark.parametrize("num_segments", [1, 2])
+def test_round_robin_trim_in_core_ops_equals_tensorflow_text_trimmer(num_segments):
+    import tensorflow_text as text
+
+    from tfsenti.hub.preprocess import round_robin_trim
+
+    rng = np.random.default_rng(0)
+    segments = [tf.ragged.constant([list(range(n)) for n in rng.integers(0, 12, size=200)],
+                                   dtype=tf.int32, ragged_rank=1) for _ in range(num_segments)]
+    for budget in (0, 1, 2, 5, 8, 13, 30):
+        expected = text.RoundRobinTrimmer(max_seq_length=budget).trim(segments)
+        ours = round_robin_trim(segments, tf.constant(budget))
+        for e, o in zip(expected, ours):
+            assert o.to_list() == e.to_list()

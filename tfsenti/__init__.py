@@ -2,24 +2,29 @@
 SavedModels ready for TF Serving.
 
 Example:
-    >>> import tfsenti  # doctest: +SKIP
-    >>> data = tfsenti.load_dataset("tfsenti/demo/train")  # doctest: +SKIP
-    >>> model, history = tfsenti.train(tfsenti.TrainConfig(epochs=2), *data.split(0.1, 42))  # doctest: +SKIP
-    >>> tfsenti.predict("saved_models/demo", ["What a film!"]).labels  # doctest: +SKIP
+    >>> import tfsenti
+    >>> data = tfsenti.load_dataset(tfsenti.DEMO_DATA / "train").head_per_class(16)
+    >>> model, history = tfsenti.train(tfsenti.TrainConfig(epochs=1, seq_len=32),
+    ...                                *data.split(0.25, seed=42), verbose=0)
+    >>> clf = tfsenti.Classifier.from_model(model, data.class_names)
+    >>> clf.predict(["What a film!"]).labels[0] in data.class_names
+    True
 """
 
 from tfsenti.config import TrainConfig
-from tfsenti.data import LabeledTexts, download_imdb, load_dataset
+from tfsenti.data import DEMO_DATA, LabeledTexts, download_imdb, load_dataset
 from tfsenti.errors import ConfigError, ConversionError, DataError, EncoderError, TfsentiError
 from tfsenti.evaluation import compute_metrics, evaluate
 from tfsenti.export import Classifier, export, load, predict
 from tfsenti.hub.convert import convert_checkpoint
 from tfsenti.model import build_classifier
+from tfsenti.serving import check_serving, export_for_serving
 from tfsenti.training import train
 from tfsenti.workflow import fine_tune
 
 __all__ = [
-    "Classifier", "ConfigError", "ConversionError", "DataError", "EncoderError", "LabeledTexts",
-    "TfsentiError", "TrainConfig", "build_classifier", "compute_metrics", "convert_checkpoint",
-    "download_imdb", "evaluate", "export", "fine_tune", "load", "load_dataset", "predict", "train",
+    "DEMO_DATA", "Classifier", "ConfigError", "ConversionError", "DataError", "EncoderError", "LabeledTexts",
+    "TfsentiError", "TrainConfig", "build_classifier", "check_serving", "compute_metrics",
+    "convert_checkpoint", "download_imdb", "evaluate", "export", "export_for_serving", "fine_tune",
+    "load", "load_dataset", "predict", "train",
 ]

@@ -7,10 +7,15 @@ string model), kept unpadded, and `tf.data`'s `bucket_by_sequence_length` groups
 similar length into batches padded only to their longest member.
 
 Example:
-    >>> ids = tokenize_and_pack(["a fine film", "dull"], preprocessor, seq_len=128)  # doctest: +SKIP
-    >>> ids.row_lengths().numpy()  # doctest: +SKIP
+    >>> import tensorflow_hub as hub
+    >>> from tfsenti.hub.default import default_encoder_dir
+    >>> preprocessor = hub.load(str(default_encoder_dir() / "preprocess"))
+    >>> ids = tokenize_and_pack(["a fine film", "dull"], preprocessor, seq_len=128)
+    >>> ids.row_lengths().numpy()
     array([5, 3])
-    >>> ds, steps = bucketed_dataset(ids, np.array([1, 0]), batch_size=32)  # doctest: +SKIP
+    >>> ds, steps = bucketed_dataset(ids, np.array([1, 0]), batch_size=32)
+    >>> steps
+    1
 """
 
 from __future__ import annotations

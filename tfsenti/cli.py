@@ -1,6 +1,7 @@
 """`tfsenti` command line: parses arguments, calls the public API, reports errors in one line.
 
-Exit codes: 0 on success, 2 on bad input (a `TfsentiError`, printed as `tfsenti: error: ...`).
+Exit codes: 0 on success, 2 on bad input (a `TfsentiError`, printed as `tfsenti: error: ...`),
+1 when `export --check-serving` flags ops.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from pathlib import Path
 
 from tfsenti.errors import TfsentiError
 
-DEMO_DIR = Path(__file__).parent / "demo"
 DEMO_EXAMPLES = [
     "An absolute delight from start to finish, with a cast that clearly loved every scene.",
     "I wanted my two hours back. The plot made no sense and the acting was wooden.",
@@ -58,13 +58,14 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     import time
 
     from tfsenti.config import TrainConfig
+    from tfsenti.data import DEMO_DATA
     from tfsenti.export import load
     from tfsenti.workflow import SAVED_MODELS, fine_tune
 
     start = time.perf_counter()
     config = TrainConfig(epochs=args.epochs, seq_len=64, batch_size=16, lr=5e-5)
-    print(f"fine-tuning {config.encoder} on the bundled reviews ({DEMO_DIR})")
-    result = fine_tune(config, DEMO_DIR / "train", test_path=DEMO_DIR / "test",
+    print(f"fine-tuning {config.encoder} on the bundled reviews ({DEMO_DATA})")
+    result = fine_tune(config, DEMO_DATA / "train", test_path=DEMO_DATA / "test",
                        out=SAVED_MODELS / "demo", overwrite=True, verbose=0 if args.quiet else 1)
     _print_summary(result)
     print(f"\npredictions of the reloaded SavedModel ({result.folder}):")
@@ -105,6 +106,23 @@ def _cmd_evaluate(args: argparse.Namespace) -> None:
     classifier = load(args.model)
     data = load_dataset(args.data, args.text_column, args.label_column, classifier.class_names)
     print(json.dumps(evaluate(classifier, data, args.report, args.batch_size), indent=2))
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from tfsenti.serving import check_serving, export_for_serving
+
+    if not args.serving_dir and not args.check_serving:
+        raise TfsentiError("export needs --serving-dir DIR and/or --check-serving")
+    status = 0
+    if args.check_serving:
+        check = check_serving(args.model)
+        print(check.report())
+        status = 0 if check.ok else 1
+    if args.serving_dir:
+        target = export_for_serving(args.model, args.serving_dir, args.version, args.name,
+                                    args.overwrite)
+        print(f"TF Serving version folder: {target}")
+    return status
 
 
 def _cmd_data(args: argparse.Namespace) -> None:
@@ -197,6 +215,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=64)
     p.set_defaults(func=_cmd_evaluate)
 
+    p = sub.add_parser("export", help="copy a model into TF Serving's NAME/VERSION layout; check "
+                       "its ops against TF Serving")
+    p.add_argument("--model", required=True, help="exported model folder")
+    p.add_argument("--serving-dir", default=None, help="TF Serving model base folder: the model "
+                   "goes to DIR/NAME/VERSION/")
+    p.add_argument("--name", default=None, help="model name (default: the model folder's name)")
+    p.add_argument("--version", type=int, default=None,
+                   help="version number (default: one more than the highest in DIR/NAME)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing version")
+    p.add_argument("--check-serving", action="store_true",
+                   help="list the graph's op types and flag any TF Serving < 2.20 lacks (exit 1)")
+    p.set_defaults(func=_cmd_export)
+
     p = sub.add_parser("data", help="download a public data set")
     p.add_argument("dataset", choices=["imdb"])
     p.add_argument("--dest", default="data", help="destination folder (default ./data)")
@@ -245,11 +276,10 @@ def main(argv: list[str] | None = None) -> int:
 
     tf.get_logger().setLevel("ERROR")  # tf_keras save/load chatter that users cannot act on
     try:
-        args.func(args)
+        return args.func(args) or 0
     except TfsentiError as err:
         print(f"tfsenti: error: {err}", file=sys.stderr)
         return 2
-    return 0
 
 
 if __name__ == "__main__":

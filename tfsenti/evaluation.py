@@ -81,9 +81,10 @@ def evaluate(model: str | Path | Classifier, data: LabeledTexts, report_dir: str
     (built aside and moved into place when complete).
 
     Example:
-        >>> from tfsenti import load_dataset  # doctest: +SKIP
-        >>> evaluate("saved_models/demo", load_dataset("tfsenti/demo/test"))["accuracy"]  # doctest: +SKIP
-        0.93
+        >>> from tfsenti import DEMO_DATA, load_dataset
+        >>> metrics = evaluate("saved_models/demo", load_dataset(DEMO_DATA / "test"))
+        >>> metrics["examples"], sorted(metrics["per_class"]), len(metrics["confusion_matrix"])
+        (200, ['neg', 'pos'], 2)
     """
     classifier = model if isinstance(model, Classifier) else load(model)
     predictions = classifier.predict(data.texts, batch_size)

@@ -54,9 +54,10 @@ def export(model, class_names: list[str], folder: str | Path, info: dict | None 
     `fine_tune`) also writes metrics, history, plots and a report beside it.
 
     Example:
-        >>> model, history = train(config, train_data, val_data)  # doctest: +SKIP
-        >>> export(model, train_data.class_names, "saved_models/mine")  # doctest: +SKIP
-        PosixPath('saved_models/mine')
+        >>> from tfsenti import TrainConfig, build_classifier
+        >>> model = build_classifier(TrainConfig(seq_len=64), 2)  # or trained: train(...)[0]
+        >>> export(model, ["neg", "pos"], "saved_models/untrained", overwrite=True)
+        PosixPath('saved_models/untrained')
     """
     with StagedFolder(Path(folder), overwrite) as stage:
         save_serving_model(model, serving_function(model, class_names), class_names, stage.path,
@@ -86,15 +87,28 @@ class Classifier:
     function that is exported, so their predictions agree.
 
     Example:
-        >>> clf = load("saved_models/demo")  # doctest: +SKIP
-        >>> clf.predict(["What a wonderful film!"]).labels  # doctest: +SKIP
-        ['pos']
+        >>> clf = load("saved_models/demo")
+        >>> predictions = clf.predict(["What a wonderful film!", "Dull."])
+        >>> predictions.probabilities.shape, len(predictions.labels), clf.class_names
+        ((2, 2), 2, ['neg', 'pos'])
     """
 
     def __init__(self, serve, class_names: list[str], owner=None):
         self.serve = serve
         self.class_names = list(class_names)
         self.owner = owner  # a loaded SavedModel whose variables `serve` uses: kept alive here
+
+    @classmethod
+    def from_model(cls, model, class_names: list[str]) -> "Classifier":
+        """The classifier of an in-memory string model (from `train`), before any export.
+
+        Example:
+            >>> from tfsenti import TrainConfig, build_classifier
+            >>> model = build_classifier(TrainConfig(), 2)  # usually trained: train(...)[0]
+            >>> Classifier.from_model(model, ["neg", "pos"]).predict(["Great!"]).probabilities.shape
+            (1, 2)
+        """
+        return cls(serving_function(model, class_names), class_names)
 
     def predict(self, texts: list[str], batch_size: int = 64) -> Predictions:
         """Predictions in input order. Texts are batched by length (the model pads each batch
@@ -112,7 +126,13 @@ class Classifier:
 
 
 def load(folder: str | Path) -> Classifier:
-    """Load an exported tfsenti model folder (a SavedModel plus its config.json)."""
+    """Load an exported tfsenti model folder (a SavedModel plus its config.json).
+
+    Example:
+        >>> clf = load("saved_models/demo")
+        >>> clf.class_names, sorted(clf.serve.structured_outputs)
+        (['neg', 'pos'], ['label', 'label_id', 'probabilities'])
+    """
     folder = Path(folder)
     if not (folder / "saved_model.pb").is_file() or not (folder / "config.json").is_file():
         raise TfsentiError(f"{folder}: not an exported tfsenti model (needs saved_model.pb and "
@@ -126,8 +146,8 @@ def predict(model: str | Path | Classifier, texts: list[str], batch_size: int = 
     """Predict with an exported model folder (or a loaded Classifier).
 
     Example:
-        >>> predict("saved_models/demo", ["dull and far too long"]).labels  # doctest: +SKIP
-        ['neg']
+        >>> predict("saved_models/demo", ["dull and far too long"]).labels[0] in ("neg", "pos")
+        True
     """
     classifier = model if isinstance(model, Classifier) else load(model)
     return classifier.predict(texts, batch_size)

@@ -65,8 +65,8 @@ def build_classifier(config: TrainConfig, num_classes: int) -> keras.Model:
         A tf_keras model: string tensor [batch] -> logits [batch, 1 or num_classes].
 
     Example:
-        >>> model = build_classifier(TrainConfig(seq_len=64), num_classes=2)  # doctest: +SKIP
-        >>> model(tf.constant(["a wonderful film"])).shape  # doctest: +SKIP
+        >>> model = build_classifier(TrainConfig(seq_len=64), num_classes=2)
+        >>> model(tf.constant(["a wonderful film"])).shape
         TensorShape([1, 1])
     """
     encoder_handle, preprocess_handle = resolve_encoder(config.encoder, config.preprocess)

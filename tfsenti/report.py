@@ -1,22 +1,31 @@
-"""Plots (training curves, confusion matrix) and the one-page `report.md` of a model folder."""
+"""Plots (training curves, confusion matrix) and the one-page `report.md` of a model folder.
+
+Figures are built with matplotlib's object API (no pyplot), so nothing changes the process's
+backend: they render headless (Agg) when saved and show inline when returned in a notebook.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure
 
 CURVES = "training_curves.png"
 CONFUSION = "confusion_matrix.png"
 
 
-def plot_training_curves(history: dict, path: Path) -> Path:
-    """Loss and accuracy per epoch, training vs validation, in two panels (as in the TF tutorial)."""
+def plot_training_curves(history: dict, path: Path | None = None) -> Figure:
+    """Loss and accuracy per epoch, training vs validation, in two panels (as in the TF tutorial);
+    saved as PNG to `path` if given.
+
+    Example:
+        >>> fig = plot_training_curves({"loss": [0.6, 0.3], "accuracy": [0.7, 0.9]})
+        >>> [ax.get_title() for ax in fig.axes]
+        ['Training and validation loss', 'Training and validation accuracy']
+    """
     epochs = range(1, len(history["loss"]) + 1)
-    fig, axes = plt.subplots(2, 1, figsize=(8, 7), sharex=True)
+    fig = Figure(figsize=(8, 7))
+    axes = fig.subplots(2, 1, sharex=True)
     for ax, key, title in ((axes[0], "loss", "Training and validation loss"),
                            (axes[1], "accuracy", "Training and validation accuracy")):
         ax.plot(epochs, history[key], "o-", color="tab:blue", label=f"Training {key}")
@@ -30,17 +39,22 @@ def plot_training_curves(history: dict, path: Path) -> Path:
         ax.grid(alpha=0.3)
     axes[1].set_xlabel("Epoch")
     axes[1].set_xticks(list(epochs))
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _finish(fig, path)
 
 
-def plot_confusion_matrix(matrix: list[list[int]], class_names: list[str], path: Path,
-                          title: str = "Confusion matrix") -> Path:
-    """Counts with true classes as rows and predicted classes as columns."""
+def plot_confusion_matrix(matrix: list[list[int]], class_names: list[str], path: Path | None = None,
+                          title: str = "Confusion matrix") -> Figure:
+    """Counts with true classes as rows and predicted classes as columns; saved as PNG to `path`
+    if given.
+
+    Example:
+        >>> fig = plot_confusion_matrix([[5, 1], [0, 4]], ["neg", "pos"])
+        >>> fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel()
+        ('Predicted', 'True')
+    """
     size = max(4.0, 1.0 + 0.8 * len(class_names))
-    fig, ax = plt.subplots(figsize=(size, size))
+    fig = Figure(figsize=(size, size))
+    ax = fig.subplots()
     image = ax.imshow(matrix, cmap="Blues")
     top = max(max(row) for row in matrix) if matrix else 0
     for i, row in enumerate(matrix):
@@ -53,10 +67,14 @@ def plot_confusion_matrix(matrix: list[list[int]], class_names: list[str], path:
     ax.set_ylabel("True")
     ax.set_title(title)
     fig.colorbar(image, ax=ax, fraction=0.046)
+    return _finish(fig, path)
+
+
+def _finish(fig: Figure, path: Path | None) -> Figure:
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    if path is not None:
+        fig.savefig(path, dpi=100)
+    return fig
 
 
 def metrics_table(metrics: dict) -> str:

@@ -108,8 +108,12 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
         `best_epoch` (0-based) to the epoch whose weights the model holds.
 
     Example:
-        >>> data = load_dataset("tfsenti/demo/train")  # doctest: +SKIP
-        >>> model, history = train(TrainConfig(epochs=2), *data.split(0.1, seed=42))  # doctest: +SKIP
+        >>> from tfsenti import DEMO_DATA, load_dataset
+        >>> data = load_dataset(DEMO_DATA / "train").head_per_class(16)
+        >>> model, history = train(TrainConfig(epochs=2, seq_len=32), *data.split(0.25, seed=42),
+        ...                        verbose=0)
+        >>> len(history["val_accuracy"]), history["best_epoch"] in (0, 1)
+        (2, True)
     """
     config.validate()
     keras.utils.set_random_seed(config.seed)

