@@ -19,8 +19,9 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/tfsenti demo
 
+# Two pytest workers: most tests wait on process start-up, graph tracing and saving, not on cores.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2
 
 # Throughput of the TF tutorial recipe vs tfsenti (vs HF PyTorch if .venv-peer exists); needs
 # ../shared/data. Results: BENCHMARKS.md.

@@ -29,9 +29,10 @@ def result_of(book: nbformat.NotebookNode, source_start: str) -> dict:
     return result["data"]
 
 
-def test_transfer_learning_then_load_model(tmp_path, monkeypatch):
+def test_transfer_learning_then_load_model(tiny_encoder, tmp_path, monkeypatch):
     model_dir = tmp_path / "notebook_model"
     monkeypatch.setenv("TFSENTI_NOTEBOOK_TINY", "1")
+    monkeypatch.setenv("TFSENTI_NOTEBOOK_ENCODER", str(tiny_encoder))
     monkeypatch.setenv("TFSENTI_NOTEBOOK_OUT", str(model_dir))
     monkeypatch.setenv("TFSENTI_NOTEBOOK_MODEL", str(model_dir))
 

@@ -14,7 +14,7 @@ import pytest
 import tensorflow as tf
 import tensorflow_text as text
 
-from run_cli import error_line, tfsenti
+from tfsenti.cli import main
 from tfsenti.export import load
 from tfsenti.serving import check_serving, export_for_serving
 
@@ -35,11 +35,18 @@ def served(tiny_model, tmp_path_factory) -> Path:
     return export_for_serving(tiny_model, tmp_path_factory.mktemp("serving"), name="demo")
 
 
-def test_export_cli_writes_versioned_layout_and_refuses_existing_version(tiny_model, tmp_path):
-    first = tfsenti("export", "--model", tiny_model, "--serving-dir", tmp_path, "--name", "reviews")
-    assert first.returncode == 0, first.stderr
-    second = tfsenti("export", "--model", tiny_model, "--serving-dir", tmp_path, "--name", "reviews")
-    assert second.returncode == 0, second.stderr
+def cli(capsys, *args) -> tuple[int, str, list[str]]:
+    """(exit code, stdout, `tfsenti:` lines of stderr) of the CLI run in this process."""
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, [line for line in err.splitlines() if line.startswith("tfsenti:")]
+
+
+def test_export_cli_writes_versioned_layout_and_refuses_existing_version(tiny_model, tmp_path,
+                                                                         capsys):
+    for _ in range(2):
+        assert cli(capsys, "export", "--model", tiny_model, "--serving-dir", tmp_path,
+                   "--name", "reviews")[0] == 0
     assert sorted(p.name for p in (tmp_path / "reviews").iterdir()) == ["1", "2"]
     version = tmp_path / "reviews" / "2"
     assert {"saved_model.pb", "variables", "assets", "config.json"} <= {p.name for p in version.iterdir()}
@@ -48,24 +55,24 @@ def test_export_cli_writes_versioned_layout_and_refuses_existing_version(tiny_mo
     np.testing.assert_allclose(load(version).predict(texts).probabilities,
                                load(tiny_model).predict(texts).probabilities, atol=1e-6)
 
-    again = tfsenti("export", "--model", tiny_model, "--serving-dir", tmp_path, "--name", "reviews",
-                    "--version", "2")
-    assert again.returncode == 2 and "already exists" in error_line(again)
+    code, _, errors = cli(capsys, "export", "--model", tiny_model, "--serving-dir", tmp_path,
+                          "--name", "reviews", "--version", "2")
+    assert code == 2 and len(errors) == 1 and "already exists" in errors[0]
     assert not (tmp_path / "reviews" / "2.partial").exists()
-    missing = tfsenti("export", "--model", tmp_path / "nope", "--serving-dir", tmp_path)
-    assert missing.returncode == 2 and "not an exported tfsenti model" in error_line(missing)
-    neither = tfsenti("export", "--model", tiny_model)
-    assert neither.returncode == 2 and "--serving-dir" in error_line(neither)
+    code, _, errors = cli(capsys, "export", "--model", tmp_path / "nope", "--serving-dir", tmp_path)
+    assert code == 2 and len(errors) == 1 and "not an exported tfsenti model" in errors[0]
+    code, _, errors = cli(capsys, "export", "--model", tiny_model)
+    assert code == 2 and len(errors) == 1 and "--serving-dir" in errors[0]
 
 
-def test_check_serving_passes_a_tfsenti_export(tiny_model):
-    result = tfsenti("export", "--model", tiny_model, "--check-serving")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "tensorflow_text: NormalizeUTF8, RegexSplitWithOffsets, WordpieceTokenizeWithOffsets" in result.stdout
-    assert "FLAGGED" not in result.stdout and "OK: TF Serving 2.x can load this model" in result.stdout
+def test_check_serving_passes_a_tfsenti_export(tiny_model, capsys):
+    code, out, _ = cli(capsys, "export", "--model", tiny_model, "--check-serving")
+    assert code == 0, out
+    assert "tensorflow_text: NormalizeUTF8, RegexSplitWithOffsets, WordpieceTokenizeWithOffsets" in out
+    assert "FLAGGED" not in out and "OK: TF Serving 2.x can load this model" in out
 
 
-def test_check_serving_flags_newer_tensorflow_text_ops(tmp_path):
+def test_check_serving_flags_newer_tensorflow_text_ops(tmp_path, capsys):
     class Trims(tf.Module):
         @tf.function(input_signature=[tf.RaggedTensorSpec([None, None], tf.int32)])
         def __call__(self, ids):
@@ -74,9 +81,9 @@ def test_check_serving_flags_newer_tensorflow_text_ops(tmp_path):
     tf.saved_model.save(Trims(), str(tmp_path))
     check = check_serving(tmp_path)
     assert check.flagged == ["TFText>RoundRobinTrim"] and not check.ok
-    result = tfsenti("export", "--model", tmp_path, "--check-serving")
-    assert result.returncode == 1
-    assert "FLAGGED TFText>RoundRobinTrim" in result.stdout and "NOT OK" in result.stdout
+    code, out, _ = cli(capsys, "export", "--model", tmp_path, "--check-serving")
+    assert code == 1
+    assert "FLAGGED TFText>RoundRobinTrim" in out and "NOT OK" in out
 
 
 def _rest_predict(signature, body: dict) -> dict:

@@ -14,7 +14,7 @@ def model_dir(small_reviews, tmp_path_factory):
     """The default encoder fine-tuned by the CLI on the small review folder (train/ + test/)."""
     out = tmp_path_factory.mktemp("models") / "reviews_model"
     result = tfsenti("train", small_reviews, "--epochs", "4", "--seq-len", "48", "--batch-size", "8",
-                     "--lr", "1e-4", "--val-split", "0.25", "--out", out, "--quiet")
+                     "--lr", "2e-4", "--val-split", "0.25", "--out", out, "--quiet")
     assert result.returncode == 0, result.stderr
     assert f"exported {out}" in result.stdout
     return out
@@ -69,7 +69,8 @@ def test_predict_texts_file_and_stdin_give_json_lines_in_input_order(model_dir, 
     assert from_file.stdout == from_stdin.stdout
     lines = [json.loads(line) for line in from_file.stdout.splitlines()]
     assert len(lines) == 4 and lines[2]["text"] == "" and len(lines[3]["text"]) == 100_000
-    assert [r["probabilities"] for r in lines[:2]] == [r["probabilities"] for r in records]
+    for batched, alone in zip(lines[:2], records):  # other padding lengths: float rounding only
+        assert batched["probabilities"] == pytest.approx(alone["probabilities"], abs=1e-5)
 
 
 def test_evaluate_recomputes_the_exported_test_metrics(model_dir, small_reviews, tmp_path):

@@ -1,14 +1,13 @@
 """tfsenti: fine-tune BERT encoders (TF-Hub format) for text classification; export raw-string
 SavedModels ready for TF Serving.
 
-Example:
+Example (after `make demo`, which writes saved_models/demo):
     >>> import tfsenti
-    >>> data = tfsenti.load_dataset(tfsenti.DEMO_DATA / "train").head_per_class(16)
-    >>> model, history = tfsenti.train(tfsenti.TrainConfig(epochs=1, seq_len=32),
-    ...                                *data.split(0.25, seed=42), verbose=0)
-    >>> clf = tfsenti.Classifier.from_model(model, data.class_names)
-    >>> clf.predict(["What a film!"]).labels[0] in data.class_names
-    True
+    >>> clf = tfsenti.load("saved_models/demo")
+    >>> test = tfsenti.load_dataset(tfsenti.DEMO_DATA / "test", class_names=clf.class_names)
+    >>> metrics = tfsenti.evaluate(clf, test)
+    >>> metrics["examples"], sorted(metrics)[:3]
+    (200, ['accuracy', 'class_names', 'confusion_matrix'])
 """
 
 from tfsenti.config import TrainConfig

@@ -54,14 +54,20 @@ def bucket_boundaries(lengths: np.ndarray, batch_size: int) -> list[int]:
     return boundaries
 
 
+def count_batches(lengths: np.ndarray, batch_size: int) -> int:
+    """How many batches `bucketed_dataset` makes of texts with these token lengths."""
+    boundaries = bucket_boundaries(lengths, batch_size)
+    per_bucket = np.bincount(np.searchsorted(boundaries, lengths, side="right"),
+                             minlength=len(boundaries) + 1)
+    return int(np.sum(np.ceil(per_bucket / batch_size)))
+
+
 def bucketed_dataset(word_ids: tf.RaggedTensor, labels: np.ndarray, batch_size: int,
                      shuffle: bool = False, seed: int = 0) -> tuple[tf.data.Dataset, int]:
     """(dataset of (encoder inputs, label) batches grouped by length, batches per epoch)."""
     lengths = word_ids.row_lengths().numpy()
     boundaries = bucket_boundaries(lengths, batch_size)
-    per_bucket = np.bincount(np.searchsorted(boundaries, lengths, side="right"),
-                             minlength=len(boundaries) + 1)
-    steps = int(np.sum(np.ceil(per_bucket / batch_size)))
+    steps = count_batches(lengths, batch_size)
 
     ds = tf.data.Dataset.from_tensor_slices((word_ids.to_tensor(), lengths.astype(np.int32), labels))
     if shuffle:

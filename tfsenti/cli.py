@@ -32,14 +32,22 @@ def _config(args: argparse.Namespace):
         fixed_length=args.fixed_length,
         batch_size=args.batch_size, lr=args.lr, epochs=args.epochs, dropout=args.dropout,
         seed=args.seed, early_stop=args.early_stop, val_split=args.val_split,
-        text_column=args.text_column, label_column=args.label_column).validate()
+        text_column=args.text_column, label_column=args.label_column, freeze=args.freeze,
+        mode=args.mode, pooling=args.pooling, precision=args.precision,
+        class_weight=args.class_weight, strategy=args.strategy).validate()
 
 
 def _print_summary(result) -> None:
+    if not result.chief:
+        print("\nworker done; the chief worker writes the export")
+        return
     print(f"\nexported {result.folder}")
     for split, m in result.metrics.items():
         print(f"{split:>10}: accuracy {m['accuracy']:.4f}  macro-F1 {m['macro']['f1']:.4f}  "
               f"MCC {m['mcc']:.4f}  ({m['examples']} examples)")
+        print(" " * 12 + "  ".join(f"{name}: P {c['precision']:.3f} R {c['recall']:.3f} "
+                                   f"F1 {c['f1']:.3f} (n={c['support']})"
+                                   for name, c in m["per_class"].items()))
 
 
 def _cmd_train(args: argparse.Namespace) -> None:
@@ -50,7 +58,8 @@ def _cmd_train(args: argparse.Namespace) -> None:
     splits = dataset_splits(args.data)
     result = fine_tune(config, splits["train"], val_path=args.val or splits.get("val"),
                        test_path=args.test or splits.get("test"), out=args.out, name=args.name,
-                       overwrite=args.overwrite, verbose=0 if args.quiet else 1)
+                       overwrite=args.overwrite, verbose=0 if args.quiet else 1,
+                       resume=args.resume)
     _print_summary(result)
 
 
@@ -168,6 +177,19 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=d.seed, help=f"default {d.seed}")
     p.add_argument("--early-stop", type=int, default=None, metavar="PATIENCE",
                    help="stop after PATIENCE epochs without validation improvement")
+    p.add_argument("--freeze", default=d.freeze, metavar="none|encoder|all-but-pooler|last-N",
+                   help="encoder weights left out of training: none (default), the whole "
+                   "encoder, all but the pooler, or all but the last N blocks and the pooler")
+    p.add_argument("--mode", default=d.mode, help="finetune (default) or features: embed every "
+                   "text once with the frozen encoder and fit a logistic-regression head")
+    p.add_argument("--pooling", default=d.pooling,
+                   help="pooled (the encoder's [CLS] pooler, default) or mean (mean over tokens)")
+    p.add_argument("--precision", default=d.precision,
+                   help="float32 (default), mixed_float16 (GPU) or mixed_bfloat16 (recent CPUs, TPU)")
+    p.add_argument("--class-weight", default=d.class_weight, metavar="balanced",
+                   help="balanced: weight the loss by inverse class frequency")
+    p.add_argument("--strategy", default=d.strategy, help="default, mirrored (all local GPUs), "
+                   "multiworker (TF_CONFIG) or tpu (TPU_NAME)")
 
 
 def _add_column_options(p: argparse.ArgumentParser) -> None:
@@ -197,6 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--name", default=None,
                      help="saved_models/NAME (default <data>_<YYYYMMDD>_acc<NN>)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run from OUT.partial (its last epoch checkpoint)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=_cmd_train)
 

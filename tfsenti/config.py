@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from tfsenti.errors import ConfigError
+from tfsenti.freezing import check_freeze
 from tfsenti.hub.catalog import DEFAULT_ENCODER
+
+MODES = ("finetune", "features")
+POOLINGS = ("pooled", "mean")
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
+CLASS_WEIGHTS = (None, "balanced")
 
 
 @dataclasses.dataclass
@@ -36,6 +43,12 @@ class TrainConfig:
     val_split: float = 0.1  # used only when no validation data is given
     text_column: str | None = None
     label_column: str | None = None
+    freeze: str = "none"  # none | encoder | all-but-pooler | last-N (see tfsenti.freezing)
+    mode: str = "finetune"  # finetune | features (frozen encoder embeds once, logistic head)
+    pooling: str = "pooled"  # pooled ([CLS] + pooler) | mean (masked mean of the last layer)
+    precision: str = "float32"  # float32 | mixed_float16 | mixed_bfloat16
+    class_weight: str | None = None  # None | balanced
+    strategy: str = "default"  # default | mirrored | multiworker | tpu
 
     def validate(self) -> "TrainConfig":
         """Raise `ConfigError` naming the first out-of-range option."""
@@ -51,9 +64,18 @@ class TrainConfig:
             (self.early_stop is None or self.early_stop >= 1,
              f"--early-stop must be at least 1 (got {self.early_stop})"),
         ]
+        choices = [("mode", MODES), ("pooling", POOLINGS), ("precision", PRECISIONS),
+                   ("strategy", STRATEGIES), ("class_weight", CLASS_WEIGHTS)]
+        for name, allowed in choices:
+            value = getattr(self, name)
+            checks.append((value in allowed, f"--{name.replace('_', '-')} must be one of "
+                           f"{', '.join(str(a) for a in allowed if a)} (got {value!r})"))
+        checks.append((self.mode != "features" or self.freeze == "none",
+                       "--mode features freezes the whole encoder by itself; drop --freeze"))
         for ok, message in checks:
             if not ok:
                 raise ConfigError(message)
+        check_freeze(self.freeze)
         return self
 
     def to_json(self) -> str:

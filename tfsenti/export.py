@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import shutil
 from pathlib import Path
 
@@ -18,6 +19,8 @@ import tensorflow as tf
 import tensorflow_text  # noqa: F401  (registers the tokenizer ops before a SavedModel loads)
 
 from tfsenti.errors import ConfigError, TfsentiError
+
+log = logging.getLogger(__name__)
 
 
 def serving_function(model, class_names: list[str]) -> tf.types.experimental.GenericFunction:
@@ -157,21 +160,31 @@ class StagedFolder:
     """Build an output folder as `OUT.partial` and rename it to its final name only when complete.
 
     On an exception the partial folder is removed, so bad input or a failed export never leaves
-    a folder that looks like a finished model. The final name may be set late (`final`), e.g.
+    a folder that looks like a finished model (a killed process leaves only `OUT.partial`, which
+    `resume=True` keeps and continues instead of clearing). The final name may be set late (`final`), e.g.
     once the accuracy in a default model name is known.
     """
 
-    def __init__(self, final: Path, overwrite: bool = False):
+    def __init__(self, final: Path, overwrite: bool = False, resume: bool = False):
         self.final = Path(final)
         self.overwrite = overwrite
+        self.resume = resume
         self.path = self.final.with_name(self.final.name + ".partial")
 
     def __enter__(self) -> "StagedFolder":
-        shutil.rmtree(self.path, ignore_errors=True)  # leftovers of an interrupted run
-        self.path.mkdir(parents=True)
+        if self.path.exists() and not self.resume:  # leftovers of an interrupted run
+            log.warning("removing %s, left by an interrupted run (--resume continues such a run)",
+                        self.path)
+            shutil.rmtree(self.path)
+        elif self.path.exists():
+            log.info("resuming the interrupted run in %s", self.path)
+        self.path.mkdir(parents=True, exist_ok=True)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None and issubclass(exc_type, KeyboardInterrupt):
+            log.warning("interrupted; %s is kept for --resume", self.path)
+            return
         if exc_type is not None:
             shutil.rmtree(self.path, ignore_errors=True)
             return

@@ -73,6 +73,8 @@ def freeze_encoder(encoder, freeze: str) -> None:
         index = block_index(v.name)
         return "pooler" in v.name or (index is not None and index >= depth - last)
 
+    # In place: assigning new lists would have Keras track them and re-add every variable whose
+    # own `trainable` flag is set.
     frozen = [v for v in weights if not stays_trainable(v)]
-    encoder._trainable_weights = [v for v in encoder._trainable_weights if stays_trainable(v)]
-    encoder._non_trainable_weights = [*encoder._non_trainable_weights, *frozen]
+    encoder._trainable_weights[:] = [v for v in encoder._trainable_weights if stays_trainable(v)]
+    encoder._non_trainable_weights.extend(frozen)

@@ -1,22 +1,31 @@
-"""Fine-tuning: AdamW with linear warmup + linear decay, best-epoch selection, early stopping.
+"""Fine-tuning: AdamW with linear warmup + linear decay, best-epoch selection, early stopping,
+resume after a crash, class weights, mixed precision and tf.distribute strategies.
 
 Follows the BERT recipe as in TensorFlow Model Garden's `create_optimizer`: AdamW (weight decay
 0.01, epsilon 1e-6, LayerNorm and bias excluded from decay), learning rate rising linearly over
 the first `warmup` fraction of steps then falling linearly to 0, global gradient clipping at 1.0.
+`--mode features` trains only a logistic-regression head on embeddings (`tfsenti.features`).
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import math
 from pathlib import Path
 
+import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 
-from tfsenti.batching import bucketed_dataset, tokenize_and_pack
+from tfsenti.batching import bucketed_dataset, count_batches, tokenize_and_pack
 from tfsenti.config import TrainConfig
 from tfsenti.data import LabeledTexts
+from tfsenti.distribute import get_strategy, worker_shard
 from tfsenti.model import build_classifier, packed_inputs_model
+from tfsenti.precision import precision_policy
+
+log = logging.getLogger(__name__)
 
 NO_DECAY = ["layer_norm", "LayerNorm", "bias"]
 MONITOR = "val_accuracy"
@@ -69,32 +78,103 @@ def loss_and_metric(num_classes: int) -> tuple[keras.losses.Loss, keras.metrics.
             keras.metrics.SparseCategoricalAccuracy(name="accuracy"))
 
 
-class KeepBestEpoch(keras.callbacks.Callback):
-    """Remember the weights of the epoch with the best validation accuracy (ties: lower validation
-    loss) and restore them at the end."""
+def class_weights(labels: np.ndarray, num_classes: int, mode: str | None) -> dict[int, float] | None:
+    """Loss weight per class: `balanced` gives n / (classes * count), so every class weighs the
+    same in total (scikit-learn's rule); None gives no weights.
 
-    def __init__(self):
+    Example:
+        >>> class_weights(np.array([0, 0, 0, 1]), 2, "balanced")
+        {0: 0.6667, 1: 2.0}
+    """
+    if mode is None:
+        return None
+    counts = np.bincount(labels, minlength=num_classes)
+    return {c: round(float(len(labels) / (num_classes * counts[c])), 4)
+            for c in range(num_classes) if counts[c]}
+
+
+class KeepBestEpoch(keras.callbacks.Callback):
+    """Record every epoch's logs and keep the weights of the epoch with the best validation
+    accuracy (ties: lower validation loss), restored at the end.
+
+    With `state_dir` the record and the best weights are also written there after every epoch,
+    so a run resumed after a crash still knows its earlier epochs and its best one.
+    """
+
+    def __init__(self, state_dir: Path | None = None):
         super().__init__()
+        self.state_dir = state_dir
+        self.epochs: list[dict[str, float]] = []
         self.best_epoch: int | None = None
         self.best_score = (-math.inf, -math.inf)
         self._weights = None
+        if state_dir is not None and (state_dir / "epochs.json").is_file():
+            saved = json.loads((state_dir / "epochs.json").read_text())
+            self.epochs, self.best_epoch = saved["epochs"], saved["best_epoch"]
+            self.best_score = tuple(saved["best_score"])
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
-        if MONITOR not in logs:
-            return
-        score = (logs[MONITOR], -logs.get("val_loss", 0.0))
-        if score > self.best_score:
-            self.best_epoch, self.best_score = epoch, score
-            self._weights = self.model.get_weights()
+        self.epochs = self.epochs[:epoch] + [{k: float(v) for k, v in logs.items()}]
+        if MONITOR in logs:
+            score = (logs[MONITOR], -logs.get("val_loss", 0.0))
+            if score > self.best_score:
+                self.best_epoch, self.best_score = epoch, score
+                self._weights = self.model.get_weights()
+                if self.state_dir is not None:
+                    self.model.save_weights(str(self.state_dir / "best" / "weights"))
+        if self.state_dir is not None:
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+            (self.state_dir / "epochs.json").write_text(json.dumps(
+                {"epochs": self.epochs, "best_epoch": self.best_epoch,
+                 "best_score": list(self.best_score)}))
 
     def on_train_end(self, logs=None):
         if self._weights is not None:
             self.model.set_weights(self._weights)
+        elif self.best_epoch is not None and self.state_dir is not None:  # best was before a resume
+            self.model.load_weights(str(self.state_dir / "best" / "weights")).expect_partial()
+
+    def history(self) -> dict:
+        """Metric -> per-epoch values, plus `best_epoch` (0-based)."""
+        keys = self.epochs[0].keys() if self.epochs else []
+        return {**{k: [e[k] for e in self.epochs] for k in keys}, "best_epoch": self.best_epoch}
+
+
+def _fit_inputs(config: TrainConfig, model: keras.Model, train_data: LabeledTexts,
+                val_data: LabeledTexts, strategy: tf.distribute.Strategy):
+    """(model to fit, train dataset, validation dataset, steps per epoch, validation steps).
+
+    On several workers each trains on its own share of the examples (every k-th) with its share
+    of the global batch, for the number of steps the smallest share gives (workers must step
+    together).
+    """
+    workers, index = worker_shard(strategy)
+    batch_size = max(1, config.batch_size // workers)
+    if config.fixed_length:  # the TF tutorial: strings in, every text padded to seq_len
+        shares = [d.subset(np.arange(len(d)) % workers == index, f"worker {index}")
+                  if workers > 1 else d for d in (train_data, val_data)]
+        steps = [min(math.ceil(np.sum(np.arange(len(d)) % workers == w) / batch_size)
+                     for w in range(workers)) for d in (train_data, val_data)]
+        return (model, shares[0].to_dataset(batch_size, shuffle=True, seed=config.seed),
+                shares[1].to_dataset(batch_size), *steps)
+    # Tokenized once, batched by length; trains the same layers as `model`.
+    preprocessor = model.get_layer("preprocess").preprocessor
+    datasets, steps = [], []
+    for data, shuffle in ((train_data, True), (val_data, False)):
+        ids = tokenize_and_pack(data.texts, preprocessor, config.seq_len)
+        share = np.arange(len(data)) % workers
+        lengths = ids.row_lengths().numpy()
+        steps.append(min(count_batches(lengths[share == w], batch_size) for w in range(workers)))
+        mine = np.flatnonzero(share == index)
+        datasets.append(bucketed_dataset(tf.gather(ids, mine), data.labels[mine], batch_size,
+                                         shuffle=shuffle, seed=config.seed)[0])
+    return packed_inputs_model(model), *datasets, *steps
 
 
 def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
-          log_dir: str | Path | None = None, verbose: int = 1) -> tuple[keras.Model, dict]:
+          log_dir: str | Path | None = None, verbose: int = 1,
+          work_dir: str | Path | None = None) -> tuple[keras.Model, dict]:
     """Fine-tune a classifier; return it (best epoch's weights) and its history.
 
     Args:
@@ -102,50 +182,60 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
         train_data, val_data: labelled texts with the same class names.
         log_dir: where TensorBoard logs go (none if None).
         verbose: Keras progress output (0 silent, 1 progress bar, 2 one line per epoch).
+        work_dir: where the end-of-epoch checkpoint (model, optimizer, epoch) and the epoch record
+            are kept; a run started again with the same `work_dir` continues from there
+            (`tfsenti train --resume`).
 
     Returns:
-        (model, history) where history maps each metric to its per-epoch values and
-        `best_epoch` (0-based) to the epoch whose weights the model holds.
+        (model, history) where history maps each metric to its per-epoch values, `best_epoch`
+        (0-based) to the epoch whose weights the model holds, and `steps` to the optimizer steps
+        taken.
 
     Example:
         >>> from tfsenti import DEMO_DATA, load_dataset
         >>> data = load_dataset(DEMO_DATA / "train").head_per_class(16)
         >>> model, history = train(TrainConfig(epochs=2, seq_len=32), *data.split(0.25, seed=42),
         ...                        verbose=0)
-        >>> len(history["val_accuracy"]), history["best_epoch"] in (0, 1)
-        (2, True)
+        >>> len(history["val_accuracy"]), history["best_epoch"] in (0, 1), history["steps"]
+        (2, True, 2)
     """
     config.validate()
+    strategy = get_strategy(config.strategy)
     keras.utils.set_random_seed(config.seed)
     tf.config.experimental.enable_op_determinism()
     num_classes = len(train_data.class_names)
-    model = build_classifier(config, num_classes)
-    if config.fixed_length:  # the TF tutorial: strings in, every text padded to seq_len
-        fit_model = model
-        train_ds = train_data.to_dataset(config.batch_size, shuffle=True, seed=config.seed)
-        val_ds = val_data.to_dataset(config.batch_size)
-        steps_per_epoch = math.ceil(len(train_data) / config.batch_size)
-    else:  # tokenized once, batched by length; trains the same layers as `model`
-        fit_model = packed_inputs_model(model)
-        preprocessor = model.get_layer("preprocess").preprocessor
-        train_ds, steps_per_epoch = bucketed_dataset(
-            tokenize_and_pack(train_data.texts, preprocessor, config.seq_len), train_data.labels,
-            config.batch_size, shuffle=True, seed=config.seed)
-        val_ds, _ = bucketed_dataset(
-            tokenize_and_pack(val_data.texts, preprocessor, config.seq_len), val_data.labels,
-            config.batch_size)
-    loss, metric = loss_and_metric(num_classes)
-    fit_model.compile(optimizer=make_optimizer(config, steps_per_epoch * config.epochs),
-                      loss=loss, metrics=[metric])
-    keep_best = KeepBestEpoch()
+    if config.mode == "features":
+        from tfsenti.features import train_head_on_features
+
+        with precision_policy(config.precision):
+            return train_head_on_features(config, build_classifier(config, num_classes),
+                                          train_data, val_data, verbose)
+    with precision_policy(config.precision), strategy.scope():
+        model = build_classifier(config, num_classes)
+        fit_model, train_ds, val_ds, steps, val_steps = _fit_inputs(
+            config, model, train_data, val_data, strategy)
+        loss, metric = loss_and_metric(num_classes)
+        optimizer = make_optimizer(config, steps * config.epochs)
+        fit_model.compile(optimizer=optimizer, loss=loss, metrics=[metric])
+    trainable = int(sum(w.shape.num_elements() for w in model.trainable_weights))
+    log.info("trainable parameters: %s of %s (--freeze %s); %d replica(s), precision %s",
+             f"{trainable:,}", f"{model.count_params():,}", config.freeze,
+             strategy.num_replicas_in_sync, config.precision)
+    work_dir = Path(work_dir) if work_dir is not None else None
+    keep_best = KeepBestEpoch(work_dir / "best" if work_dir is not None else None)
     callbacks: list[keras.callbacks.Callback] = [keep_best]
+    if work_dir is not None:
+        callbacks.append(keras.callbacks.BackupAndRestore(str(work_dir / "backup")))
     if config.early_stop:
         callbacks.append(keras.callbacks.EarlyStopping(MONITOR, mode="max", patience=config.early_stop))
     if log_dir is not None:
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(log_dir)))
-    fit = fit_model.fit(train_ds, validation_data=val_ds, epochs=config.epochs,
-                        callbacks=callbacks, verbose=verbose)
-    history = {key: [float(v) for v in values] for key, values in fit.history.items()}
-    history["best_epoch"] = keep_best.best_epoch
+    with precision_policy(config.precision):
+        fit_model.fit(train_ds.repeat(), validation_data=val_ds.repeat(), epochs=config.epochs,
+                      steps_per_epoch=steps, validation_steps=val_steps,
+                      class_weight=class_weights(train_data.labels, num_classes, config.class_weight),
+                      callbacks=callbacks, verbose=verbose)
+    history = keep_best.history()
+    history.update(steps=int(optimizer.iterations.numpy()), steps_per_epoch=steps,
+                   trainable_params=trainable)
     return model, history
-

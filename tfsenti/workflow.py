@@ -3,7 +3,9 @@
 load and check all data -> resolve the encoder -> train into `OUT.partial/` -> evaluate with the
 exact serving function -> plots, report, config/history/metrics JSON -> save the SavedModel ->
 rename to `OUT`. Bad input fails before anything is written; a failure later removes the partial
-folder.
+folder. A killed run leaves `OUT.partial/` with its last end-of-epoch checkpoint (never
+`OUT`), which `resume=True` (`tfsenti train --resume`) continues. On several workers only the
+chief writes `OUT`; the others stage theirs in a temporary folder that is removed.
 """
 
 from __future__ import annotations
@@ -12,10 +14,14 @@ import dataclasses
 import datetime
 import importlib.metadata
 import json
+import logging
+import shutil
+import tempfile
 from pathlib import Path
 
 from tfsenti.config import TrainConfig
 from tfsenti.data import data_name, load_dataset
+from tfsenti.distribute import get_strategy, is_chief
 from tfsenti.errors import ConfigError
 from tfsenti.evaluation import compute_metrics, confident_mistakes
 from tfsenti.export import Classifier, StagedFolder, save_serving_model
@@ -24,13 +30,17 @@ from tfsenti.report import CONFUSION, CURVES, plot_confusion_matrix, plot_traini
 from tfsenti.training import train
 
 SAVED_MODELS = Path("saved_models")
+WORK = "work"  # inside OUT.partial: the resume checkpoint and epoch record, removed at the end
+
+log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass
 class FineTuneResult:
-    folder: Path
+    folder: Path  # the export (on a non-chief worker: a removed temporary folder)
     metrics: dict  # {"validation": ..., "test": ...} (test only when test data was given)
     history: dict
+    chief: bool = True  # False on multi-worker workers that do not write the export
 
 
 def _free_name(parent: Path, stem: str) -> Path:
@@ -43,7 +53,8 @@ def _free_name(parent: Path, stem: str) -> Path:
 
 def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path | None = None,
               test_path: str | Path | None = None, out: str | Path | None = None,
-              name: str | None = None, overwrite: bool = False, verbose: int = 1) -> FineTuneResult:
+              name: str | None = None, overwrite: bool = False, verbose: int = 1,
+              resume: bool = False) -> FineTuneResult:
     """Fine-tune on a folder or table and export a raw-string SavedModel with metrics and plots.
 
     Args:
@@ -55,6 +66,7 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
         name: NAME; default `<data name>_<YYYYMMDD>_acc<NN>` (test accuracy, else validation).
         overwrite: replace an existing `out`/`name` folder.
         verbose: Keras progress output (0 silent, 1 progress bar).
+        resume: continue the interrupted run whose `OUT.partial/` is there (else start afresh).
 
     Example:
         >>> from tfsenti import DEMO_DATA
@@ -65,6 +77,7 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
         (PosixPath('saved_models/quick'), ['test', 'validation'], 200)
     """
     config.validate()
+    strategy = get_strategy(config.strategy)  # first: multi-worker set-up precedes any TF op
     train_data = load_dataset(train_path, config.text_column, config.label_column)
     classes = train_data.class_names
     if val_path is not None:
@@ -73,17 +86,22 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
         train_data, val_data = train_data.split(config.val_split, config.seed)
     test_data = (load_dataset(test_path, config.text_column, config.label_column, classes)
                  if test_path is not None else None)
-    encoder_handle, preprocess_handle = resolve_encoder(config.encoder, config.preprocess)
+    encoder_handle, preprocess_handle = resolve_encoder(config.encoder, config.preprocess,
+                                                        config.precision)
 
     default_name = out is None and name is None
     stem = f"{data_name(train_path)}_{datetime.date.today():%Y%m%d}"
     final = Path(out) if out is not None else SAVED_MODELS / (name or stem)
     if final.exists() and not overwrite and not default_name:
         raise ConfigError(f"{final}: already exists; pass --overwrite to replace it")
+    chief = is_chief(strategy)
+    if not chief:  # trains in step with the chief; its outputs are thrown away
+        final, default_name = Path(tempfile.mkdtemp(prefix="tfsenti-worker-")) / "model", False
 
-    with StagedFolder(final, overwrite) as stage:
+    with StagedFolder(final, overwrite or not chief, resume=resume) as stage:
         model, history = train(config, train_data, val_data, log_dir=stage.path / "logs",
-                               verbose=verbose)
+                               verbose=verbose, work_dir=stage.path / WORK)
+        shutil.rmtree(stage.path / WORK, ignore_errors=True)
         classifier = Classifier.from_model(model, classes)
         metrics, predictions = {}, {}
         for split, data in (("validation", val_data), ("test", test_data)):
@@ -108,9 +126,12 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
             "data": {"train": str(train_path), "val": str(val_path) if val_path else None,
                      "test": str(test_path) if test_path else None,
                      "train_examples": len(train_data), "val_examples": len(val_data)},
-            "trainable_params": int(sum(w.shape.num_elements() for w in model.trainable_weights)),
+            "trainable_params": history["trainable_params"], "total_params": model.count_params(),
+            "replicas": strategy.num_replicas_in_sync, "steps": history["steps"],
             "tfsenti_version": importlib.metadata.version("tfsenti")})
         if default_name:
             stage.final = _free_name(SAVED_MODELS, f"{stem}_acc{round(100 * shown['accuracy']):02d}")
-    return FineTuneResult(stage.final, metrics, history)
+    if not chief:
+        shutil.rmtree(stage.final.parent, ignore_errors=True)
+    return FineTuneResult(stage.final, metrics, history, chief)
 

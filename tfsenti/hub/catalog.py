@@ -81,12 +81,14 @@ def _is_url(handle: str) -> bool:
     return handle.startswith(("https://", "http://", "gs://"))
 
 
-def resolve_encoder(name_or_path: str, preprocess: str | None = None) -> tuple[str, str]:
+def resolve_encoder(name_or_path: str, preprocess: str | None = None,
+                    precision: str = "float32") -> tuple[str, str]:
     """(encoder handle, preprocessor handle) for a catalog name, a local folder or a URL.
 
     A local folder is either a `tfsenti convert` output (holding `encoder/` and `preprocess/`) or
     an encoder SavedModel; for the latter and for URLs the preprocessor is `preprocess`, else the
-    folder's sibling `preprocess/`, else the uncased BERT preprocessor.
+    folder's sibling `preprocess/`, else the uncased BERT preprocessor. `precision` picks the
+    default encoder's conversion; other encoders compute in the precision they were saved with.
 
     Example:
         >>> resolve_encoder("small_bert/bert_en_uncased_L-2_H-128_A-2")[0].split("/")[-2]
@@ -95,7 +97,7 @@ def resolve_encoder(name_or_path: str, preprocess: str | None = None) -> tuple[s
     if name_or_path == DEFAULT_ENCODER:
         from tfsenti.hub.default import default_encoder_dir
 
-        root = default_encoder_dir()
+        root = default_encoder_dir(precision)
         return str(root / "encoder"), preprocess or str(root / "preprocess")
     if name_or_path in CATALOG:
         spec = CATALOG[name_or_path]

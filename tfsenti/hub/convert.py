@@ -19,6 +19,7 @@ import numpy as np
 from tfsenti.errors import ConversionError
 from tfsenti.hub.bert import BertConfig, build_bert_encoder
 from tfsenti.hub.preprocess import BertPreprocessor
+from tfsenti.precision import precision_policy
 
 log = logging.getLogger(__name__)
 
@@ -124,12 +125,14 @@ def assign_hf_weights(encoder, config: BertConfig, tensors: dict[str, np.ndarray
         log.warning("model.safetensors has no pooler; pooled_output uses a freshly initialised pooler")
 
 
-def convert_checkpoint(hf_dir: str | Path, out_dir: str | Path) -> Path:
+def convert_checkpoint(hf_dir: str | Path, out_dir: str | Path, precision: str = "float32") -> Path:
     """Convert a Hugging Face BERT checkpoint into `out_dir/preprocess` and `out_dir/encoder`.
 
     Args:
         hf_dir: folder with config.json (model_type bert), model.safetensors and vocab.txt.
         out_dir: folder to create; must not exist yet.
+        precision: the Keras dtype policy the encoder computes in (`float32`, `mixed_float16`,
+            `mixed_bfloat16`); its variables are float32 in every case.
 
     Returns:
         `out_dir`, holding two SavedModels loadable with `hub.KerasLayer`.
@@ -166,7 +169,8 @@ def convert_checkpoint(hf_dir: str | Path, out_dir: str | Path) -> Path:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
-        encoder = build_bert_encoder(config)
+        with precision_policy(precision):
+            encoder = build_bert_encoder(config)
         assign_hf_weights(encoder, config, tensors)
         encoder.save(str(work / "encoder"), include_optimizer=False, save_format="tf")
         preprocessor = BertPreprocessor(vocab_file, lower_case=read_lower_case(hf_dir))
@@ -175,7 +179,7 @@ def convert_checkpoint(hf_dir: str | Path, out_dir: str | Path) -> Path:
         tf.saved_model.save(preprocessor, str(work / "preprocess"))
         (work / "source.json").write_text(json.dumps(
             {"source": str(hf_dir.resolve()), "hf_config": hf_config,
-             "lower_case": preprocessor.lower_case}, indent=2))
+             "lower_case": preprocessor.lower_case, "precision": precision}, indent=2))
         work.rename(out_dir)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)

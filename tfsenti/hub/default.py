@@ -70,8 +70,9 @@ def is_complete(entry: Path) -> bool:
     return manifest == _scan(entry)
 
 
-def default_encoder_dir() -> Path:
-    """Folder holding `preprocess/` and `encoder/` of the default encoder, built on first use.
+def default_encoder_dir(precision: str = "float32") -> Path:
+    """Folder holding `preprocess/` and `encoder/` of the default encoder, built on first use
+    (one entry per compute precision; see `tfsenti.precision`).
 
     Example:
         >>> import tensorflow_hub as hub, tensorflow_text
@@ -83,7 +84,8 @@ def default_encoder_dir() -> Path:
     from tfsenti.hub.convert import convert_checkpoint
 
     root = cache_root()
-    entry = root / ENTRY_NAME
+    name = ENTRY_NAME if precision == "float32" else f"{ENTRY_NAME}-{precision}"
+    entry = root / name
     if is_complete(entry):
         return entry
     source = checkpoint_dir()
@@ -92,9 +94,9 @@ def default_encoder_dir() -> Path:
         shutil.rmtree(entry)
     log.info("converting the default encoder (once) into %s", entry)
     root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{ENTRY_NAME}.", dir=root))
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=root))
     try:
-        built = convert_checkpoint(source, staging / ENTRY_NAME)
+        built = convert_checkpoint(source, staging / name, precision)
         (built / MANIFEST).write_text(json.dumps(_scan(built), indent=1))
         try:
             built.rename(entry)
