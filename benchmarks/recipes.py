@@ -1,9 +1,10 @@
 """Feature extraction vs fine-tuning on SST-2: time per epoch and dev accuracy, in one run.
 
-Usage: python benchmarks/recipes.py [--train-examples N]   (needs ../shared/data/sst2)
+Usage: python benchmarks/recipes.py [--train-examples N] [--pooling pooled|mean]
+(needs ../shared/data/sst2)
 
 Both recipes use the default encoder, the same training subset (the first N/2 sentences of each
-class of SST-2 train), seed and batch size; accuracy is on the full SST-2 dev set (872). The last
+class of SST-2 train), seed, batch size and pooling; accuracy is on the whole shared dev set. The last
 line: `features_x_per_epoch=... features_x_total=... finetune_dev=... features_dev=...`.
 """
 
@@ -28,20 +29,23 @@ def dev_accuracy(model, class_names, dev) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train-examples", type=int, default=8000)
+    parser.add_argument("--pooling", default="pooled", choices=["pooled", "mean"])
     args = parser.parse_args()
     data = load_dataset(SST2 / "train.tsv").head_per_class(args.train_examples // 2)
     dev = load_dataset(SST2 / "dev.tsv", class_names=data.class_names)
     print(f"SST-2: {len(data)} training sentences, {len(dev)} dev sentences")
 
     start = time.perf_counter()
-    model, history = train(TrainConfig(epochs=1, seed=42), data, dev, verbose=0)
+    model, history = train(TrainConfig(epochs=1, seed=42, pooling=args.pooling), data, dev,
+                           verbose=0)
     finetune_epoch = time.perf_counter() - start
     finetune_dev = dev_accuracy(model, data.class_names, dev)
     print(f"fine-tune, 1 epoch: {finetune_epoch:.1f} s (incl. set-up and the dev pass), "
           f"dev accuracy {finetune_dev:.4f}")
 
     start = time.perf_counter()
-    model, history = train(TrainConfig(mode="features", seed=42), data, dev, verbose=0)
+    model, history = train(TrainConfig(mode="features", seed=42, pooling=args.pooling), data, dev,
+                           verbose=0)
     features_total = time.perf_counter() - start
     features_dev = dev_accuracy(model, data.class_names, dev)
     print(f"features: {features_total:.1f} s in all (embedding {history['embed_seconds']:.1f} s, "
