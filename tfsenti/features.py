@@ -8,6 +8,8 @@ milliseconds. Embeddings are `pooled` (the encoder's pooler) or `mean` (`--pooli
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import tensorflow as tf
 import tf_keras as keras
@@ -45,9 +47,8 @@ def train_head_on_features(config: TrainConfig, model: keras.Model, train_data: 
     Returns (model, history) like `tfsenti.train`; history also holds `embed_seconds` and
     `head_seconds_per_epoch`.
     """
-    import time
-
-    from tfsenti.training import KeepBestEpoch, MONITOR, class_weights, loss_and_metric
+    # Imported here: tfsenti.training imports this module when --mode features asks for it.
+    from tfsenti.training import MONITOR, KeepBestEpoch, class_weights, loss_and_metric
 
     start = time.perf_counter()
     train_x, train_y = embed(model, train_data, config.seq_len)
