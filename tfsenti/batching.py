@@ -54,9 +54,11 @@ def bucket_boundaries(lengths: np.ndarray, batch_size: int) -> list[int]:
     return boundaries
 
 
-def count_batches(lengths: np.ndarray, batch_size: int) -> int:
-    """How many batches `bucketed_dataset` makes of texts with these token lengths."""
-    boundaries = bucket_boundaries(lengths, batch_size)
+def count_batches(lengths: np.ndarray, batch_size: int, boundaries: list[int] | None = None) -> int:
+    """How many batches `bucketed_dataset` makes of texts with these token lengths (bucket edges
+    from `bucket_boundaries` unless given)."""
+    if boundaries is None:
+        boundaries = bucket_boundaries(lengths, batch_size)
     per_bucket = np.bincount(np.searchsorted(boundaries, lengths, side="right"),
                              minlength=len(boundaries) + 1)
     return int(np.sum(np.ceil(per_bucket / batch_size)))
@@ -67,7 +69,7 @@ def bucketed_dataset(word_ids: tf.RaggedTensor, labels: np.ndarray, batch_size: 
     """(dataset of (encoder inputs, label) batches grouped by length, batches per epoch)."""
     lengths = word_ids.row_lengths().numpy()
     boundaries = bucket_boundaries(lengths, batch_size)
-    steps = count_batches(lengths, batch_size)
+    steps = count_batches(lengths, batch_size, boundaries)
 
     ds = tf.data.Dataset.from_tensor_slices((word_ids.to_tensor(), lengths.astype(np.int32), labels))
     if shuffle:

@@ -91,16 +91,6 @@ def _create(name: str) -> tf.distribute.Strategy:
     raise ConfigError(f"--strategy must be one of default, mirrored, multiworker, tpu (got {name!r})")
 
 
-def is_chief(strategy: tf.distribute.Strategy) -> bool:
-    """Whether this process writes the outputs: always, except on multi-worker non-chief workers."""
-    resolver = getattr(strategy, "cluster_resolver", None)
-    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) or resolver is None:
-        return True
-    task_type, task_id = resolver.task_type, resolver.task_id
-    return task_type == "chief" or (task_type == "worker" and task_id == 0 and
-                                    "chief" not in resolver.cluster_spec().as_dict())
-
-
 def worker_shard(strategy: tf.distribute.Strategy) -> tuple[int, int]:
     """(number of workers, this worker's index; the chief first) for sharding examples."""
     if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
@@ -108,3 +98,9 @@ def worker_shard(strategy: tf.distribute.Strategy) -> tuple[int, int]:
     config = read_tf_config()
     order = [(job, i) for job in ("chief", "worker") for i in range(len(config["cluster"].get(job, [])))]
     return len(order), order.index((config["task"]["type"], config["task"]["index"]))
+
+
+def is_chief(strategy: tf.distribute.Strategy) -> bool:
+    """Whether this process writes the outputs: the first worker of `worker_shard` (the chief, or
+    worker 0 when there is none); on one machine, always."""
+    return worker_shard(strategy)[1] == 0

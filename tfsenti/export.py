@@ -128,6 +128,15 @@ class Classifier:
         return Predictions(probabilities, ids, [self.class_names[i] for i in ids])
 
 
+def model_folder(folder: str | Path) -> Path:
+    """`folder` as a Path if it holds an exported tfsenti model, else a one-line `TfsentiError`."""
+    folder = Path(folder)
+    if not (folder / "saved_model.pb").is_file() or not (folder / "config.json").is_file():
+        raise TfsentiError(f"{folder}: not an exported tfsenti model (needs saved_model.pb and "
+                           "config.json)")
+    return folder
+
+
 def load(folder: str | Path) -> Classifier:
     """Load an exported tfsenti model folder (a SavedModel plus its config.json).
 
@@ -136,10 +145,7 @@ def load(folder: str | Path) -> Classifier:
         >>> clf.class_names, sorted(clf.serve.structured_outputs)
         (['neg', 'pos'], ['label', 'label_id', 'probabilities'])
     """
-    folder = Path(folder)
-    if not (folder / "saved_model.pb").is_file() or not (folder / "config.json").is_file():
-        raise TfsentiError(f"{folder}: not an exported tfsenti model (needs saved_model.pb and "
-                           "config.json)")
+    folder = model_folder(folder)
     class_names = json.loads((folder / "config.json").read_text())["class_names"]
     loaded = tf.saved_model.load(str(folder))
     return Classifier(loaded.signatures["serving_default"], class_names, owner=loaded)
@@ -160,9 +166,9 @@ class StagedFolder:
     """Build an output folder as `OUT.partial` and rename it to its final name only when complete.
 
     On an exception the partial folder is removed, so bad input or a failed export never leaves
-    a folder that looks like a finished model (a killed process leaves only `OUT.partial`, which
-    `resume=True` keeps and continues instead of clearing). The final name may be set late (`final`), e.g.
-    once the accuracy in a default model name is known.
+    a folder that looks like a finished model; a killed or interrupted process leaves only
+    `OUT.partial`, which `resume=True` keeps and continues instead of clearing. The final name
+    may be set late (`final`), e.g. once the accuracy in a default model name is known.
     """
 
     def __init__(self, final: Path, overwrite: bool = False, resume: bool = False):

@@ -19,6 +19,7 @@ import tensorflow as tf
 from tensorflow.core.protobuf import saved_model_pb2
 
 from tfsenti.errors import ConfigError, TfsentiError
+from tfsenti.export import StagedFolder, model_folder
 
 # The tensorflow_text ops of TF Text's model-server regression model
 # (github.com/tensorflow/text, oss_scripts/model_server/save_models.py: the SavedModel TF Serving
@@ -109,12 +110,7 @@ def export_for_serving(model_dir: str | Path, serving_dir: str | Path, version: 
         >>> export_for_serving("saved_models/demo", "serving", version=1)
         PosixPath('serving/demo/1')
     """
-    from tfsenti.export import StagedFolder
-
-    model_dir = Path(model_dir)
-    if not (model_dir / "saved_model.pb").is_file() or not (model_dir / "config.json").is_file():
-        raise TfsentiError(f"{model_dir}: not an exported tfsenti model (needs saved_model.pb and "
-                           "config.json)")
+    model_dir = model_folder(model_dir)
     base = Path(serving_dir) / (name or model_dir.resolve().name)
     if version is None:
         existing = [int(p.name) for p in base.glob("*") if re.fullmatch(r"\d+", p.name)]

@@ -14,7 +14,6 @@ import dataclasses
 import datetime
 import importlib.metadata
 import json
-import logging
 import shutil
 import tempfile
 from pathlib import Path
@@ -31,8 +30,6 @@ from tfsenti.training import train
 
 SAVED_MODELS = Path("saved_models")
 WORK = "work"  # inside OUT.partial: the resume checkpoint and epoch record, removed at the end
-
-log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass
