@@ -29,7 +29,7 @@ def _config(args: argparse.Namespace):
 
     return TrainConfig(
         encoder=args.encoder, preprocess=args.preprocessor, seq_len=args.seq_len,
-        fixed_length=args.fixed_length,
+        truncate=args.truncate, fixed_length=args.fixed_length,
         batch_size=args.batch_size, lr=args.lr, epochs=args.epochs, dropout=args.dropout,
         seed=args.seed, early_stop=args.early_stop, val_split=args.val_split,
         text_column=args.text_column, label_column=args.label_column, freeze=args.freeze,
@@ -160,6 +160,15 @@ def _cmd_encoders(args: argparse.Namespace) -> None:
             print(f"{'':<{width}}  encoder:    {spec.encoder}\n{'':<{width}}  preprocess: {spec.preprocess}")
 
 
+def _seq_len(value: str) -> int | str:
+    if value == "auto":
+        return value
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of tokens or auto, got {value!r}") from None
+
+
 def _add_training_options(p: argparse.ArgumentParser) -> None:
     from tfsenti.config import TrainConfig
 
@@ -167,7 +176,12 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--encoder", default=d.encoder, help="catalog name, local folder or URL "
                    f"(default {d.encoder}; `tfsenti encoders` lists names)")
     p.add_argument("--preprocessor", default=None, help="override the encoder's preprocessor")
-    p.add_argument("--seq-len", type=int, default=d.seq_len, help=f"tokens per text (default {d.seq_len})")
+    p.add_argument("--seq-len", type=_seq_len, default=d.seq_len, metavar="N|auto",
+                   help=f"tokens per text, or auto: enough for 95%% of the training texts "
+                   f"(default {d.seq_len})")
+    p.add_argument("--truncate", default=d.truncate, metavar="head|tail|head+tail",
+                   help="which tokens of longer texts to keep: the first, the last, or the first "
+                   f"quarter and the last three quarters of the budget (default {d.truncate})")
     p.add_argument("--fixed-length", action="store_true",
                    help="pad every text to --seq-len, as the TF tutorial does (slower; for comparison)")
     p.add_argument("--epochs", type=int, default=d.epochs, help=f"default {d.epochs}")

@@ -10,12 +10,14 @@ from typing import Any
 from tfsenti.errors import ConfigError
 from tfsenti.freezing import check_freeze
 from tfsenti.hub.catalog import DEFAULT_ENCODER
+from tfsenti.truncation import TRUNCATIONS
 
 MODES = ("finetune", "features")
 POOLINGS = ("pooled", "mean")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
 CLASS_WEIGHTS = (None, "balanced")
+MAX_SEQ_LEN = 512  # position embeddings of every BERT in the catalog and of the default encoder
 
 
 @dataclasses.dataclass
@@ -30,7 +32,8 @@ class TrainConfig:
 
     encoder: str = DEFAULT_ENCODER
     preprocess: str | None = None  # override the encoder's matching preprocessor
-    seq_len: int = 128
+    seq_len: int | str = 128  # tokens per text, or "auto" (see tfsenti.batching.auto_seq_len)
+    truncate: str = "head"  # head | tail | head+tail: which tokens of longer texts are kept
     fixed_length: bool = False  # pad every text to seq_len (the TF tutorial) instead of bucketing
     batch_size: int = 32
     lr: float = 5e-5
@@ -55,7 +58,9 @@ class TrainConfig:
         checks = [
             (self.batch_size >= 1, f"--batch-size must be at least 1 (got {self.batch_size})"),
             (self.epochs >= 1, f"--epochs must be at least 1 (got {self.epochs})"),
-            (8 <= self.seq_len <= 512, f"--seq-len must be in [8, 512] (got {self.seq_len})"),
+            (self.seq_len == "auto" or (isinstance(self.seq_len, int)
+                                         and 8 <= self.seq_len <= MAX_SEQ_LEN),
+             f"--seq-len must be auto or in [8, {MAX_SEQ_LEN}] (got {self.seq_len})"),
             (self.lr > 0, f"--lr must be positive (got {self.lr})"),
             (0 <= self.dropout < 1, f"--dropout must be in [0, 1) (got {self.dropout})"),
             (0 < self.val_split < 1, f"--val-split must be in (0, 1) (got {self.val_split})"),
@@ -64,7 +69,7 @@ class TrainConfig:
             (self.early_stop is None or self.early_stop >= 1,
              f"--early-stop must be at least 1 (got {self.early_stop})"),
         ]
-        choices = [("mode", MODES), ("pooling", POOLINGS), ("precision", PRECISIONS),
+        choices = [("truncate", TRUNCATIONS), ("mode", MODES), ("pooling", POOLINGS), ("precision", PRECISIONS),
                    ("strategy", STRATEGIES), ("class_weight", CLASS_WEIGHTS)]
         for name, allowed in choices:
             value = getattr(self, name)

@@ -27,11 +27,13 @@ HEAD_L2 = 1e-4
 EMBED_BATCH = 128
 
 
-def embed(model: keras.Model, data: LabeledTexts, seq_len: int) -> tuple[np.ndarray, np.ndarray]:
+def embed(model: keras.Model, data: LabeledTexts, seq_len: int,
+          truncate: str = "head") -> tuple[np.ndarray, np.ndarray]:
     """(embeddings [N, hidden], labels [N]) of a classifier's pooling layer, in batches of
     similar length; rows come in length order, each with its own label."""
     features = packed_inputs_model(model, until="pooling")
-    ids = tokenize_and_pack(data.texts, model.get_layer("preprocess").preprocessor, seq_len)
+    ids = tokenize_and_pack(data.texts, model.get_layer("preprocess").preprocessor, seq_len,
+                            truncate)
     ds, _ = bucketed_dataset(ids, data.labels, EMBED_BATCH)
     vectors, labels = [], []
     for inputs, batch_labels in ds:
@@ -51,8 +53,8 @@ def train_head_on_features(config: TrainConfig, model: keras.Model, train_data: 
     from tfsenti.training import MONITOR, KeepBestEpoch, class_weights, loss_and_metric
 
     start = time.perf_counter()
-    train_x, train_y = embed(model, train_data, config.seq_len)
-    val_x, val_y = embed(model, val_data, config.seq_len)
+    train_x, train_y = embed(model, train_data, config.seq_len, config.truncate)
+    val_x, val_y = embed(model, val_data, config.seq_len, config.truncate)
     embed_seconds = time.perf_counter() - start
 
     num_classes = len(train_data.class_names)

@@ -23,6 +23,7 @@ from tfsenti.config import TrainConfig
 from tfsenti.freezing import freeze_encoder
 from tfsenti.hub.bert import INPUT_NAMES
 from tfsenti.hub.catalog import resolve_encoder
+from tfsenti.truncation import truncate_pieces
 
 
 def num_outputs(num_classes: int) -> int:
@@ -34,18 +35,21 @@ class TextToBertInputs(keras.layers.Layer):
     """Strings [batch] -> encoder inputs [batch, L] via a TF-Hub BERT preprocessor.
 
     L is `seq_len`, or with `pad_to_longest` the batch's longest text in tokens (plus [CLS] and
-    [SEP]) capped at `seq_len`. The loaded preprocessor is tracked by the layer, so its vocabulary
-    table is saved with the model.
+    [SEP]) capped at `seq_len`. Longer texts are cut as `truncate` says (`tfsenti.truncation`).
+    The loaded preprocessor is tracked by the layer, so its vocabulary table is saved with the
+    model.
     """
 
-    def __init__(self, preprocessor, seq_len: int, pad_to_longest: bool = True, **kwargs):
+    def __init__(self, preprocessor, seq_len: int, pad_to_longest: bool = True,
+                 truncate: str = "head", **kwargs):
         super().__init__(trainable=False, **kwargs)
         self.preprocessor = preprocessor
         self.seq_len = seq_len
         self.pad_to_longest = pad_to_longest
+        self.truncate = truncate
 
     def call(self, texts):
-        tokens = self.preprocessor.tokenize(texts)
+        tokens = truncate_pieces(self.preprocessor.tokenize(texts), self.seq_len - 2, self.truncate)
         seq_length = tf.constant(self.seq_len, tf.int32)
         if self.pad_to_longest:
             lengths = tf.cast(tokens.merge_dims(1, -1).row_lengths(), tf.int32)
@@ -54,7 +58,8 @@ class TextToBertInputs(keras.layers.Layer):
         return self.preprocessor.bert_pack_inputs([tokens], seq_length=seq_length)
 
     def get_config(self):
-        return {**super().get_config(), "seq_len": self.seq_len, "pad_to_longest": self.pad_to_longest}
+        return {**super().get_config(), "seq_len": self.seq_len, "pad_to_longest": self.pad_to_longest,
+                "truncate": self.truncate}
 
 
 class Pooling(keras.layers.Layer):
@@ -81,7 +86,7 @@ def build_classifier(config: TrainConfig, num_classes: int) -> keras.Model:
     """The classifier of the TF "Classify text with BERT" tutorial, for any encoder.
 
     Args:
-        config: encoder, seq_len, fixed_length, pooling, dropout, freeze (and `mode features`,
+        config: encoder, seq_len, fixed_length, truncate, pooling, dropout, freeze (and `mode features`,
             which freezes the whole encoder) are used.
         num_classes: 2 gives a Dense(1) logit; more give Dense(num_classes) logits.
 
@@ -93,10 +98,12 @@ def build_classifier(config: TrainConfig, num_classes: int) -> keras.Model:
         >>> model(tf.constant(["a wonderful film"])).shape
         TensorShape([1, 1])
     """
-    encoder_handle, preprocess_handle = resolve_encoder(config.encoder, config.preprocess)
+    encoder_handle, preprocess_handle = resolve_encoder(config.encoder, config.preprocess,
+                                                        config.precision)
     # === Layers ===
     to_inputs = TextToBertInputs(hub.load(preprocess_handle), config.seq_len,
-                                 pad_to_longest=not config.fixed_length, name="preprocess")
+                                 pad_to_longest=not config.fixed_length, truncate=config.truncate,
+                                 name="preprocess")
     encoder = hub.KerasLayer(encoder_handle, trainable=True, name="encoder")
     freeze_encoder(encoder, "encoder" if config.mode == "features" else config.freeze)
     pooling = Pooling(config.pooling, name="pooling")

@@ -9,6 +9,7 @@ the first `warmup` fraction of steps then falling linearly to 0, global gradient
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import math
@@ -16,12 +17,14 @@ from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
+import tensorflow_hub as hub
 import tf_keras as keras
 
-from tfsenti.batching import bucketed_dataset, count_batches, tokenize_and_pack
-from tfsenti.config import TrainConfig
+from tfsenti.batching import auto_seq_len, bucketed_dataset, count_batches, tokenize_and_pack
+from tfsenti.config import MAX_SEQ_LEN, TrainConfig
 from tfsenti.data import LabeledTexts
 from tfsenti.distribute import get_strategy, worker_shard
+from tfsenti.hub.catalog import resolve_encoder
 from tfsenti.model import build_classifier, packed_inputs_model
 from tfsenti.precision import precision_policy
 
@@ -141,6 +144,19 @@ class KeepBestEpoch(keras.callbacks.Callback):
         return {**{k: [e[k] for e in self.epochs] for k in keys}, "best_epoch": self.best_epoch}
 
 
+def resolve_seq_len(config: TrainConfig, train_data: LabeledTexts) -> TrainConfig:
+    """`config` with `seq_len="auto"` replaced by the length covering 95% of the training texts
+    (`tfsenti.batching.auto_seq_len`); other configs come back unchanged."""
+    if config.seq_len != "auto":
+        return config
+    _, preprocess_handle = resolve_encoder(config.encoder, config.preprocess, config.precision)
+    ids = tokenize_and_pack(train_data.texts, hub.load(preprocess_handle), MAX_SEQ_LEN)
+    seq_len = auto_seq_len(ids.row_lengths().numpy(), MAX_SEQ_LEN)
+    log.info("--seq-len auto: %d tokens (95th percentile of %d training texts, at most %d)",
+             seq_len, len(train_data), MAX_SEQ_LEN)
+    return dataclasses.replace(config, seq_len=seq_len)
+
+
 def _fit_inputs(config: TrainConfig, model: keras.Model, train_data: LabeledTexts,
                 val_data: LabeledTexts, strategy: tf.distribute.Strategy):
     """(model to fit, train dataset, validation dataset, steps per epoch, validation steps).
@@ -162,7 +178,7 @@ def _fit_inputs(config: TrainConfig, model: keras.Model, train_data: LabeledText
     preprocessor = model.get_layer("preprocess").preprocessor
     datasets, steps = [], []
     for data, shuffle in ((train_data, True), (val_data, False)):
-        ids = tokenize_and_pack(data.texts, preprocessor, config.seq_len)
+        ids = tokenize_and_pack(data.texts, preprocessor, config.seq_len, config.truncate)
         share = np.arange(len(data)) % workers
         lengths = ids.row_lengths().numpy()
         steps.append(min(count_batches(lengths[share == w], batch_size) for w in range(workers)))
@@ -188,8 +204,8 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
 
     Returns:
         (model, history) where history maps each metric to its per-epoch values, `best_epoch`
-        (0-based) to the epoch whose weights the model holds, and `steps` to the optimizer steps
-        taken.
+        (0-based) to the epoch whose weights the model holds, `steps` to the optimizer steps
+        taken and `seq_len` to the sequence length used (the one `--seq-len auto` chose).
 
     Example:
         >>> from tfsenti import DEMO_DATA, load_dataset
@@ -199,7 +215,7 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
         >>> len(history["val_accuracy"]), history["best_epoch"] in (0, 1), history["steps"]
         (2, True, 2)
     """
-    config.validate()
+    config = resolve_seq_len(config.validate(), train_data)
     strategy = get_strategy(config.strategy)
     keras.utils.set_random_seed(config.seed)
     tf.config.experimental.enable_op_determinism()
@@ -208,8 +224,9 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
         from tfsenti.features import train_head_on_features
 
         with precision_policy(config.precision):
-            return train_head_on_features(config, build_classifier(config, num_classes),
-                                          train_data, val_data, verbose)
+            model, history = train_head_on_features(config, build_classifier(config, num_classes),
+                                                    train_data, val_data, verbose)
+        return model, {**history, "seq_len": config.seq_len}
     with precision_policy(config.precision), strategy.scope():
         model = build_classifier(config, num_classes)
         fit_model, train_ds, val_ds, steps, val_steps = _fit_inputs(
@@ -237,5 +254,5 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
                       callbacks=callbacks, verbose=verbose)
     history = keep_best.history()
     history.update(steps=int(optimizer.iterations.numpy()), steps_per_epoch=steps,
-                   trainable_params=trainable)
+                   trainable_params=trainable, seq_len=config.seq_len)
     return model, history
