@@ -5,6 +5,7 @@ tfsenti's own environment. Reads a JSON job on stdin, prints one JSON line of re
 """
 
 import json
+import resource
 import sys
 import time
 
@@ -49,7 +50,8 @@ def main() -> None:
                               return_tensors="pt"))
         infer_time = time.perf_counter() - start
     print(json.dumps({"train_ex_s": trained / timed, "infer_ex_s": len(infer) / infer_time,
-                      "torch": torch.__version__, "threads": torch.get_num_threads()}))
+                      "torch": torch.__version__, "threads": torch.get_num_threads(),
+                      "peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}))
 
 
 if __name__ == "__main__":

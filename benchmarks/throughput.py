@@ -1,6 +1,6 @@
 """Training and inference throughput, in one run: the TF tutorial recipe vs tfsenti vs HF PyTorch.
 
-    python benchmarks/throughput.py [--quick] [--accuracy] [--out results.json]   (or `make bench`)
+    python benchmarks/throughput.py [--quick] [--out results.json]   (or `make bench`)
 
 (a) tutorial: the string model (preprocessor inside), every text padded to seq_len, fed strings;
     inference through its exported SavedModel, batches in input order.
@@ -9,8 +9,9 @@
 (c) Hugging Face transformers PyTorch with dynamic padding on the same checkpoint, when
     `.venv-peer` exists (`make bench-peer-setup`).
 Same encoder (MiniLM-L6-H384), train batch 32, inference batch 64. Useful-FLOP utilisation =
-examples/s x FLOPs at the true token length / fp32 matmul peak measured in the same run.
-Data: ../shared/data (SST-2; IMDB train reviews). The last line is the summary of ratios.
+examples/s x FLOPs at the true token length / matmul peak measured in the same run, in the
+precision tfsenti's defaults compute in. Every recipe runs in its own process, which reports its
+peak RSS. Data: ../shared/data (SST-2; IMDB train reviews). The last line is the summary of ratios.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import platform
 import random
 import resource
@@ -36,6 +38,7 @@ from tfsenti.config import TrainConfig
 from tfsenti.export import export, load
 from tfsenti.hub.default import checkpoint_dir
 from tfsenti.model import build_classifier, packed_inputs_model
+from tfsenti.precision import precision_policy
 from tfsenti.training import loss_and_metric, make_optimizer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,9 +67,9 @@ def load_imdb(count: int, seed: int = 0) -> tuple[list[str], list[int]]:
     return [texts[i] for i in order], [labels[i] for i in order]
 
 
-def matmul_peak_flops(size: int = 2048, repeats: int = 20) -> float:
-    """fp32 GEMM FLOP/s of this machine, as TensorFlow reaches it."""
-    a, b = tf.random.normal([size, size]), tf.random.normal([size, size])
+def matmul_peak_flops(dtype: tf.DType = tf.float32, size: int = 2048, repeats: int = 20) -> float:
+    """GEMM FLOP/s of this machine in `dtype`, as TensorFlow reaches it."""
+    a, b = (tf.cast(tf.random.normal([size, size]), dtype) for _ in range(2))
     matmul = tf.function(lambda x, y: tf.reduce_sum(tf.matmul(x, y)))
     matmul(a, b)
     start = time.perf_counter()
@@ -120,6 +123,11 @@ def tutorial_recipe(data: str, train, infer, seq_len, work: Path) -> dict:
 
 
 def tfsenti_defaults(data: str, train, infer, seq_len, work: Path) -> dict:
+    with precision_policy(TrainConfig().precision):
+        return _tfsenti_defaults(data, train, infer, seq_len, work)
+
+
+def _tfsenti_defaults(data: str, train, infer, seq_len, work: Path) -> dict:
     classifier = build_classifier(TrainConfig(seq_len=seq_len), 2)
     model = _compile(packed_inputs_model(classifier), 1000)
     preprocessor = classifier.get_layer("preprocess").preprocessor
@@ -167,44 +175,91 @@ def train_cli_peak_rss(examples: int, work: Path) -> tuple[float, float]:
     return time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
 
 
+RECIPES = {"tutorial": tutorial_recipe, "tfsenti": tfsenti_defaults}
+LOADERS = {"sst2": load_sst2, "imdb": load_imdb}
+
+
+def run_recipe(recipe: str, data: str, seq_len: int, n_train: int, n_infer: int, work: Path) -> dict:
+    """One recipe on one data set, in this process; adds the process's peak RSS."""
+    texts, labels = LOADERS[data](n_train + n_infer)
+    train, infer = (texts[:n_train], labels[:n_train]), texts[n_train:]
+    result = RECIPES[recipe](data, train, infer, seq_len, work)
+    return {**result, "peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}
+
+
+def recipe_in_subprocess(recipe: str, data: str, seq_len: int, n_train: int, n_infer: int,
+                         work: Path) -> dict:
+    """`run_recipe` in a fresh process, so no recipe's memory or threads weigh on the next; a
+    recipe that fails (e.g. killed for memory) is reported as such."""
+    command = [sys.executable, __file__, "--recipe", recipe, "--data", data, "--seq-len", str(seq_len),
+               "--sizes", f"{n_train},{n_infer}", "--work", str(work)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        print(done.stderr[-2000:], file=sys.stderr)
+        return {"failed": f"exit status {done.returncode}"}
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def hf_peer_run(data: str, seq_len: int, n_train: int, n_infer: int) -> dict | None:
+    texts, labels = LOADERS[data](n_train + n_infer)
+    return hf_peer((texts[:n_train], labels[:n_train]), texts[n_train:], seq_len)
+
+
+def _fmt(result: dict | None, key: str) -> str:
+    if not result:
+        return "n/a"
+    return result["failed"] if "failed" in result else f"{result[key]:.1f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer examples (under 5 minutes)")
     parser.add_argument("--out", type=Path, default=None, help="also write the results as JSON")
+    parser.add_argument("--recipe", choices=RECIPES, help=argparse.SUPPRESS)  # child process
+    parser.add_argument("--data", choices=LOADERS, help=argparse.SUPPRESS)
+    parser.add_argument("--seq-len", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--sizes", help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.recipe:
+        n_train, n_infer = map(int, args.sizes.split(","))
+        print(json.dumps(run_recipe(args.recipe, args.data, args.seq_len, n_train, n_infer, args.work)))
+        return
     # (training examples incl. 2 warm-up batches, inference examples) per (data, seq_len)
     sizes = ({("sst2", 128): (448, 512), ("imdb", 128): (128, 128), ("imdb", 512): (96, 64)}
              if args.quick else
              {("sst2", 128): (2112, 4096), ("imdb", 128): (576, 1024), ("imdb", 512): (192, 256)})
-    peak = matmul_peak_flops()
-    print(f"fp32 matmul peak: {peak / 1e9:.0f} GFLOP/s ({tf.config.threading.get_intra_op_parallelism_threads() or 'default'} threads)")
-    runs = [("sst2", 128, load_sst2), ("imdb", 128, load_imdb), ("imdb", 512, load_imdb)]
+    precision = TrainConfig().precision
+    compute_dtype = tf.bfloat16 if precision == "mixed_bfloat16" else tf.float32
+    peak = matmul_peak_flops(compute_dtype)
+    print(f"{compute_dtype.name} matmul peak (tfsenti's default precision {precision}): "
+          f"{peak / 1e9:.0f} GFLOP/s; fp32 peak {matmul_peak_flops() / 1e9:.0f} GFLOP/s")
     rss_examples = 512 if args.quick else 2048
     results = {"date": datetime.date.today().isoformat(), "machine": platform.processor() or platform.machine(),
-               "cpus": len(__import__("os").sched_getaffinity(0)), "tensorflow": tf.__version__,
-               "matmul_peak_gflops": peak / 1e9, "quick": args.quick, "runs": []}
+               "cpus": len(os.sched_getaffinity(0)), "tensorflow": tf.__version__,
+               "precision": precision, "matmul_peak_gflops": peak / 1e9, "quick": args.quick,
+               "runs": []}
     with tempfile.TemporaryDirectory() as tmp:
         seconds, rss = train_cli_peak_rss(rss_examples, Path(tmp))
         results.update(train_peak_rss_gib=rss, train_cli_seconds=seconds, train_cli_examples=rss_examples)
-        for data, seq_len, loader in runs:
-            n_train, n_infer = sizes[data, seq_len]
-            texts, labels = loader(n_train + n_infer)
-            train, infer = (texts[:n_train], labels[:n_train]), texts[n_train:]
-            run = {"data": data, "seq_len": seq_len, "train_examples": n_train, "infer_examples": n_infer,
-                   "tutorial": tutorial_recipe(data, train, infer, seq_len, Path(tmp)),
-                   "tfsenti": tfsenti_defaults(data, train, infer, seq_len, Path(tmp)),
-                   "hf_pytorch_dynamic": None if args.quick and seq_len > 128 else
-                   hf_peer(train, infer, seq_len)}
-            ours = run["tfsenti"]
-            run["utilisation"] = ours["train_ex_s"] * ours["train_flops_per_ex"] / peak
+        for (data, seq_len), (n_train, n_infer) in sizes.items():
+            run = {"data": data, "seq_len": seq_len, "train_examples": n_train, "infer_examples": n_infer}
+            for recipe in RECIPES:
+                run[recipe] = recipe_in_subprocess(recipe, data, seq_len, n_train, n_infer, Path(tmp))
+            run["hf_pytorch_dynamic"] = (None if args.quick and seq_len > 128 else
+                                         hf_peer_run(data, seq_len, n_train, n_infer))
+            ours, hf = run["tfsenti"], run["hf_pytorch_dynamic"]
+            if "failed" not in ours:
+                run["utilisation"] = ours["train_ex_s"] * ours["train_flops_per_ex"] / peak
             results["runs"].append(run)
-            hf = run["hf_pytorch_dynamic"] or {}
-            print(f"{data} seq_len {seq_len} (mean {ours['mean_tokens']:.0f} tokens): train ex/s "
-                  f"tutorial {run['tutorial']['train_ex_s']:.1f} | tfsenti {ours['train_ex_s']:.1f} | "
-                  f"hf {hf.get('train_ex_s', float('nan')):.1f};  infer ex/s tutorial "
-                  f"{run['tutorial']['infer_ex_s']:.1f} | tfsenti {ours['infer_ex_s']:.1f} | "
-                  f"hf {hf.get('infer_ex_s', float('nan')):.1f};  utilisation {run['utilisation']:.0%}",
-                  flush=True)
+            rss_line = ", ".join(f"{r} {run[r]['peak_rss_gib']:.1f}" for r in RECIPES
+                                 if "peak_rss_gib" in run[r])
+            print(f"{data} seq_len {seq_len} (mean {ours.get('mean_tokens', float('nan')):.0f} tokens): "
+                  f"train ex/s tutorial {_fmt(run['tutorial'], 'train_ex_s')} | tfsenti "
+                  f"{_fmt(ours, 'train_ex_s')} | hf {_fmt(hf, 'train_ex_s')};  infer ex/s tutorial "
+                  f"{_fmt(run['tutorial'], 'infer_ex_s')} | tfsenti {_fmt(ours, 'infer_ex_s')} | "
+                  f"hf {_fmt(hf, 'infer_ex_s')};  utilisation {run.get('utilisation', float('nan')):.0%};  "
+                  f"peak RSS GiB: {rss_line}", flush=True)
     print(f"peak RSS of `tfsenti train` (batch 32, seq_len 128): {results['train_peak_rss_gib']:.2f} GiB "
           f"({results['train_cli_seconds']:.0f} s for {results['train_cli_examples']} SST-2 examples, 1 epoch)")
     if args.out:

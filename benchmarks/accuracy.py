@@ -1,0 +1,83 @@
+"""What the CLI defaults reach: `tfsenti train` on SST-2 or IMDB, accuracy, F1 and wall time.
+
+Usage: python benchmarks/accuracy.py --task sst2|imdb [--budget-minutes 30] [-- TRAIN OPTIONS]
+(needs ../shared/data)
+
+- sst2: trains on `../shared/data/sst2/train.tsv` (the CLI's 10% validation split picks the best
+  epoch) and reports the whole `dev.tsv` as the test set, which training never sees.
+- imdb: extracts `../shared/data/imdb/aclImdb_train.tar.gz` once (to `--work`) and trains with
+  `--val-split 0.2`; reports that validation split (the issue's protocol).
+
+Options after `--` go to `tfsenti train` unchanged (for experiments: `-- --lr 1e-4 --epochs 2`).
+Last line: `task=... accuracy=... f1=... minutes=... budget_minutes=... within_budget=...` where
+`minutes` is the wall time of the whole `tfsenti train` run (data loading, training, evaluation,
+export).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+from tfsenti.cli import main as tfsenti_main
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def imdb_train_folder(work: Path) -> Path:
+    """aclImdb/train (neg/ and pos/) extracted from the shared archive, once."""
+    folder = work / "aclImdb" / "train"
+    if not (folder / "pos").is_dir():
+        with tarfile.open(SHARED / "imdb" / "aclImdb_train.tar.gz") as archive:
+            archive.extractall(work, filter="data")
+    return folder
+
+
+def train_arguments(task: str, work: Path, out: Path) -> tuple[list[str], str]:
+    """(`tfsenti train` arguments, the metrics.json split to report) for a task."""
+    if task == "sst2":
+        return [str(SHARED / "sst2" / "train.tsv"), "--test", str(SHARED / "sst2" / "dev.tsv"),
+                "--out", str(out)], "test"
+    return [str(imdb_train_folder(work)), "--val-split", "0.2", "--out", str(out)], "validation"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--task", choices=["sst2", "imdb"], required=True)
+    parser.add_argument("--budget-minutes", type=float, default=30.0)
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "tfsenti-accuracy",
+                        help="extracted data and the trained model go here")
+    parser.add_argument("--keep", action="store_true", help="keep the trained model")
+    parser.add_argument("train_options", nargs=argparse.REMAINDER,
+                        help="after --: options passed to tfsenti train")
+    args = parser.parse_args()
+    extra = [a for a in args.train_options if a != "--"]
+    args.work.mkdir(parents=True, exist_ok=True)
+    out = args.work / f"model_{args.task}"
+    train_args, split = train_arguments(args.task, args.work, out)
+    start = time.perf_counter()
+    code = tfsenti_main(["train", *train_args, "--overwrite", "--quiet", *extra])
+    minutes = (time.perf_counter() - start) / 60
+    if code != 0:
+        raise SystemExit(code)
+    metrics = json.loads((out / "metrics.json").read_text())[split]
+    config = json.loads((out / "config.json").read_text())
+    settings = {k: config["train_config"][k] for k in
+                ("lr", "epochs", "batch_size", "seq_len", "truncate", "precision", "warmup", "dropout")}
+    print(f"{args.task}: {split} accuracy {metrics['accuracy']:.4f} on {metrics['examples']} "
+          f"examples, best epoch {json.loads((out / 'history.json').read_text())['best_epoch'] + 1}, "
+          f"settings {json.dumps(settings)}")
+    if not args.keep:
+        shutil.rmtree(out)
+    print(f"task={args.task} accuracy={metrics['accuracy']:.4f} f1={metrics['macro']['f1']:.4f} "
+          f"minutes={minutes:.1f} budget_minutes={args.budget_minutes:g} "
+          f"within_budget={str(minutes <= args.budget_minutes).lower()}")
+
+
+if __name__ == "__main__":
+    main()
