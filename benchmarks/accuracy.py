@@ -1,7 +1,7 @@
 """What the CLI defaults reach: `tfsenti train` on SST-2 or IMDB, accuracy, F1 and wall time.
 
-Usage: python benchmarks/accuracy.py --task sst2|imdb [--budget-minutes 30] [-- TRAIN OPTIONS]
-(needs ../shared/data)
+Usage: python benchmarks/accuracy.py --task sst2|imdb [--budget-minutes 30] [--train-examples N]
+       [-- TRAIN OPTIONS]      (needs ../shared/data)
 
 - sst2: trains on `../shared/data/sst2/train.tsv` (the CLI's 10% validation split picks the best
   epoch) and reports the whole `dev.tsv` as the test set, which training never sees.
@@ -9,6 +9,8 @@ Usage: python benchmarks/accuracy.py --task sst2|imdb [--budget-minutes 30] [-- 
   `--val-split 0.2`; reports that validation split (the issue's protocol).
 
 Options after `--` go to `tfsenti train` unchanged (for experiments: `-- --lr 1e-4 --epochs 2`).
+`--train-examples N` trains on a seeded random N of the training texts (quick comparisons of
+settings; SST-2 only), evaluated on the same whole `dev.tsv`.
 Last line: `task=... accuracy=... f1=... minutes=... budget_minutes=... within_budget=...` where
 `minutes` is the wall time of the whole `tfsenti train` run (data loading, training, evaluation,
 export).
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import shutil
 import tarfile
 import tempfile
@@ -38,11 +41,20 @@ def imdb_train_folder(work: Path) -> Path:
     return folder
 
 
-def train_arguments(task: str, work: Path, out: Path) -> tuple[list[str], str]:
+def sst2_subset(work: Path, examples: int) -> Path:
+    """A TSV of `examples` random SST-2 training rows (seed 0)."""
+    header, *rows = (SHARED / "sst2" / "train.tsv").read_text(encoding="utf-8").splitlines()
+    chosen = random.Random(0).sample(rows, min(examples, len(rows)))
+    path = work / f"sst2_train_{examples}.tsv"
+    path.write_text("\n".join([header, *chosen]) + "\n", encoding="utf-8")
+    return path
+
+
+def train_arguments(task: str, work: Path, out: Path, examples: int | None) -> tuple[list[str], str]:
     """(`tfsenti train` arguments, the metrics.json split to report) for a task."""
     if task == "sst2":
-        return [str(SHARED / "sst2" / "train.tsv"), "--test", str(SHARED / "sst2" / "dev.tsv"),
-                "--out", str(out)], "test"
+        table = sst2_subset(work, examples) if examples else SHARED / "sst2" / "train.tsv"
+        return [str(table), "--test", str(SHARED / "sst2" / "dev.tsv"), "--out", str(out)], "test"
     return [str(imdb_train_folder(work)), "--val-split", "0.2", "--out", str(out)], "validation"
 
 
@@ -52,6 +64,8 @@ def main() -> None:
     parser.add_argument("--budget-minutes", type=float, default=30.0)
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "tfsenti-accuracy",
                         help="extracted data and the trained model go here")
+    parser.add_argument("--train-examples", type=int, default=None,
+                        help="train on this many random SST-2 training texts (default: all)")
     parser.add_argument("--keep", action="store_true", help="keep the trained model")
     parser.add_argument("train_options", nargs=argparse.REMAINDER,
                         help="after --: options passed to tfsenti train")
@@ -59,7 +73,9 @@ def main() -> None:
     extra = [a for a in args.train_options if a != "--"]
     args.work.mkdir(parents=True, exist_ok=True)
     out = args.work / f"model_{args.task}"
-    train_args, split = train_arguments(args.task, args.work, out)
+    if args.train_examples and args.task != "sst2":
+        parser.error("--train-examples applies to --task sst2")
+    train_args, split = train_arguments(args.task, args.work, out, args.train_examples)
     start = time.perf_counter()
     code = tfsenti_main(["train", *train_args, "--overwrite", "--quiet", *extra])
     minutes = (time.perf_counter() - start) / 60
@@ -74,7 +90,8 @@ def main() -> None:
           f"settings {json.dumps(settings)}")
     if not args.keep:
         shutil.rmtree(out)
-    print(f"task={args.task} accuracy={metrics['accuracy']:.4f} f1={metrics['macro']['f1']:.4f} "
+    print(f"task={args.task} train_examples={config['data']['train_examples']} "
+          f"accuracy={metrics['accuracy']:.4f} f1={metrics['macro']['f1']:.4f} "
           f"minutes={minutes:.1f} budget_minutes={args.budget_minutes:g} "
           f"within_budget={str(minutes <= args.budget_minutes).lower()}")
 

@@ -16,6 +16,7 @@ from tfsenti.errors import ConfigError, ConversionError, DataError, EncoderError
 from tfsenti.evaluation import compute_metrics, evaluate
 from tfsenti.export import Classifier, export, load, predict
 from tfsenti.hub.convert import convert_checkpoint
+from tfsenti.lr_find import lr_range_test
 from tfsenti.model import build_classifier
 from tfsenti.serving import check_serving, export_for_serving
 from tfsenti.training import train
@@ -25,5 +26,5 @@ __all__ = [
     "DEMO_DATA", "Classifier", "ConfigError", "ConversionError", "DataError", "EncoderError", "LabeledTexts",
     "TfsentiError", "TrainConfig", "build_classifier", "check_serving", "compute_metrics",
     "convert_checkpoint", "download_imdb", "evaluate", "export", "export_for_serving", "fine_tune",
-    "load", "load_dataset", "predict", "train",
+    "load", "load_dataset", "lr_range_test", "predict", "train",
 ]

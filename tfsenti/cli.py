@@ -31,7 +31,8 @@ def _config(args: argparse.Namespace):
         encoder=args.encoder, preprocess=args.preprocessor, seq_len=args.seq_len,
         truncate=args.truncate, fixed_length=args.fixed_length,
         batch_size=args.batch_size, lr=args.lr, epochs=args.epochs, dropout=args.dropout,
-        seed=args.seed, early_stop=args.early_stop, val_split=args.val_split,
+        seed=args.seed, early_stop=args.early_stop,
+        val_split=getattr(args, "val_split", TrainConfig.val_split),  # lr-find has none
         text_column=args.text_column, label_column=args.label_column, freeze=args.freeze,
         mode=args.mode, pooling=args.pooling, precision=args.precision,
         class_weight=args.class_weight, strategy=args.strategy).validate()
@@ -61,6 +62,28 @@ def _cmd_train(args: argparse.Namespace) -> None:
                        overwrite=args.overwrite, verbose=0 if args.quiet else 1,
                        resume=args.resume)
     _print_summary(result)
+
+
+def _cmd_lr_find(args: argparse.Namespace) -> None:
+    from tfsenti.data import dataset_splits, load_dataset
+    from tfsenti.lr_find import lr_range_test
+    from tfsenti.report import LR_FIND, plot_lr_find
+
+    config = _config(args)
+    if not 0 < args.start_lr < args.end_lr:
+        raise TfsentiError(f"need 0 < --start-lr < --end-lr (got {args.start_lr}, {args.end_lr})")
+    if args.steps < 2:
+        raise TfsentiError(f"--steps must be at least 2 (got {args.steps})")
+    data = load_dataset(dataset_splits(args.data)["train"], args.text_column, args.label_column)
+    result = lr_range_test(config, data, args.start_lr, args.end_lr, args.steps,
+                           verbose=0 if args.quiet else 1)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    plot_lr_find(result.lrs, result.losses, result.smoothed, result.suggested_lr, out / LR_FIND)
+    (out / "lr_find.json").write_text(json.dumps(result.to_dict(), indent=2))
+    print(f"{len(result.lrs)} steps from {result.lrs[0]:.1e} to {result.lrs[-1]:.1e}; lowest "
+          f"smoothed loss at {result.min_loss_lr:.1e}; suggested --lr {result.suggested_lr:.1e}")
+    print(f"plot: {out / LR_FIND}   values: {out / 'lr_find.json'}")
 
 
 def _cmd_demo(args: argparse.Namespace) -> None:
@@ -237,6 +260,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="continue an interrupted run from OUT.partial (its last epoch checkpoint)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("lr-find", help="learning-rate range test: loss vs learning rate plot "
+                       "and a suggested --lr")
+    p.add_argument("data", help="training data, as for train")
+    _add_column_options(p)
+    _add_training_options(p)
+    p.add_argument("--start-lr", type=float, default=1e-7, help="first rate (default 1e-7)")
+    p.add_argument("--end-lr", type=float, default=1e-2, help="last rate (default 1e-2)")
+    p.add_argument("--steps", type=int, default=100, help="batches at most (default 100)")
+    p.add_argument("--out", default="lr_find", help="folder for lr_find.png and lr_find.json "
+                   "(default ./lr_find)")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=_cmd_lr_find)
 
     p = sub.add_parser("predict", help="JSON lines of predictions from an exported model")
     p.add_argument("--model", required=True, help="exported model folder")

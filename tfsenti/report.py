@@ -1,4 +1,4 @@
-"""Plots (training curves, confusion matrix) and the one-page `report.md` of a model folder.
+"""Plots (training curves, confusion matrix, learning-rate range test) and the one-page `report.md` of a model folder.
 
 Figures are built with matplotlib's object API (no pyplot), so nothing changes the process's
 backend: they render headless (Agg) when saved and show inline when returned in a notebook.
@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 
 CURVES = "training_curves.png"
 CONFUSION = "confusion_matrix.png"
+LR_FIND = "lr_find.png"
 
 
 def plot_training_curves(history: dict, path: Path | None = None) -> Figure:
@@ -67,6 +68,30 @@ def plot_confusion_matrix(matrix: list[list[int]], class_names: list[str], path:
     ax.set_ylabel("True")
     ax.set_title(title)
     fig.colorbar(image, ax=ax, fraction=0.046)
+    return _finish(fig, path)
+
+
+def plot_lr_find(lrs: list[float], losses: list[float], smoothed: list[float],
+                 suggested_lr: float, path: Path | None = None) -> Figure:
+    """Batch loss vs learning rate (log scale) of `tfsenti lr-find`, raw and smoothed, with the
+    suggested rate marked; saved as PNG to `path` if given.
+
+    Example:
+        >>> fig = plot_lr_find([1e-6, 1e-5, 1e-4], [0.7, 0.6, 0.9], [0.7, 0.65, 0.7], 1e-6)
+        >>> fig.axes[0].get_xscale(), fig.axes[0].get_xlabel()
+        ('log', 'Learning rate')
+    """
+    fig = Figure(figsize=(8, 5))
+    ax = fig.subplots()
+    ax.plot(lrs, losses, color="tab:blue", alpha=0.3, label="batch loss")
+    ax.plot(lrs, smoothed, color="tab:blue", label="smoothed")
+    ax.axvline(suggested_lr, color="tab:red", linestyle="--", label=f"suggested {suggested_lr:.1e}")
+    ax.set_xscale("log")
+    ax.set_xlabel("Learning rate")
+    ax.set_ylabel("Loss")
+    ax.set_title("Learning-rate range test")
+    ax.legend()
+    ax.grid(alpha=0.3)
     return _finish(fig, path)
 
 

@@ -63,9 +63,12 @@ class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
                 "total_steps": self.total_steps}
 
 
-def make_optimizer(config: TrainConfig, total_steps: int) -> keras.optimizers.AdamW:
-    """AdamW of the BERT recipe for `total_steps` optimizer steps."""
-    schedule = WarmupLinearDecay(config.lr, int(config.warmup * total_steps), total_steps)
+def make_optimizer(config: TrainConfig, total_steps: int,
+                   schedule: keras.optimizers.schedules.LearningRateSchedule | None = None
+                   ) -> keras.optimizers.AdamW:
+    """AdamW of the BERT recipe for `total_steps` optimizer steps (or with another `schedule`)."""
+    if schedule is None:
+        schedule = WarmupLinearDecay(config.lr, int(config.warmup * total_steps), total_steps)
     optimizer = keras.optimizers.AdamW(learning_rate=schedule, weight_decay=config.weight_decay,
                                        epsilon=1e-6, global_clipnorm=1.0)
     optimizer.exclude_from_weight_decay(var_names=NO_DECAY)
@@ -157,35 +160,32 @@ def resolve_seq_len(config: TrainConfig, train_data: LabeledTexts) -> TrainConfi
     return dataclasses.replace(config, seq_len=seq_len)
 
 
-def _fit_inputs(config: TrainConfig, model: keras.Model, train_data: LabeledTexts,
-                val_data: LabeledTexts, strategy: tf.distribute.Strategy):
-    """(model to fit, train dataset, validation dataset, steps per epoch, validation steps).
+def fit_inputs(config: TrainConfig, model: keras.Model, data: LabeledTexts, shuffle: bool,
+               strategy: tf.distribute.Strategy | None = None
+               ) -> tuple[keras.Model, tf.data.Dataset, int]:
+    """(model to fit, this worker's batches of `data`, batches per epoch).
 
-    On several workers each trains on its own share of the examples (every k-th) with its share
-    of the global batch, for the number of steps the smallest share gives (workers must step
-    together).
+    By default texts are tokenized once and batched by length, and the model to fit is
+    `packed_inputs_model(model)` (it shares all trainable layers with `model`); with
+    `fixed_length` it is `model` itself on strings. On several workers each takes every k-th
+    example with its share of the global batch, and the step count is the smallest share's
+    (workers must step together).
     """
-    workers, index = worker_shard(strategy)
+    workers, index = worker_shard(strategy) if strategy is not None else (1, 0)
     batch_size = max(1, config.batch_size // workers)
+    share = np.arange(len(data)) % workers
     if config.fixed_length:  # the TF tutorial: strings in, every text padded to seq_len
-        shares = [d.subset(np.arange(len(d)) % workers == index, f"worker {index}")
-                  if workers > 1 else d for d in (train_data, val_data)]
-        steps = [min(math.ceil(np.sum(np.arange(len(d)) % workers == w) / batch_size)
-                     for w in range(workers)) for d in (train_data, val_data)]
-        return (model, shares[0].to_dataset(batch_size, shuffle=True, seed=config.seed),
-                shares[1].to_dataset(batch_size), *steps)
-    # Tokenized once, batched by length; trains the same layers as `model`.
+        mine = data.subset(share == index, f"worker {index}") if workers > 1 else data
+        steps = min(math.ceil(np.sum(share == w) / batch_size) for w in range(workers))
+        return model, mine.to_dataset(batch_size, shuffle=shuffle, seed=config.seed), steps
     preprocessor = model.get_layer("preprocess").preprocessor
-    datasets, steps = [], []
-    for data, shuffle in ((train_data, True), (val_data, False)):
-        ids = tokenize_and_pack(data.texts, preprocessor, config.seq_len, config.truncate)
-        share = np.arange(len(data)) % workers
-        lengths = ids.row_lengths().numpy()
-        steps.append(min(count_batches(lengths[share == w], batch_size) for w in range(workers)))
-        mine = np.flatnonzero(share == index)
-        datasets.append(bucketed_dataset(tf.gather(ids, mine), data.labels[mine], batch_size,
-                                         shuffle=shuffle, seed=config.seed)[0])
-    return packed_inputs_model(model), *datasets, *steps
+    ids = tokenize_and_pack(data.texts, preprocessor, config.seq_len, config.truncate)
+    lengths = ids.row_lengths().numpy()
+    steps = min(count_batches(lengths[share == w], batch_size) for w in range(workers))
+    mine = np.flatnonzero(share == index)
+    dataset, _ = bucketed_dataset(tf.gather(ids, mine), data.labels[mine], batch_size,
+                                  shuffle=shuffle, seed=config.seed)
+    return packed_inputs_model(model), dataset, steps
 
 
 def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
@@ -229,8 +229,8 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
         return model, {**history, "seq_len": config.seq_len}
     with precision_policy(config.precision), strategy.scope():
         model = build_classifier(config, num_classes)
-        fit_model, train_ds, val_ds, steps, val_steps = _fit_inputs(
-            config, model, train_data, val_data, strategy)
+        fit_model, train_ds, steps = fit_inputs(config, model, train_data, True, strategy)
+        _, val_ds, val_steps = fit_inputs(config, model, val_data, False, strategy)
         loss, metric = loss_and_metric(num_classes)
         optimizer = make_optimizer(config, steps * config.epochs)
         fit_model.compile(optimizer=optimizer, loss=loss, metrics=[metric])
