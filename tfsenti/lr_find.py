@@ -21,7 +21,7 @@ from tfsenti.config import TrainConfig
 from tfsenti.data import LabeledTexts
 from tfsenti.model import build_classifier
 from tfsenti.precision import precision_policy
-from tfsenti.training import fit_inputs, loss_and_metric, make_optimizer
+from tfsenti.training import fit_inputs, loss_and_metric, make_optimizer, resolve_seq_len
 
 SMOOTHING = 0.98
 DIVERGED = 4.0  # stop when the smoothed loss exceeds this multiple of its minimum
@@ -108,14 +108,10 @@ def lr_range_test(config: TrainConfig, data: LabeledTexts, start_lr: float = 1e-
         >>> from tfsenti import DEMO_DATA, load_dataset
         >>> data = load_dataset(DEMO_DATA / "train").head_per_class(32)
         >>> result = lr_range_test(TrainConfig(seq_len=32), data, steps=4)
-        >>> len(result.lrs), result.lrs[0] == 1e-7, 1e-8 <= result.suggested_lr <= 1e-3
+        >>> len(result.lrs), abs(result.lrs[0] - 1e-7) < 1e-12, 1e-8 <= result.suggested_lr <= 1e-3
         (4, True, True)
     """
-    config.validate()
-    if config.seq_len == "auto":
-        from tfsenti.training import resolve_seq_len
-
-        config = resolve_seq_len(config, data)
+    config = resolve_seq_len(config.validate(), data)
     keras.utils.set_random_seed(config.seed)
     schedule = ExponentialRamp(start_lr, end_lr, max(steps - 1, 1))
     with precision_policy(config.precision):
