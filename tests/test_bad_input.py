@@ -68,6 +68,8 @@ CASES = {
                            "--truncate must be one of head, tail, head+tail (got 'middle')"),
     "seq-len too long": (lambda w: _train(w / "reviews", "--seq-len", "1024"),
                          "--seq-len must be auto or in [8, 512] (got 1024)"),
+    "time budget 0": (lambda w: _train(w / "reviews", "--time-budget", "0"),
+                      "--time-budget must be a positive number of minutes (got 0.0)"),
     "unknown encoder": (lambda w: _train(w / "reviews", "--encoder", "bert_large_imaginary"),
                         "unknown encoder 'bert_large_imaginary'"),
     "output exists": (lambda w: then((w / "out").mkdir(), _train(w / "reviews")),

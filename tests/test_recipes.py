@@ -108,6 +108,29 @@ def test_converted_encoder_computes_in_the_requested_precision(tmp_path):
     assert all(v.dtype == tf.float32 for v in encoder.weights)
 
 
+def test_default_encoder_is_the_conversion_of_the_run_precision(tmp_path, monkeypatch):
+    from checkpoints import make_checkpoint
+    from tfsenti.hub import default
+    from tfsenti.hub.convert import convert_checkpoint
+    from tfsenti.precision import precision_policy
+
+    checkpoint = make_checkpoint(tmp_path / "hf")
+    requested = []
+
+    def tiny_default(precision: str = "float32") -> Path:  # the default encoder, in miniature
+        requested.append(precision)
+        return convert_checkpoint(checkpoint, tmp_path / precision, precision)
+
+    monkeypatch.setattr(default, "default_encoder_dir", tiny_default)
+    with precision_policy("mixed_bfloat16"):
+        model = build_classifier(TrainConfig(precision="mixed_bfloat16", seq_len=16), 2)
+        inputs = model.get_layer("preprocess")(tf.constant(["a fine film"]))
+        pooled = model.get_layer("encoder")(inputs)["pooled_output"]
+    assert requested == ["mixed_bfloat16"]
+    assert pooled.dtype == tf.bfloat16
+    assert model(tf.constant(["a fine film"])).dtype == tf.float32
+
+
 def test_balanced_class_weights_change_the_loss(tiny_encoder, small_reviews):
     data = load_dataset(small_reviews / "train")
     keep = np.ones(len(data), dtype=bool)

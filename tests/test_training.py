@@ -10,6 +10,7 @@ import tf_keras as keras
 
 import tfsenti
 from tfsenti.config import TrainConfig
+from tfsenti.time_budget import CALIBRATION_STEPS, REPLAN_EVERY, TimeBudget
 from tfsenti.training import WarmupLinearDecay, make_optimizer
 
 
@@ -19,6 +20,62 @@ def test_schedule_warms_up_linearly_then_decays_to_zero():
     assert values == pytest.approx([0.0, 2.5e-5, 5e-5, 2.5e-5, 0.0, 0.0])
     clone = keras.optimizers.schedules.deserialize(keras.optimizers.schedules.serialize(schedule))
     assert float(clone(5)) == pytest.approx(2.5e-5)  # reloadable: no "Unknown decay"
+
+
+class FakeClock:
+    """One second per training step: each call is the end of a step."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+def test_time_budget_replans_the_schedule_and_stops_at_the_last_step_that_fits():
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+    schedule = WarmupLinearDecay(1e-3, warmup_steps=100, total_steps=1000)
+    model.compile(optimizer=make_optimizer(TrainConfig(), 1000, schedule), loss="mse")
+    batches = tf.data.Dataset.from_tensors((np.ones((1, 3)), np.ones((1, 1)))).repeat()
+    val_steps = 30  # with 100 steps an epoch, validation is planned as 1/3 x 30/100 s a step
+    budget = TimeBudget(schedule, seconds=330.0, start=0.0, planned_steps=1000,
+                        steps_per_epoch=100, val_steps=val_steps, clock=FakeClock())
+    history = model.fit(batches, epochs=10, steps_per_epoch=100, validation_data=batches,
+                        validation_steps=val_steps, callbacks=[budget], verbose=0)
+    # first plan after step 1 + 20 (clock 21): 309 s left at 1.1 s a step -> 301 steps in all;
+    # the fake clock does not count validation, so the plans at steps 101, 201, 301 grow that to
+    # 309, 318 and 327
+    assert (CALIBRATION_STEPS, REPLAN_EVERY) == (20, 100)
+    assert int(model.optimizer.iterations.numpy()) == budget.total_steps == 327
+    assert (schedule.warmup_steps, schedule.total_steps) == (33, 327)  # warmup still 10%
+    assert float(schedule(327)) == 0.0 and float(schedule(326)) > 0  # decay ends with training
+    assert len(history.history["val_loss"]) == 4  # the epoch it stopped in was validated
+
+
+def test_time_budget_longer_than_the_run_changes_nothing():
+    schedule = WarmupLinearDecay(1e-3, warmup_steps=10, total_steps=100)
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+    model.compile(optimizer=make_optimizer(TrainConfig(), 100, schedule), loss="mse")
+    budget = TimeBudget(schedule, seconds=1e6, start=0.0, planned_steps=100, steps_per_epoch=50,
+                        val_steps=0, clock=FakeClock())
+    batches = tf.data.Dataset.from_tensors((np.ones((1, 3)), np.ones((1, 1)))).repeat()
+    model.fit(batches, epochs=2, steps_per_epoch=50, callbacks=[budget], verbose=0)
+    assert int(model.optimizer.iterations.numpy()) == 100
+    assert (schedule.warmup_steps, schedule.total_steps) == (10, 100)
+
+
+def test_train_with_a_time_budget_stops_in_time_on_a_validated_epoch(tiny_encoder, small_reviews):
+    data = tfsenti.load_dataset(small_reviews / "train")
+    config = TrainConfig(encoder=str(tiny_encoder), epochs=2000, seq_len=32, batch_size=8,
+                         time_budget=0.1)  # 6 s for what would take minutes
+    model, history = tfsenti.train(config, *data.split(0.25, seed=1), verbose=0)
+    assert history["steps"] < 2000 * history["steps_per_epoch"]
+    assert len(history["val_accuracy"]) >= 1 and history["best_epoch"] is not None
+    assert history["train_seconds"] < 60
+    assert model(tf.constant(["a fine film"])).shape == (1, 1)
 
 
 def test_adamw_decays_kernels_but_not_layer_norm_or_bias():
@@ -43,7 +100,7 @@ def test_same_seed_gives_identical_runs(tiny_encoder, small_reviews):
     data = tfsenti.load_dataset(small_reviews / "train")
     config = TrainConfig(encoder=str(tiny_encoder), epochs=2, seq_len=32, batch_size=8, seed=7)
     runs = [tfsenti.train(config, *data.split(0.1, seed=7), verbose=0) for _ in range(2)]
-    histories = [history for _, history in runs]
+    histories = [{k: v for k, v in history.items() if k != "train_seconds"} for _, history in runs]
     assert histories[0] == histories[1]
     weights = [model.get_layer("classifier").get_weights()[0] for model, _ in runs]
     np.testing.assert_array_equal(*weights)

@@ -24,18 +24,19 @@ DEMO_EXAMPLES = [
 ]
 
 
-def _config(args: argparse.Namespace):
+def _config(args: argparse.Namespace, **command_options):
+    """The TrainConfig of the options every training command shares, plus `command_options`
+    (those only some commands have, such as `train --val-split`)."""
     from tfsenti.config import TrainConfig
 
     return TrainConfig(
         encoder=args.encoder, preprocess=args.preprocessor, seq_len=args.seq_len,
         truncate=args.truncate, fixed_length=args.fixed_length,
         batch_size=args.batch_size, lr=args.lr, epochs=args.epochs, dropout=args.dropout,
-        seed=args.seed, early_stop=args.early_stop,
-        val_split=getattr(args, "val_split", TrainConfig.val_split),  # lr-find has none
+        seed=args.seed, early_stop=args.early_stop, time_budget=args.time_budget,
         text_column=args.text_column, label_column=args.label_column, freeze=args.freeze,
         mode=args.mode, pooling=args.pooling, precision=args.precision,
-        class_weight=args.class_weight, strategy=args.strategy).validate()
+        class_weight=args.class_weight, strategy=args.strategy, **command_options).validate()
 
 
 def _print_summary(result) -> None:
@@ -55,7 +56,7 @@ def _cmd_train(args: argparse.Namespace) -> None:
     from tfsenti.data import dataset_splits
     from tfsenti.workflow import fine_tune
 
-    config = _config(args)
+    config = _config(args, val_split=args.val_split)
     splits = dataset_splits(args.data)
     result = fine_tune(config, splits["train"], val_path=args.val or splits.get("val"),
                        test_path=args.test or splits.get("test"), out=args.out, name=args.name,
@@ -214,6 +215,10 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=d.seed, help=f"default {d.seed}")
     p.add_argument("--early-stop", type=int, default=None, metavar="PATIENCE",
                    help="stop after PATIENCE epochs without validation improvement")
+    p.add_argument("--time-budget", type=float, default=None, metavar="MINUTES",
+                   help="finish training within MINUTES: after the first steps the learning-rate "
+                   "schedule is re-planned to end at the last step that fits (evaluation and "
+                   "export come after)")
     p.add_argument("--freeze", default=d.freeze, metavar="none|encoder|all-but-pooler|last-N",
                    help="encoder weights left out of training: none (default), the whole "
                    "encoder, all but the pooler, or all but the last N blocks and the pooler")

@@ -33,7 +33,7 @@ class TrainConfig:
     encoder: str = DEFAULT_ENCODER
     preprocess: str | None = None  # override the encoder's matching preprocessor
     seq_len: int | str = 128  # tokens per text, or "auto" (see tfsenti.batching.auto_seq_len)
-    truncate: str = "head"  # head | tail | head+tail: which tokens of longer texts are kept
+    truncate: str = "head+tail"  # head | tail | head+tail: what longer texts keep (Sun et al. 2019)
     fixed_length: bool = False  # pad every text to seq_len (the TF tutorial) instead of bucketing
     batch_size: int = 32
     lr: float = 1e-4  # SST-2 experiments (BENCHMARKS.md): 1e-4 > 2e-4 > 5e-5 for MiniLM-L6
@@ -43,6 +43,7 @@ class TrainConfig:
     dropout: float = 0.1
     seed: int = 42
     early_stop: int | None = None  # patience in epochs, on the validation metric
+    time_budget: float | None = None  # minutes; schedule re-planned to end in time (tfsenti.time_budget)
     val_split: float = 0.1  # used only when no validation data is given
     text_column: str | None = None
     label_column: str | None = None
@@ -68,6 +69,8 @@ class TrainConfig:
             (self.weight_decay >= 0, f"weight decay must be >= 0 (got {self.weight_decay})"),
             (self.early_stop is None or self.early_stop >= 1,
              f"--early-stop must be at least 1 (got {self.early_stop})"),
+            (self.time_budget is None or self.time_budget > 0,
+             f"--time-budget must be a positive number of minutes (got {self.time_budget})"),
         ]
         choices = [("truncate", TRUNCATIONS), ("mode", MODES), ("pooling", POOLINGS), ("precision", PRECISIONS),
                    ("strategy", STRATEGIES), ("class_weight", CLASS_WEIGHTS)]
@@ -77,6 +80,8 @@ class TrainConfig:
                            f"{', '.join(str(a) for a in allowed if a)} (got {value!r})"))
         checks.append((self.mode != "features" or self.freeze == "none",
                        "--mode features freezes the whole encoder by itself; drop --freeze"))
+        checks.append((self.mode != "features" or self.time_budget is None,
+                       "--time-budget plans fine-tuning steps; --mode features has none, drop it"))
         for ok, message in checks:
             if not ok:
                 raise ConfigError(message)

@@ -13,6 +13,7 @@ import dataclasses
 import json
 import logging
 import math
+import time
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ from tfsenti.distribute import get_strategy, worker_shard
 from tfsenti.hub.catalog import resolve_encoder
 from tfsenti.model import build_classifier, packed_inputs_model
 from tfsenti.precision import precision_policy
+from tfsenti.time_budget import TimeBudget
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +50,36 @@ class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
 
     def __init__(self, peak: float, warmup_steps: int, total_steps: int):
         self.peak = peak
-        self.warmup_steps = warmup_steps
-        self.total_steps = total_steps
+        self._warmup_fraction = warmup_steps / max(total_steps, 1)
+        # variables, so `replan` reaches the traced training step (`--time-budget`)
+        self._steps = tf.Variable([warmup_steps, total_steps], dtype=tf.float32, trainable=False,
+                                  name="schedule_steps")
+
+    @property
+    def warmup_steps(self) -> int:
+        return int(self._steps[0].numpy())
+
+    @property
+    def total_steps(self) -> int:
+        return int(self._steps[1].numpy())
+
+    def replan(self, total_steps: int) -> None:
+        """End the decay at `total_steps` instead, with the same warmup fraction.
+
+        Example:
+            >>> s = WarmupLinearDecay(1e-4, warmup_steps=10, total_steps=100)
+            >>> s.replan(50)
+            >>> s.warmup_steps, s.total_steps, round(float(s(50)), 6)
+            (5, 50, 0.0)
+        """
+        self._steps.assign([round(self._warmup_fraction * total_steps), total_steps])
 
     def __call__(self, step):
         step = tf.cast(step, tf.float32)
-        warmup = step / max(self.warmup_steps, 1)
-        decay = (self.total_steps - step) / max(self.total_steps - self.warmup_steps, 1)
-        factor = tf.where(step < self.warmup_steps, warmup, decay)
+        warmup_steps, total_steps = self._steps[0], self._steps[1]
+        warmup = step / tf.maximum(warmup_steps, 1.0)
+        decay = (total_steps - step) / tf.maximum(total_steps - warmup_steps, 1.0)
+        factor = tf.where(step < warmup_steps, warmup, decay)
         return self.peak * tf.clip_by_value(factor, 0.0, 1.0)
 
     def get_config(self):
@@ -205,7 +229,8 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
     Returns:
         (model, history) where history maps each metric to its per-epoch values, `best_epoch`
         (0-based) to the epoch whose weights the model holds, `steps` to the optimizer steps
-        taken and `seq_len` to the sequence length used (the one `--seq-len auto` chose).
+        taken, `seq_len` to the sequence length used (the one `--seq-len auto` chose) and
+        `train_seconds` to the wall time of this call (what `TrainConfig.time_budget` bounds).
 
     Example:
         >>> from tfsenti import DEMO_DATA, load_dataset
@@ -215,6 +240,7 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
         >>> len(history["val_accuracy"]), history["best_epoch"] in (0, 1), history["steps"]
         (2, True, 2)
     """
+    start = time.monotonic()
     config = resolve_seq_len(config.validate(), train_data)
     strategy = get_strategy(config.strategy)
     keras.utils.set_random_seed(config.seed)
@@ -232,7 +258,9 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
         fit_model, train_ds, steps = fit_inputs(config, model, train_data, True, strategy)
         _, val_ds, val_steps = fit_inputs(config, model, val_data, False, strategy)
         loss, metric = loss_and_metric(num_classes)
-        optimizer = make_optimizer(config, steps * config.epochs)
+        planned_steps = steps * config.epochs
+        schedule = WarmupLinearDecay(config.lr, int(config.warmup * planned_steps), planned_steps)
+        optimizer = make_optimizer(config, planned_steps, schedule)
         fit_model.compile(optimizer=optimizer, loss=loss, metrics=[metric])
     trainable = int(sum(w.shape.num_elements() for w in model.trainable_weights))
     log.info("trainable parameters: %s of %s (--freeze %s); %d replica(s), precision %s",
@@ -243,6 +271,9 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
     callbacks: list[keras.callbacks.Callback] = [keep_best]
     if work_dir is not None:
         callbacks.append(keras.callbacks.BackupAndRestore(str(work_dir / "backup")))
+    if config.time_budget is not None:
+        callbacks.append(TimeBudget(schedule, 60 * config.time_budget, start, planned_steps, steps,
+                                    val_steps))
     if config.early_stop:
         callbacks.append(keras.callbacks.EarlyStopping(MONITOR, mode="max", patience=config.early_stop))
     if log_dir is not None:
@@ -254,5 +285,6 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
                       callbacks=callbacks, verbose=verbose)
     history = keep_best.history()
     history.update(steps=int(optimizer.iterations.numpy()), steps_per_epoch=steps,
-                   trainable_params=trainable, seq_len=config.seq_len)
+                   trainable_params=trainable, seq_len=config.seq_len,
+                   train_seconds=round(time.monotonic() - start, 1))
     return model, history

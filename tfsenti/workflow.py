@@ -26,7 +26,7 @@ from tfsenti.evaluation import compute_metrics, confident_mistakes
 from tfsenti.export import Classifier, StagedFolder, save_serving_model
 from tfsenti.hub.catalog import resolve_encoder
 from tfsenti.report import CONFUSION, CURVES, plot_confusion_matrix, plot_training_curves, write_report
-from tfsenti.training import resolve_seq_len, train
+from tfsenti.training import train
 
 SAVED_MODELS = Path("saved_models")
 WORK = "work"  # inside OUT.partial: the resume checkpoint and epoch record, removed at the end
@@ -83,7 +83,6 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
         train_data, val_data = train_data.split(config.val_split, config.seed)
     test_data = (load_dataset(test_path, config.text_column, config.label_column, classes)
                  if test_path is not None else None)
-    config = resolve_seq_len(config, train_data)  # so config.json holds the length used
     encoder_handle, preprocess_handle = resolve_encoder(config.encoder, config.preprocess,
                                                         config.precision)
 
@@ -100,6 +99,7 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
         model, history = train(config, train_data, val_data, log_dir=stage.path / "logs",
                                verbose=verbose, work_dir=stage.path / WORK)
         shutil.rmtree(stage.path / WORK, ignore_errors=True)
+        config = dataclasses.replace(config, seq_len=history["seq_len"])  # `auto` -> the length used
         classifier = Classifier.from_model(model, classes)
         metrics, predictions = {}, {}
         for split, data in (("validation", val_data), ("test", test_data)):

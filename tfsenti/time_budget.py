@@ -1,0 +1,85 @@
+"""`--time-budget MINUTES`: fine-tuning planned to end in time, its schedule shortened to fit.
+
+Cutting a run off when time is up would leave it at a high learning rate with an unvalidated
+last stretch. Instead, once the first steps have shown how fast this machine trains (after
+`CALIBRATION_STEPS`, and again every `REPLAN_EVERY` steps), the remaining budget is converted into
+optimizer steps, the warmup + decay schedule is re-planned to reach 0 at the last of them, and
+training stops there. Keras still validates the epoch it stops in, so best-epoch selection sees
+the final weights. A budget longer than the planned epochs changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+import tf_keras as keras
+
+log = logging.getLogger(__name__)
+
+CALIBRATION_STEPS = 20  # steps timed (after the first, which traces) before the first plan
+REPLAN_EVERY = 100  # steps between later plans, each on the rate measured so far
+EVAL_COST = 1 / 3  # a validation batch (forward only) costs about a third of a training step
+
+
+class Replannable(Protocol):
+    def replan(self, total_steps: int) -> None: ...
+
+
+def affordable_steps(seconds_left: float, seconds_per_step: float, steps_per_epoch: int,
+                     val_steps: int) -> int:
+    """Training steps that fit in `seconds_left`, each epoch's validation included.
+
+    Example:
+        >>> affordable_steps(100.0, 1.0, steps_per_epoch=30, val_steps=30)  # 1.33 s a step
+        75
+    """
+    per_step = seconds_per_step * (1 + EVAL_COST * val_steps / steps_per_epoch)
+    return max(0, math.floor(seconds_left / per_step))
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Re-plan `schedule` to the steps that fit in `seconds` from `start`, and stop there.
+
+    Args:
+        schedule: the learning-rate schedule (`tfsenti.training.WarmupLinearDecay`).
+        seconds: the whole budget, counted from `start` (so tokenizing and building count).
+        start: `clock()` when the run began.
+        planned_steps: optimizer steps the run would take without a budget.
+        steps_per_epoch, val_steps: training and validation batches per epoch.
+        clock: seconds, monotonic (a fake one in tests).
+
+    `tfsenti.train` adds it to `fit` when `TrainConfig.time_budget` is set.
+    """
+
+    def __init__(self, schedule: Replannable, seconds: float, start: float, planned_steps: int,
+                 steps_per_epoch: int, val_steps: int, clock: Callable[[], float] = time.monotonic):
+        super().__init__()
+        self.schedule, self.seconds, self.start, self.clock = schedule, seconds, start, clock
+        self.planned_steps, self.steps_per_epoch, self.val_steps = planned_steps, steps_per_epoch, val_steps
+        self.total_steps = planned_steps
+        self._timed_from: tuple[int, float] | None = None  # (step, time) after the traced first step
+
+    def on_train_batch_end(self, batch, logs=None):
+        step, now = int(self.model.optimizer.iterations.numpy()), self.clock()
+        if self._timed_from is None:
+            self._timed_from = (step, now)
+        timed_steps = step - self._timed_from[0]
+        if now - self.start >= self.seconds:  # over budget before a plan could help
+            self.total_steps = step
+        elif timed_steps == CALIBRATION_STEPS or (timed_steps > CALIBRATION_STEPS
+                                                  and timed_steps % REPLAN_EVERY == 0):
+            rate = (now - self._timed_from[1]) / timed_steps
+            fits = step + affordable_steps(self.seconds - (now - self.start), rate,
+                                           self.steps_per_epoch, self.val_steps)
+            total = min(self.planned_steps, fits)
+            if total != self.total_steps:
+                log.info("--time-budget: %.2f s a step, planning %d of %d steps", rate, total,
+                         self.planned_steps)
+                self.total_steps = total
+                self.schedule.replan(max(total, step + 1))
+        if step >= self.total_steps:
+            self.model.stop_training = True
