@@ -22,48 +22,55 @@ def test_schedule_warms_up_linearly_then_decays_to_zero():
     assert float(clone(5)) == pytest.approx(2.5e-5)  # reloadable: no "Unknown decay"
 
 
-class FakeClock:
-    """One second per training step: each call is the end of a step."""
+class FakeClock(keras.callbacks.Callback):
+    """Fake time: each training step takes 1 s and each validation batch 0.5 s."""
 
     def __init__(self):
+        super().__init__()
         self.now = 0.0
 
     def __call__(self) -> float:
-        self.now += 1.0
         return self.now
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.now += 1.0
+
+    def on_test_batch_end(self, batch, logs=None):
+        self.now += 0.5
+
+
+def _fit_with_budget(seconds: float, planned_steps: int, epochs: int, steps_per_epoch: int,
+                     val_steps: int) -> tuple[WarmupLinearDecay, TimeBudget, FakeClock, keras.callbacks.History]:
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+    schedule = WarmupLinearDecay(1e-3, warmup_steps=planned_steps // 10, total_steps=planned_steps)
+    model.compile(optimizer=make_optimizer(TrainConfig(), planned_steps, schedule), loss="mse")
+    batches = tf.data.Dataset.from_tensors((np.ones((1, 3)), np.ones((1, 1)))).repeat()
+    clock = FakeClock()
+    budget = TimeBudget(schedule, seconds, start=0.0, planned_steps=planned_steps,
+                        steps_per_epoch=steps_per_epoch, val_steps=val_steps, clock=clock)
+    history = model.fit(batches, epochs=epochs, steps_per_epoch=steps_per_epoch,
+                        validation_data=batches if val_steps else None, validation_steps=val_steps or None,
+                        callbacks=[clock, budget], verbose=0)
+    return schedule, budget, clock, history
 
 
 def test_time_budget_replans_the_schedule_and_stops_at_the_last_step_that_fits():
-    inputs = keras.Input((3,))
-    model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
-    schedule = WarmupLinearDecay(1e-3, warmup_steps=100, total_steps=1000)
-    model.compile(optimizer=make_optimizer(TrainConfig(), 1000, schedule), loss="mse")
-    batches = tf.data.Dataset.from_tensors((np.ones((1, 3)), np.ones((1, 1)))).repeat()
-    val_steps = 30  # with 100 steps an epoch, validation is planned as 1/3 x 30/100 s a step
-    budget = TimeBudget(schedule, seconds=330.0, start=0.0, planned_steps=1000,
-                        steps_per_epoch=100, val_steps=val_steps, clock=FakeClock())
-    history = model.fit(batches, epochs=10, steps_per_epoch=100, validation_data=batches,
-                        validation_steps=val_steps, callbacks=[budget], verbose=0)
-    # first plan after step 1 + 20 (clock 21): 309 s left at 1.1 s a step -> 301 steps in all;
-    # the fake clock does not count validation, so the plans at steps 101, 201, 301 grow that to
-    # 309, 318 and 327
+    # 100 steps (100 s) and a validation (30 x 0.5 s) an epoch: two epochs take 230 s, so 330 s
+    # leave 85 steps of a third epoch plus its validation
+    schedule, budget, clock, history = _fit_with_budget(330.0, 1000, epochs=10, steps_per_epoch=100,
+                                                        val_steps=30)
     assert (CALIBRATION_STEPS, REPLAN_EVERY) == (20, 100)
-    assert int(model.optimizer.iterations.numpy()) == budget.total_steps == 327
-    assert (schedule.warmup_steps, schedule.total_steps) == (33, 327)  # warmup still 10%
-    assert float(schedule(327)) == 0.0 and float(schedule(326)) > 0  # decay ends with training
-    assert len(history.history["val_loss"]) == 4  # the epoch it stopped in was validated
+    assert budget.model.optimizer.iterations.numpy() == budget.total_steps == 285
+    assert clock.now == 330.0
+    assert schedule.total_steps == 285 and abs(schedule.warmup_steps - 28.5) <= 0.5  # still 10%
+    assert float(schedule(285)) == 0.0 and float(schedule(284)) > 0  # decay ends with training
+    assert len(history.history["val_loss"]) == 3  # the epoch it stopped in was validated
 
 
 def test_time_budget_longer_than_the_run_changes_nothing():
-    schedule = WarmupLinearDecay(1e-3, warmup_steps=10, total_steps=100)
-    inputs = keras.Input((3,))
-    model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
-    model.compile(optimizer=make_optimizer(TrainConfig(), 100, schedule), loss="mse")
-    budget = TimeBudget(schedule, seconds=1e6, start=0.0, planned_steps=100, steps_per_epoch=50,
-                        val_steps=0, clock=FakeClock())
-    batches = tf.data.Dataset.from_tensors((np.ones((1, 3)), np.ones((1, 1)))).repeat()
-    model.fit(batches, epochs=2, steps_per_epoch=50, callbacks=[budget], verbose=0)
-    assert int(model.optimizer.iterations.numpy()) == 100
+    schedule, budget, clock, _ = _fit_with_budget(1e6, 100, epochs=2, steps_per_epoch=50, val_steps=0)
+    assert budget.model.optimizer.iterations.numpy() == 100 and clock.now == 100.0
     assert (schedule.warmup_steps, schedule.total_steps) == (10, 100)
 
 

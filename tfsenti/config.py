@@ -82,6 +82,9 @@ class TrainConfig:
                        "--mode features freezes the whole encoder by itself; drop --freeze"))
         checks.append((self.mode != "features" or self.time_budget is None,
                        "--time-budget plans fine-tuning steps; --mode features has none, drop it"))
+        checks.append((self.strategy != "multiworker" or self.time_budget is None,
+                       "--time-budget cannot be used with --strategy multiworker: each worker "
+                       "would time itself and plan a different number of steps"))
         for ok, message in checks:
             if not ok:
                 raise ConfigError(message)

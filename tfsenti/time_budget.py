@@ -21,24 +21,34 @@ import tf_keras as keras
 log = logging.getLogger(__name__)
 
 CALIBRATION_STEPS = 20  # steps timed (after the first, which traces) before the first plan
-REPLAN_EVERY = 100  # steps between later plans, each on the rate measured so far
-EVAL_COST = 1 / 3  # a validation batch (forward only) costs about a third of a training step
+REPLAN_EVERY = 100  # steps between later plans, each on the rates measured so far
+EVAL_COST = 1 / 3  # before any validation ran: a forward-only batch, a third of a training step
 
 
 class Replannable(Protocol):
     def replan(self, total_steps: int) -> None: ...
 
 
-def affordable_steps(seconds_left: float, seconds_per_step: float, steps_per_epoch: int,
-                     val_steps: int) -> int:
-    """Training steps that fit in `seconds_left`, each epoch's validation included.
+def affordable_steps(seconds_left: float, step: int, seconds_per_step: float,
+                     steps_per_epoch: int, seconds_per_validation: float) -> int:
+    """How many more training steps fit in `seconds_left` after `step`, counting in full the
+    validation pass at the end of every epoch they reach into (the current one included).
 
     Example:
-        >>> affordable_steps(100.0, 1.0, steps_per_epoch=30, val_steps=30)  # 1.33 s a step
-        75
+        >>> # 1 s a step, 100 steps an epoch, 15 s a validation, 99 s left at step 201:
+        >>> affordable_steps(99.0, 201, 1.0, 100, 15.0)  # 84 steps + the 3rd epoch's validation
+        84
     """
-    per_step = seconds_per_step * (1 + EVAL_COST * val_steps / steps_per_epoch)
-    return max(0, math.floor(seconds_left / per_step))
+    steps = math.floor(seconds_left / seconds_per_step)
+    while steps > 0:
+        # epochs from the current one (validated even if stopped early) to the last one reached
+        validations = (math.ceil((step + steps) / steps_per_epoch)
+                       - math.ceil(step / steps_per_epoch) + 1)
+        fits = math.floor((seconds_left - validations * seconds_per_validation) / seconds_per_step)
+        if fits >= steps:
+            return steps
+        steps = max(0, fits)
+    return 0
 
 
 class TimeBudget(keras.callbacks.Callback):
@@ -62,6 +72,14 @@ class TimeBudget(keras.callbacks.Callback):
         self.planned_steps, self.steps_per_epoch, self.val_steps = planned_steps, steps_per_epoch, val_steps
         self.total_steps = planned_steps
         self._timed_from: tuple[int, float] | None = None  # (step, time) after the traced first step
+        self._validating_since = 0.0
+        self._validation_seconds: list[float] = []  # each pass so far
+
+    def on_test_begin(self, logs=None):
+        self._validating_since = self.clock()
+
+    def on_test_end(self, logs=None):
+        self._validation_seconds.append(self.clock() - self._validating_since)
 
     def on_train_batch_end(self, batch, logs=None):
         step, now = int(self.model.optimizer.iterations.numpy()), self.clock()
@@ -72,14 +90,20 @@ class TimeBudget(keras.callbacks.Callback):
             self.total_steps = step
         elif timed_steps == CALIBRATION_STEPS or (timed_steps > CALIBRATION_STEPS
                                                   and timed_steps % REPLAN_EVERY == 0):
-            rate = (now - self._timed_from[1]) / timed_steps
-            fits = step + affordable_steps(self.seconds - (now - self.start), rate,
-                                           self.steps_per_epoch, self.val_steps)
-            total = min(self.planned_steps, fits)
-            if total != self.total_steps:
-                log.info("--time-budget: %.2f s a step, planning %d of %d steps", rate, total,
-                         self.planned_steps)
-                self.total_steps = total
-                self.schedule.replan(max(total, step + 1))
+            self._plan(step, now, timed_steps)
         if step >= self.total_steps:
             self.model.stop_training = True
+
+    def _plan(self, step: int, now: float, timed_steps: int) -> None:
+        validating = sum(self._validation_seconds)  # all of it after the first step
+        per_step = (now - self._timed_from[1] - validating) / timed_steps
+        per_validation = (validating / len(self._validation_seconds) if self._validation_seconds
+                          else EVAL_COST * per_step * self.val_steps)
+        fits = step + affordable_steps(self.seconds - (now - self.start), step, per_step,
+                                       self.steps_per_epoch, per_validation)
+        total = min(self.planned_steps, fits)
+        if total != self.total_steps:
+            log.info("--time-budget: %.2f s a step, %.0f s a validation: planning %d of %d steps",
+                     per_step, per_validation, total, self.planned_steps)
+            self.total_steps = total
+            self.schedule.replan(max(total, step + 1))
