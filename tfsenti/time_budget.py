@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 CALIBRATION_STEPS = 20  # steps timed (after the first, which traces) before the first plan
 REPLAN_EVERY = 100  # steps between later plans, each on the rates measured so far
-EVAL_COST = 1 / 3  # before any validation ran: a forward-only batch, a third of a training step
+EVAL_COST = 1 / 3  # until an epoch end is timed: a validation batch, a third of a training step
 
 
 class Replannable(Protocol):
@@ -30,21 +30,22 @@ class Replannable(Protocol):
 
 
 def affordable_steps(seconds_left: float, step: int, seconds_per_step: float,
-                     steps_per_epoch: int, seconds_per_validation: float) -> int:
+                     steps_per_epoch: int, seconds_per_epoch_end: float) -> int:
     """How many more training steps fit in `seconds_left` after `step`, counting in full the
-    validation pass at the end of every epoch they reach into (the current one included).
+    end of every epoch they reach into (the current one included): its validation pass and
+    checkpoints.
 
     Example:
-        >>> # 1 s a step, 100 steps an epoch, 15 s a validation, 99 s left at step 201:
-        >>> affordable_steps(99.0, 201, 1.0, 100, 15.0)  # 84 steps + the 3rd epoch's validation
+        >>> # 1 s a step, 100 steps an epoch, 15 s an epoch end, 99 s left at step 201:
+        >>> affordable_steps(99.0, 201, 1.0, 100, 15.0)  # 84 steps + the 3rd epoch's end
         84
     """
     steps = math.floor(seconds_left / seconds_per_step)
     while steps > 0:
         # epochs from the current one (validated even if stopped early) to the last one reached
-        validations = (math.ceil((step + steps) / steps_per_epoch)
-                       - math.ceil(step / steps_per_epoch) + 1)
-        fits = math.floor((seconds_left - validations * seconds_per_validation) / seconds_per_step)
+        epoch_ends = (math.ceil((step + steps) / steps_per_epoch)
+                      - math.ceil(step / steps_per_epoch) + 1)
+        fits = math.floor((seconds_left - epoch_ends * seconds_per_epoch_end) / seconds_per_step)
         if fits >= steps:
             return steps
         steps = max(0, fits)
@@ -72,17 +73,17 @@ class TimeBudget(keras.callbacks.Callback):
         self.planned_steps, self.steps_per_epoch, self.val_steps = planned_steps, steps_per_epoch, val_steps
         self.total_steps = planned_steps
         self._timed_from: tuple[int, float] | None = None  # (step, time) after the traced first step
-        self._validating_since = 0.0
-        self._validation_seconds: list[float] = []  # each pass so far
+        self._last_step_end: float | None = None
+        # each epoch boundary so far: validation, end-of-epoch checkpoints, the next epoch's start
+        self._boundary_seconds: list[float] = []
 
-    def on_test_begin(self, logs=None):
-        self._validating_since = self.clock()
-
-    def on_test_end(self, logs=None):
-        self._validation_seconds.append(self.clock() - self._validating_since)
+    def on_train_batch_begin(self, batch, logs=None):
+        if batch == 0 and self._last_step_end is not None:
+            self._boundary_seconds.append(self.clock() - self._last_step_end)
 
     def on_train_batch_end(self, batch, logs=None):
         step, now = int(self.model.optimizer.iterations.numpy()), self.clock()
+        self._last_step_end = now
         if self._timed_from is None:
             self._timed_from = (step, now)
         timed_steps = step - self._timed_from[0]
@@ -95,15 +96,15 @@ class TimeBudget(keras.callbacks.Callback):
             self.model.stop_training = True
 
     def _plan(self, step: int, now: float, timed_steps: int) -> None:
-        validating = sum(self._validation_seconds)  # all of it after the first step
-        per_step = (now - self._timed_from[1] - validating) / timed_steps
-        per_validation = (validating / len(self._validation_seconds) if self._validation_seconds
-                          else EVAL_COST * per_step * self.val_steps)
+        between_epochs = sum(self._boundary_seconds)  # all of it after the first step
+        per_step = (now - self._timed_from[1] - between_epochs) / timed_steps
+        per_boundary = (between_epochs / len(self._boundary_seconds) if self._boundary_seconds
+                        else EVAL_COST * per_step * self.val_steps)
         fits = step + affordable_steps(self.seconds - (now - self.start), step, per_step,
-                                       self.steps_per_epoch, per_validation)
+                                       self.steps_per_epoch, per_boundary)
         total = min(self.planned_steps, fits)
         if total != self.total_steps:
-            log.info("--time-budget: %.2f s a step, %.0f s a validation: planning %d of %d steps",
-                     per_step, per_validation, total, self.planned_steps)
+            log.info("--time-budget: %.2f s a step, %.0f s an epoch end: planning %d of %d steps",
+                     per_step, per_boundary, total, self.planned_steps)
             self.total_steps = total
             self.schedule.replan(max(total, step + 1))

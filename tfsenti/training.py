@@ -87,12 +87,17 @@ class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
                 "total_steps": self.total_steps}
 
 
+def bert_schedule(config: TrainConfig, total_steps: int) -> WarmupLinearDecay:
+    """The run's learning rate: `config.warmup` of `total_steps` up to `config.lr`, then down to 0."""
+    return WarmupLinearDecay(config.lr, int(config.warmup * total_steps), total_steps)
+
+
 def make_optimizer(config: TrainConfig, total_steps: int,
                    schedule: keras.optimizers.schedules.LearningRateSchedule | None = None
                    ) -> keras.optimizers.AdamW:
     """AdamW of the BERT recipe for `total_steps` optimizer steps (or with another `schedule`)."""
     if schedule is None:
-        schedule = WarmupLinearDecay(config.lr, int(config.warmup * total_steps), total_steps)
+        schedule = bert_schedule(config, total_steps)
     optimizer = keras.optimizers.AdamW(learning_rate=schedule, weight_decay=config.weight_decay,
                                        epsilon=1e-6, global_clipnorm=1.0)
     optimizer.exclude_from_weight_decay(var_names=NO_DECAY)
@@ -259,7 +264,7 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
         _, val_ds, val_steps = fit_inputs(config, model, val_data, False, strategy)
         loss, metric = loss_and_metric(num_classes)
         planned_steps = steps * config.epochs
-        schedule = WarmupLinearDecay(config.lr, int(config.warmup * planned_steps), planned_steps)
+        schedule = bert_schedule(config, planned_steps)
         optimizer = make_optimizer(config, planned_steps, schedule)
         fit_model.compile(optimizer=optimizer, loss=loss, metrics=[metric])
     trainable = int(sum(w.shape.num_elements() for w in model.trainable_weights))
