@@ -26,14 +26,14 @@ DEMO_EXAMPLES = [
 
 def _config(args: argparse.Namespace, **command_options):
     """The TrainConfig of the options every training command shares, plus `command_options`
-    (those only some commands have, such as `train --val-split`)."""
+    (those only some commands have, such as `train --val-split` and `--time-budget`)."""
     from tfsenti.config import TrainConfig
 
     return TrainConfig(
         encoder=args.encoder, preprocess=args.preprocessor, seq_len=args.seq_len,
         truncate=args.truncate, fixed_length=args.fixed_length,
         batch_size=args.batch_size, lr=args.lr, epochs=args.epochs, dropout=args.dropout,
-        seed=args.seed, early_stop=args.early_stop, time_budget=args.time_budget,
+        seed=args.seed, early_stop=args.early_stop,
         text_column=args.text_column, label_column=args.label_column, freeze=args.freeze,
         mode=args.mode, pooling=args.pooling, precision=args.precision,
         class_weight=args.class_weight, strategy=args.strategy, **command_options).validate()
@@ -56,7 +56,7 @@ def _cmd_train(args: argparse.Namespace) -> None:
     from tfsenti.data import dataset_splits
     from tfsenti.workflow import fine_tune
 
-    config = _config(args, val_split=args.val_split)
+    config = _config(args, val_split=args.val_split, time_budget=args.time_budget)
     splits = dataset_splits(args.data)
     result = fine_tune(config, splits["train"], val_path=args.val or splits.get("val"),
                        test_path=args.test or splits.get("test"), out=args.out, name=args.name,
@@ -215,10 +215,6 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=d.seed, help=f"default {d.seed}")
     p.add_argument("--early-stop", type=int, default=None, metavar="PATIENCE",
                    help="stop after PATIENCE epochs without validation improvement")
-    p.add_argument("--time-budget", type=float, default=None, metavar="MINUTES",
-                   help="finish training within MINUTES: after the first steps the learning-rate "
-                   "schedule is re-planned to end at the last step that fits (evaluation and "
-                   "export come after)")
     p.add_argument("--freeze", default=d.freeze, metavar="none|encoder|all-but-pooler|last-N",
                    help="encoder weights left out of training: none (default), the whole "
                    "encoder, all but the pooler, or all but the last N blocks and the pooler")
@@ -254,6 +250,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="validation fraction when no validation data is given "
                      f"(default {TrainConfig.val_split})")
     p.add_argument("--test", default=None, help="test data, evaluated after training")
+    p.add_argument("--time-budget", type=float, default=None, metavar="MINUTES",
+                   help="finish training within MINUTES: after the first steps the learning-rate "
+                   "schedule is re-planned to end at the last step that fits (evaluation and "
+                   "export come after)")
     _add_column_options(p)
     _add_training_options(p)
     out = p.add_mutually_exclusive_group()
