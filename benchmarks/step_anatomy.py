@@ -1,10 +1,12 @@
 """Where an SST-2 training step's time goes: bucketed batches vs fixed-shape batches of the same
 token count, and the AdamW update alone.
 
-    python benchmarks/step_anatomy.py [--examples 2048]      (needs ../shared/data)
+    python benchmarks/step_anatomy.py [--examples 2048] [--embedding-updates lazy|dense]
+                                                                (needs ../shared/data)
 
-Run it under different environments to compare them in one process each, e.g.
-`ONEDNN_PRIMITIVE_CACHE_CAPACITY=65536` or `TF_ENABLE_ONEDNN_OPTS=0`.
+Run it under different environments or options to compare them in one process each, e.g.
+`ONEDNN_PRIMITIVE_CACHE_CAPACITY=65536`, `TF_ENABLE_ONEDNN_OPTS=0` or `--embedding-updates dense`.
+The optimizer update alone is timed on the gradients of one real batch.
 """
 
 from __future__ import annotations
@@ -29,12 +31,14 @@ BATCH = 32
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=2048)
-    n = parser.parse_args().examples
+    parser.add_argument("--embedding-updates", default=TrainConfig.embedding_updates)
+    args = parser.parse_args()
+    n = args.examples
     rows = [line.split("\t") for line in SST2.read_text(encoding="utf-8").splitlines()[1:]]
     random.Random(0).shuffle(rows)
     texts, labels = [r[0] for r in rows[:n]], np.array([int(r[1]) for r in rows[:n]])
 
-    config = TrainConfig()
+    config = TrainConfig(embedding_updates=args.embedding_updates)
     classifier = build_classifier(config, 2)
     model = packed_inputs_model(classifier)
     loss, metric = loss_and_metric(2)
@@ -63,13 +67,16 @@ def main() -> None:
     timed(fixed, f"fixed {BATCH} x {length}")
 
     optimizer, weights = model.optimizer, model.trainable_variables
-    zeros = [tf.zeros_like(w) for w in weights]
-    update = tf.function(lambda: optimizer.apply_gradients(zip(zeros, weights)))
+    x, y = next(iter(bucketed))
+    with tf.GradientTape() as tape:
+        batch_loss = loss(y, model(x, training=True))
+    gradients = tape.gradient(batch_loss, weights)  # word embeddings: row-sparse IndexedSlices
+    update = tf.function(lambda: optimizer.apply_gradients(zip(gradients, weights)))
     update()
     start = time.perf_counter()
     for _ in range(20):
         update()
-    print(f"AdamW update of {sum(w.shape.num_elements() for w in weights):,} weights: "
+    print(f"{type(optimizer).__name__} update of {sum(w.shape.num_elements() for w in weights):,} weights: "
           f"{(time.perf_counter() - start) / 20 * 1000:.0f} ms")
 
 

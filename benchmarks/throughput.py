@@ -196,11 +196,12 @@ def recipe_in_subprocess(recipe: str, data: str, seq_len: int, n_train: int, n_i
     recipe that fails (e.g. killed for memory) is reported as such."""
     command = [sys.executable, __file__, "--recipe", recipe, "--data", data, "--seq-len", str(seq_len),
                "--sizes", f"{n_train},{n_infer}", "--work", str(work)]
+    start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         print(done.stderr[-2000:], file=sys.stderr)
         return {"failed": f"exit status {done.returncode}"}
-    return json.loads(done.stdout.splitlines()[-1])
+    return {**json.loads(done.stdout.splitlines()[-1]), "process_seconds": time.perf_counter() - start}
 
 
 def hf_peer_run(data: str, seq_len: int, n_train: int, n_infer: int) -> dict | None:
@@ -255,14 +256,14 @@ def main() -> None:
             if "failed" not in ours:
                 run["utilisation"] = ours["train_ex_s"] * ours["train_flops_per_ex"] / peak
             results["runs"].append(run)
-            rss_line = ", ".join(f"{r} {run[r]['peak_rss_gib']:.1f}" for r in RECIPES
-                                 if "peak_rss_gib" in run[r])
+            rss_line = ", ".join(f"{r} {run[r]['peak_rss_gib']:.1f} ({run[r]['process_seconds']:.0f} s)"
+                                 for r in RECIPES if "peak_rss_gib" in run[r])
             print(f"{data} seq_len {seq_len} (mean {ours.get('mean_tokens', float('nan')):.0f} tokens): "
                   f"train ex/s tutorial {_fmt(run['tutorial'], 'train_ex_s')} | tfsenti "
                   f"{_fmt(ours, 'train_ex_s')} | hf {_fmt(hf, 'train_ex_s')};  infer ex/s tutorial "
                   f"{_fmt(run['tutorial'], 'infer_ex_s')} | tfsenti {_fmt(ours, 'infer_ex_s')} | "
                   f"hf {_fmt(hf, 'infer_ex_s')};  utilisation {run.get('utilisation', float('nan')):.0%};  "
-                  f"peak RSS GiB: {rss_line}", flush=True)
+                  f"peak RSS GiB (process wall time): {rss_line}", flush=True)
     print(f"peak RSS of `tfsenti train` (batch 32, seq_len 128): {results['train_peak_rss_gib']:.2f} GiB "
           f"({results['train_cli_seconds']:.0f} s for {results['train_cli_examples']} SST-2 examples, 1 epoch)")
     if args.out:

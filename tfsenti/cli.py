@@ -36,7 +36,8 @@ def _config(args: argparse.Namespace, **command_options):
         seed=args.seed, early_stop=args.early_stop,
         text_column=args.text_column, label_column=args.label_column, freeze=args.freeze,
         mode=args.mode, pooling=args.pooling, precision=args.precision,
-        class_weight=args.class_weight, strategy=args.strategy, **command_options).validate()
+        class_weight=args.class_weight, strategy=args.strategy,
+        embedding_updates=args.embedding_updates, **command_options).validate()
 
 
 def _print_summary(result) -> None:
@@ -226,6 +227,9 @@ def _add_training_options(p: argparse.ArgumentParser) -> None:
                    help="float32 (default), mixed_float16 (GPU) or mixed_bfloat16 (recent CPUs, TPU)")
     p.add_argument("--class-weight", default=d.class_weight, metavar="balanced",
                    help="balanced: weight the loss by inverse class frequency")
+    p.add_argument("--embedding-updates", default=d.embedding_updates, metavar="lazy|dense",
+                   help="lazy (default): AdamW updates only the embedding rows a batch looks up; "
+                   "dense: every row every step (tf_keras AdamW)")
     p.add_argument("--strategy", default=d.strategy, help="default, mirrored (all local GPUs), "
                    "multiworker (TF_CONFIG) or tpu (TPU_NAME)")
 

@@ -17,6 +17,7 @@ POOLINGS = ("pooled", "mean")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
 CLASS_WEIGHTS = (None, "balanced")
+EMBEDDING_UPDATES = ("lazy", "dense")
 MAX_SEQ_LEN = 512  # position embeddings of every BERT in the catalog and of the default encoder
 
 
@@ -32,7 +33,7 @@ class TrainConfig:
 
     encoder: str = DEFAULT_ENCODER
     preprocess: str | None = None  # override the encoder's matching preprocessor
-    seq_len: int | str = 128  # tokens per text, or "auto" (see tfsenti.batching.auto_seq_len)
+    seq_len: int | str = 256  # tokens per text, or "auto"; IMDB in 30 min: 256 > 128 (BENCHMARKS.md)
     truncate: str = "head+tail"  # head | tail | head+tail: what longer texts keep (Sun et al. 2019)
     fixed_length: bool = False  # pad every text to seq_len (the TF tutorial) instead of bucketing
     batch_size: int = 32
@@ -40,6 +41,7 @@ class TrainConfig:
     epochs: int = 3
     warmup: float = 0.1  # fraction of all training steps
     weight_decay: float = 0.01
+    embedding_updates: str = "lazy"  # lazy: AdamW on looked-up rows only (tfsenti.lazy_adamw) | dense
     dropout: float = 0.1
     seed: int = 42
     early_stop: int | None = None  # patience in epochs, on the validation metric
@@ -73,7 +75,8 @@ class TrainConfig:
              f"--time-budget must be a positive number of minutes (got {self.time_budget})"),
         ]
         choices = [("truncate", TRUNCATIONS), ("mode", MODES), ("pooling", POOLINGS), ("precision", PRECISIONS),
-                   ("strategy", STRATEGIES), ("class_weight", CLASS_WEIGHTS)]
+                   ("strategy", STRATEGIES), ("class_weight", CLASS_WEIGHTS),
+                   ("embedding_updates", EMBEDDING_UPDATES)]
         for name, allowed in choices:
             value = getattr(self, name)
             checks.append((value in allowed, f"--{name.replace('_', '-')} must be one of "

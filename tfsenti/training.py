@@ -4,6 +4,7 @@ resume after a crash, class weights, mixed precision and tf.distribute strategie
 Follows the BERT recipe as in TensorFlow Model Garden's `create_optimizer`: AdamW (weight decay
 0.01, epsilon 1e-6, LayerNorm and bias excluded from decay), learning rate rising linearly over
 the first `warmup` fraction of steps then falling linearly to 0, global gradient clipping at 1.0.
+By default embedding tables are updated lazily, only the rows a batch looks up (`LazyAdamW`).
 `--mode features` trains only a logistic-regression head on embeddings (`tfsenti.features`).
 """
 
@@ -26,6 +27,7 @@ from tfsenti.config import MAX_SEQ_LEN, TrainConfig
 from tfsenti.data import LabeledTexts
 from tfsenti.distribute import get_strategy, worker_shard
 from tfsenti.hub.catalog import resolve_encoder
+from tfsenti.lazy_adamw import LazyAdamW
 from tfsenti.model import build_classifier, packed_inputs_model
 from tfsenti.precision import precision_policy
 from tfsenti.time_budget import TimeBudget
@@ -98,8 +100,9 @@ def make_optimizer(config: TrainConfig, total_steps: int,
     """AdamW of the BERT recipe for `total_steps` optimizer steps (or with another `schedule`)."""
     if schedule is None:
         schedule = bert_schedule(config, total_steps)
-    optimizer = keras.optimizers.AdamW(learning_rate=schedule, weight_decay=config.weight_decay,
-                                       epsilon=1e-6, global_clipnorm=1.0)
+    adamw = LazyAdamW if config.embedding_updates == "lazy" else keras.optimizers.AdamW
+    optimizer = adamw(learning_rate=schedule, weight_decay=config.weight_decay, epsilon=1e-6,
+                      global_clipnorm=1.0)
     optimizer.exclude_from_weight_decay(var_names=NO_DECAY)
     return optimizer
 

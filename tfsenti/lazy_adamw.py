@@ -1,0 +1,68 @@
+"""`LazyAdamW`: AdamW that updates only the embedding rows a batch looks up.
+
+An embedding lookup's gradient is row-sparse (`tf.IndexedSlices`): a batch of SST-2 sentences
+touches a few hundred of the 30,522 word-embedding rows. tf_keras' AdamW still decays the whole
+table's moments, applies weight decay to every row and rewrites the whole table on every step:
+with MiniLM-L6 that is half of the 22.7M weights the optimizer reads and writes per step.
+LazyAdamW updates the moments, the weight decay and the weights of the looked-up rows only,
+like `LazyAdam` of TensorFlow Addons and TF1's `LazyAdamOptimizer`; rows a batch does not touch
+keep their moments until a batch touches them. Dense gradients get exactly tf_keras' AdamW update.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+import tf_keras as keras
+
+
+@keras.utils.register_keras_serializable(package="tfsenti")
+class LazyAdamW(keras.optimizers.AdamW):
+    """AdamW whose update of a variable with a row-sparse gradient touches only those rows.
+
+    Example:
+        >>> table = tf.Variable(tf.ones([4, 2]))
+        >>> optimizer = LazyAdamW(learning_rate=0.1, weight_decay=0.5)
+        >>> rows = tf.IndexedSlices(tf.ones([1, 2]), tf.constant([2]), tf.constant([4, 2]))
+        >>> _ = optimizer.apply_gradients([(rows, table)])
+        >>> [round(float(w), 3) for w in table[:, 0]]  # row 2: decay 0.1 * 0.5, then Adam's step 0.1
+        [1.0, 1.0, 0.85, 1.0]
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.amsgrad:
+            raise ValueError("LazyAdamW does not implement amsgrad")
+        self._row_sparse: set[str] = set()
+
+    def apply_gradients(self, grads_and_vars, name=None):
+        grads_and_vars = list(grads_and_vars)
+        # Weight decay runs before the updates, on whole variables: row-sparse ones are decayed
+        # in `update_step` instead, on their looked-up rows.
+        self._row_sparse = {self._var_key(v) for g, v in grads_and_vars
+                            if isinstance(g, tf.IndexedSlices)}
+        return super().apply_gradients(grads_and_vars, name)
+
+    def _use_weight_decay(self, variable) -> bool:
+        return self._var_key(variable) not in self._row_sparse and super()._use_weight_decay(variable)
+
+    def update_step(self, gradient, variable):
+        if not isinstance(gradient, tf.IndexedSlices):
+            return super().update_step(gradient, variable)
+        # `apply_gradients` has summed repeated rows (tf_keras `_deduplicate_sparse_grad`)
+        rows, grad = gradient.indices, gradient.values
+        dtype = variable.dtype
+        lr = tf.cast(self.learning_rate, dtype)
+        step = tf.cast(self.iterations + 1, dtype)
+        beta_1, beta_2 = tf.cast(self.beta_1, dtype), tf.cast(self.beta_2, dtype)
+        alpha = lr * tf.sqrt(1 - tf.pow(beta_2, step)) / (1 - tf.pow(beta_1, step))
+        index = self._index_dict[self._var_key(variable)]
+        m, v = self._momentums[index], self._velocities[index]
+        m_rows = m.sparse_read(rows) * beta_1 + grad * (1 - beta_1)
+        v_rows = v.sparse_read(rows) * beta_2 + tf.square(grad) * (1 - beta_2)
+        m.scatter_update(tf.IndexedSlices(m_rows, rows))
+        v.scatter_update(tf.IndexedSlices(v_rows, rows))
+        weights = variable.sparse_read(rows)
+        if super()._use_weight_decay(variable):
+            weights -= weights * tf.cast(self.weight_decay, dtype) * lr
+        weights -= alpha * m_rows / (tf.sqrt(v_rows) + self.epsilon)
+        variable.scatter_update(tf.IndexedSlices(weights, rows))
