@@ -34,13 +34,13 @@ class LazyAdamW(keras.optimizers.AdamW):
             raise ValueError("LazyAdamW does not implement amsgrad")
         self._row_sparse: set[str] = set()
 
-    def apply_gradients(self, grads_and_vars, name=None):
+    def apply_gradients(self, grads_and_vars, name=None, **kwargs):
         grads_and_vars = list(grads_and_vars)
         # Weight decay runs before the updates, on whole variables: row-sparse ones are decayed
         # in `update_step` instead, on their looked-up rows.
         self._row_sparse = {self._var_key(v) for g, v in grads_and_vars
                             if isinstance(g, tf.IndexedSlices)}
-        return super().apply_gradients(grads_and_vars, name)
+        return super().apply_gradients(grads_and_vars, name, **kwargs)  # LossScaleOptimizer's
 
     def _use_weight_decay(self, variable) -> bool:
         return self._var_key(variable) not in self._row_sparse and super()._use_weight_decay(variable)
@@ -48,7 +48,8 @@ class LazyAdamW(keras.optimizers.AdamW):
     def update_step(self, gradient, variable):
         if not isinstance(gradient, tf.IndexedSlices):
             return super().update_step(gradient, variable)
-        # `apply_gradients` has summed repeated rows (tf_keras `_deduplicate_sparse_grad`)
+        # `apply_gradients` has summed repeated rows (tf_keras `_deduplicate_sparse_grad`); tf.gather
+        # reads only those rows of a plain variable (`sparse_read`), all of a mirrored one
         rows, grad = gradient.indices, gradient.values
         dtype = variable.dtype
         lr = tf.cast(self.learning_rate, dtype)
@@ -57,11 +58,11 @@ class LazyAdamW(keras.optimizers.AdamW):
         alpha = lr * tf.sqrt(1 - tf.pow(beta_2, step)) / (1 - tf.pow(beta_1, step))
         index = self._index_dict[self._var_key(variable)]
         m, v = self._momentums[index], self._velocities[index]
-        m_rows = m.sparse_read(rows) * beta_1 + grad * (1 - beta_1)
-        v_rows = v.sparse_read(rows) * beta_2 + tf.square(grad) * (1 - beta_2)
+        m_rows = tf.gather(m, rows) * beta_1 + grad * (1 - beta_1)
+        v_rows = tf.gather(v, rows) * beta_2 + tf.square(grad) * (1 - beta_2)
         m.scatter_update(tf.IndexedSlices(m_rows, rows))
         v.scatter_update(tf.IndexedSlices(v_rows, rows))
-        weights = variable.sparse_read(rows)
+        weights = tf.gather(variable, rows)
         if super()._use_weight_decay(variable):
             weights -= weights * tf.cast(self.weight_decay, dtype) * lr
         weights -= alpha * m_rows / (tf.sqrt(v_rows) + self.epsilon)
