@@ -10,7 +10,7 @@ import tf_keras as keras
 
 import tfsenti
 from tfsenti.config import TrainConfig
-from tfsenti.time_budget import CALIBRATION_STEPS, REPLAN_EVERY, TimeBudget
+from tfsenti.time_budget import CALIBRATION_STEPS, MARGIN, REPLAN_EVERY, TimeBudget
 from tfsenti.training import WarmupLinearDecay, make_optimizer
 
 
@@ -57,14 +57,14 @@ def _fit_with_budget(seconds: float, planned_steps: int, epochs: int, steps_per_
 
 def test_time_budget_replans_the_schedule_and_stops_at_the_last_step_that_fits():
     # 100 steps (100 s) and a validation (30 x 0.5 s) an epoch: two epochs take 230 s, so 330 s
-    # leave 85 steps of a third epoch plus its validation
+    # less the 2% margin (323.4 s) leave 78 steps of a third epoch plus its validation
     schedule, budget, clock, history = _fit_with_budget(330.0, 1000, epochs=10, steps_per_epoch=100,
                                                         val_steps=30)
-    assert (CALIBRATION_STEPS, REPLAN_EVERY) == (20, 100)
-    assert budget.model.optimizer.iterations.numpy() == budget.total_steps == 285
-    assert clock.now == 330.0
-    assert schedule.total_steps == 285 and abs(schedule.warmup_steps - 28.5) <= 0.5  # still 10%
-    assert float(schedule(285)) == 0.0 and float(schedule(284)) > 0  # decay ends with training
+    assert (CALIBRATION_STEPS, REPLAN_EVERY, MARGIN) == (20, 100, 0.02)
+    assert budget.model.optimizer.iterations.numpy() == budget.total_steps == 278
+    assert clock.now == 323.0
+    assert schedule.total_steps == 278 and abs(schedule.warmup_steps - 27.8) <= 0.5  # still 10%
+    assert float(schedule(278)) == 0.0 and float(schedule(277)) > 0  # decay ends with training
     assert len(history.history["val_loss"]) == 3  # the epoch it stopped in was validated
 
 
