@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 CALIBRATION_STEPS = 20  # steps timed (after the first, which traces) before the first plan
 REPLAN_EVERY = 100  # steps between later plans, each on the rates measured so far
 EVAL_COST = 1 / 3  # until an epoch end is timed: a validation batch, a third of a training step
-# of the budget kept free: step times drift between plans (an IMDB run at 2.7 s a step ended 12 s
+# of the budget kept free: step times drift between plans (an IMDB run at ~2.4 s a step ended 12 s
 # past 30 minutes without it), and the run still restores its best weights after the last step
 MARGIN = 0.02
 
