@@ -35,12 +35,14 @@ class LazyAdamW(keras.optimizers.AdamW):
         self._row_sparse: set[str] = set()
 
     def apply_gradients(self, grads_and_vars, name=None, **kwargs):
+        """tf_keras' apply_gradients; `kwargs` such as `skip_gradients_aggregation` (which
+        `LossScaleOptimizer` passes under mixed_float16) go on to it."""
         grads_and_vars = list(grads_and_vars)
         # Weight decay runs before the updates, on whole variables: row-sparse ones are decayed
         # in `update_step` instead, on their looked-up rows.
         self._row_sparse = {self._var_key(v) for g, v in grads_and_vars
                             if isinstance(g, tf.IndexedSlices)}
-        return super().apply_gradients(grads_and_vars, name, **kwargs)  # LossScaleOptimizer's
+        return super().apply_gradients(grads_and_vars, name, **kwargs)
 
     def _use_weight_decay(self, variable) -> bool:
         return self._var_key(variable) not in self._row_sparse and super()._use_weight_decay(variable)
