@@ -58,13 +58,15 @@ def test_batches_group_similar_lengths(models):
     assert steps == 10 and widths == [4] * 5 + [34] * 5  # never mixed: 5 short, 5 long batches
 
 
-def test_bucket_boundaries_follow_the_data():
-    from tfsenti.batching import bucket_boundaries
-
-    sst2_like = np.random.default_rng(0).poisson(12, 60_000) + 2
-    edges = bucket_boundaries(sst2_like, 32)
-    assert edges[:4] == [8, 12, 16, 20]  # fine where the data is
-    assert bucket_boundaries(np.full(50, 30), 32) == []  # too few for more than one bucket
+def test_pools_sorted_by_length_leave_little_padding():
+    sst2_like = np.random.default_rng(0).poisson(12, 5_000) + 3  # token lengths of short sentences
+    ids = tf.RaggedTensor.from_row_lengths(tf.ones([int(sst2_like.sum())], tf.int32), sst2_like)
+    ds, steps = bucketed_dataset(ids, np.arange(5_000), 32, shuffle=True, seed=0)
+    batches = list(ds)
+    padded = sum(int(tf.size(inputs["input_word_ids"])) for inputs, _ in batches)
+    assert steps == len(batches) == 157  # ceil(5000 / 32)
+    assert sorted(np.concatenate([i.numpy() for _, i in batches]).tolist()) == list(range(5_000))
+    assert padded < 1.05 * sst2_like.sum()  # length buckets every 4 tokens padded these 10.5% more
 
 
 def test_predict_sorts_by_length_internally_and_returns_input_order(models):

@@ -43,14 +43,14 @@ def test_looked_up_rows_get_adamw_and_the_others_stay_put():
     assert not np.allclose(reference.numpy()[1], after_first[1])  # momentum moves it on densely
 
 
-def test_dense_gradients_get_exactly_adamw():
+def test_dense_gradients_get_adamw_in_one_fused_op():
     weights = np.random.default_rng(1).normal(size=(6, 3)).astype("float32")
     (lazy, table), (dense, reference) = _pair(weights)
     for step in range(3):
         gradient = tf.constant(np.random.default_rng(step).normal(size=(6, 3)), tf.float32)
         lazy.apply_gradients([(gradient, table)])
         dense.apply_gradients([(gradient, reference)])
-    np.testing.assert_array_equal(table.numpy(), reference.numpy())
+    np.testing.assert_allclose(table.numpy(), reference.numpy(), rtol=1e-5)  # float rounding only
 
 
 def test_excluded_tables_are_not_decayed():

@@ -30,7 +30,7 @@ EMBED_BATCH = 128
 def embed(model: keras.Model, data: LabeledTexts, seq_len: int,
           truncate: str = "head") -> tuple[np.ndarray, np.ndarray]:
     """(embeddings [N, hidden], labels [N]) of a classifier's pooling layer, in batches of
-    similar length; rows come in length order, each with its own label."""
+    similar length; rows come grouped by length, each with its own label."""
     features = packed_inputs_model(model, until="pooling")
     ids = tokenize_and_pack(data.texts, model.get_layer("preprocess").preprocessor, seq_len,
                             truncate)

@@ -22,7 +22,7 @@ import tensorflow as tf
 import tensorflow_hub as hub
 import tf_keras as keras
 
-from tfsenti.batching import auto_seq_len, bucketed_dataset, count_batches, tokenize_and_pack
+from tfsenti.batching import auto_seq_len, bucketed_dataset, tokenize_and_pack
 from tfsenti.config import MAX_SEQ_LEN, TrainConfig
 from tfsenti.data import LabeledTexts
 from tfsenti.distribute import get_strategy, worker_shard
@@ -206,14 +206,12 @@ def fit_inputs(config: TrainConfig, model: keras.Model, data: LabeledTexts, shuf
     workers, index = worker_shard(strategy) if strategy is not None else (1, 0)
     batch_size = max(1, config.batch_size // workers)
     share = np.arange(len(data)) % workers
+    steps = min(math.ceil(np.sum(share == w) / batch_size) for w in range(workers))
     if config.fixed_length:  # the TF tutorial: strings in, every text padded to seq_len
         mine = data.subset(share == index, f"worker {index}") if workers > 1 else data
-        steps = min(math.ceil(np.sum(share == w) / batch_size) for w in range(workers))
         return model, mine.to_dataset(batch_size, shuffle=shuffle, seed=config.seed), steps
     preprocessor = model.get_layer("preprocess").preprocessor
     ids = tokenize_and_pack(data.texts, preprocessor, config.seq_len, config.truncate)
-    lengths = ids.row_lengths().numpy()
-    steps = min(count_batches(lengths[share == w], batch_size) for w in range(workers))
     mine = np.flatnonzero(share == index)
     dataset, _ = bucketed_dataset(tf.gather(ids, mine), data.labels[mine], batch_size,
                                   shuffle=shuffle, seed=config.seed)
