@@ -21,6 +21,8 @@ Example:
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import tensorflow as tf
 
@@ -88,5 +90,4 @@ def bucketed_dataset(word_ids: tf.RaggedTensor, labels: np.ndarray, batch_size: 
         return {"input_word_ids": ids, "input_mask": mask,
                 "input_type_ids": tf.zeros_like(ids)}, label
 
-    steps = -(-len(lengths) // batch_size)
-    return prefetched(ds.map(to_inputs)), steps
+    return prefetched(ds.map(to_inputs)), math.ceil(len(lengths) / batch_size)

@@ -4,8 +4,9 @@ Cutting a run off when time is up would leave it at a high learning rate with an
 last stretch. Instead, once the first steps have shown how fast this machine trains (after
 `CALIBRATION_STEPS`, and again every `REPLAN_EVERY` steps), the remaining budget less a `MARGIN`
 is converted into optimizer steps, the warmup + decay schedule is re-planned to reach 0 at the
-last of them, and training stops there. Keras still validates the epoch it stops in, so best-epoch selection sees
-the final weights. A budget longer than the planned epochs changes nothing.
+last of them, and training stops there. Keras still validates the epoch it stops in, so
+best-epoch selection sees the final weights. A budget longer than the planned epochs changes
+nothing.
 """
 
 from __future__ import annotations
