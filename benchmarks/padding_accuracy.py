@@ -1,23 +1,23 @@
-"""Does length bucketing change accuracy? SST-2 dev accuracy of bucketed vs fixed-length training.
+"""Does length grouping change accuracy? SST-2 dev accuracy of length-grouped vs fixed-length
+training.
 
 Usage: python benchmarks/padding_accuracy.py [--train-examples N] [--epochs E]
-(needs ../shared/data/sst2)
+(data: benchmarks/bench_data.py)
 
 Same training subset (the first N/2 sentences of each class of SST-2 train), seed, epochs and
-settings; only `fixed_length` differs. Last line: `bucketed_dev=... fixed_dev=... diff_points=...`.
+settings; only `fixed_length` differs. Last line: `grouped_dev=... fixed_dev=... diff_points=...`.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import numpy as np
 
+from bench_data import SST2
 from tfsenti import Classifier, TrainConfig, load_dataset, train
 
-SST2 = Path(__file__).resolve().parents[2] / "shared" / "data" / "sst2"
 
 
 def main() -> None:
@@ -35,9 +35,9 @@ def main() -> None:
         seconds = time.perf_counter() - start
         predicted = Classifier.from_model(model, data.class_names).predict(dev.texts).label_ids
         accuracy[fixed] = float(np.mean(predicted == dev.labels))
-        print(f"{'fixed-length' if fixed else 'bucketed'}: dev accuracy {accuracy[fixed]:.4f} "
+        print(f"{'fixed-length' if fixed else 'length-grouped'}: dev accuracy {accuracy[fixed]:.4f} "
               f"({len(dev)} sentences), training {seconds:.0f} s", flush=True)
-    print(f"bucketed_dev={accuracy[False]:.4f} fixed_dev={accuracy[True]:.4f} "
+    print(f"grouped_dev={accuracy[False]:.4f} fixed_dev={accuracy[True]:.4f} "
           f"diff_points={100 * (accuracy[False] - accuracy[True]):+.2f}")
 
 

@@ -1,10 +1,10 @@
 """Feature extraction vs fine-tuning on SST-2: time per epoch and dev accuracy, in one run.
 
 Usage: python benchmarks/recipes.py [--train-examples N] [--pooling pooled|mean]
-(needs ../shared/data/sst2)
+(data: benchmarks/bench_data.py)
 
 Both recipes use the default encoder, the same training subset (the first N/2 sentences of each
-class of SST-2 train), seed, batch size and pooling; accuracy is on the whole shared dev set. The last
+class of SST-2 train), seed, batch size and pooling; accuracy is on the whole SST-2 dev set. The last
 line: `features_x_per_epoch=... features_x_total=... finetune_dev=... features_dev=...`.
 """
 
@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import numpy as np
 
+from bench_data import SST2
 from tfsenti import Classifier, TrainConfig, load_dataset, train
 
-SST2 = Path(__file__).resolve().parents[2] / "shared" / "data" / "sst2"
 
 
 def dev_accuracy(model, class_names, dev) -> float:

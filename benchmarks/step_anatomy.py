@@ -1,8 +1,8 @@
-"""Where an SST-2 training step's time goes: bucketed batches vs fixed-shape batches of the same
-token count, and the AdamW update alone.
+"""Where an SST-2 training step's time goes: length-grouped batches vs fixed-shape batches of the
+same token count, and the AdamW update alone.
 
     python benchmarks/step_anatomy.py [--examples 2048] [--embedding-updates lazy|dense]
-                                                                (needs ../shared/data)
+                                                                (data: benchmarks/bench_data.py)
 
 Run it under different environments or options to compare them in one process each, e.g.
 `ONEDNN_PRIMITIVE_CACHE_CAPACITY=65536`, `TF_ENABLE_ONEDNN_OPTS=0` or `--embedding-updates dense`.
@@ -14,17 +14,18 @@ from __future__ import annotations
 import argparse
 import random
 import time
-from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 
-from tfsenti.batching import bucketed_dataset, tokenize_and_pack
+from bench_data import SST2
 from tfsenti.config import TrainConfig
-from tfsenti.model import build_classifier, packed_inputs_model
-from tfsenti.training import loss_and_metric, make_optimizer
+from tfsenti.data.pipeline import length_grouped_dataset
+from tfsenti.modeling.classifier import build_classifier, packed_inputs_model
+from tfsenti.modeling.text_inputs import tokenize_and_pack
+from tfsenti.training.objectives import loss_and_metric
+from tfsenti.training.optim import make_optimizer
 
-SST2 = Path(__file__).resolve().parents[2] / "shared" / "data" / "sst2" / "train.tsv"
 BATCH = 32
 
 
@@ -34,7 +35,7 @@ def main() -> None:
     parser.add_argument("--embedding-updates", default=TrainConfig.embedding_updates)
     args = parser.parse_args()
     n = args.examples
-    rows = [line.split("\t") for line in SST2.read_text(encoding="utf-8").splitlines()[1:]]
+    rows = [line.split("\t") for line in (SST2 / "train.tsv").read_text(encoding="utf-8").splitlines()[1:]]
     random.Random(0).shuffle(rows)
     texts, labels = [r[0] for r in rows[:n]], np.array([int(r[1]) for r in rows[:n]])
 
@@ -44,8 +45,8 @@ def main() -> None:
     loss, metric = loss_and_metric(2)
     model.compile(optimizer=make_optimizer(config, 10_000), loss=loss, metrics=[metric])
     ids = tokenize_and_pack(texts, classifier.get_layer("preprocess").preprocessor, config.seq_len)
-    bucketed, steps = bucketed_dataset(ids, labels, BATCH, shuffle=True, seed=0)
-    shapes = [tuple(x["input_word_ids"].shape) for x, _ in bucketed]
+    grouped, steps = length_grouped_dataset(ids, labels, BATCH, shuffle=True, seed=0)
+    shapes = [tuple(x["input_word_ids"].shape) for x, _ in grouped]
     padded = sum(a * b for a, b in shapes) / n
     print(f"{steps} batches of {len(set(shapes))} distinct shapes; tokens per sentence: "
           f"{padded:.1f} padded, {ids.row_lengths().numpy().mean():.1f} true")
@@ -56,8 +57,8 @@ def main() -> None:
         seconds = time.perf_counter() - start
         print(f"{label}: {seconds / steps * 1000:.0f} ms/step, {n / seconds:.0f} ex/s", flush=True)
 
-    timed(bucketed, "bucketed, first pass (new shapes)")
-    timed(bucketed, "bucketed, second pass")
+    timed(grouped, "length-grouped, first pass (new shapes)")
+    timed(grouped, "length-grouped, second pass")
     length = round(padded)
     ones = tf.ones([BATCH, length], tf.int32)
     fixed = tf.data.Dataset.from_tensors(
@@ -67,7 +68,7 @@ def main() -> None:
     timed(fixed, f"fixed {BATCH} x {length}")
 
     optimizer, weights = model.optimizer, model.trainable_variables
-    x, y = next(iter(bucketed))
+    x, y = next(iter(grouped))
     with tf.GradientTape() as tape:
         batch_loss = loss(y, model(x, training=True))
     gradients = tape.gradient(batch_loss, weights)  # word embeddings: row-sparse IndexedSlices

@@ -11,7 +11,7 @@
 Same encoder (MiniLM-L6-H384), train batch 32, inference batch 64. Useful-FLOP utilisation =
 examples/s x FLOPs at the true token length / matmul peak measured in the same run, in the
 precision tfsenti's defaults compute in. Every recipe runs in its own process, which reports its
-peak RSS. Data: ../shared/data (SST-2; IMDB train reviews). The last line is the summary of ratios.
+peak RSS. Data: SST-2 and the IMDB training reviews (benchmarks/bench_data.py). The last line is the summary of ratios.
 """
 
 from __future__ import annotations
@@ -33,16 +33,19 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from tfsenti.batching import bucketed_dataset, tokenize_and_pack
+from bench_data import IMDB_ARCHIVE, SST2
 from tfsenti.config import TrainConfig
-from tfsenti.export import export, load
-from tfsenti.hub.default import checkpoint_dir
-from tfsenti.model import build_classifier, packed_inputs_model
+from tfsenti.data.pipeline import length_grouped_dataset
+from tfsenti.encoders.default import checkpoint_dir
+from tfsenti.inference.model_folder import save_model
+from tfsenti.inference.predictor import load
+from tfsenti.modeling.classifier import build_classifier, packed_inputs_model
+from tfsenti.modeling.text_inputs import tokenize_and_pack
 from tfsenti.precision import precision_policy
-from tfsenti.training import loss_and_metric, make_optimizer
+from tfsenti.training.objectives import loss_and_metric
+from tfsenti.training.optim import make_optimizer
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
 PEER_PYTHON = ROOT / ".venv-peer" / "bin" / "python"
 TRAIN_BATCH, INFER_BATCH, WARMUP_STEPS = 32, 64, 2
 LAYERS, HIDDEN, INTERMEDIATE = 6, 384, 1536  # MiniLM-L6-H384
@@ -50,14 +53,14 @@ LAYERS, HIDDEN, INTERMEDIATE = 6, 384, 1536  # MiniLM-L6-H384
 
 def load_sst2(count: int, seed: int = 0) -> tuple[list[str], list[int]]:
     rows = [line.split("\t") for line in
-            (SHARED / "sst2" / "train.tsv").read_text(encoding="utf-8").splitlines()[1:]]
+            (SST2 / "train.tsv").read_text(encoding="utf-8").splitlines()[1:]]
     random.Random(seed).shuffle(rows)
     return [r[0] for r in rows[:count]], [int(r[1]) for r in rows[:count]]
 
 
 def load_imdb(count: int, seed: int = 0) -> tuple[list[str], list[int]]:
     texts, labels = [], []
-    with tarfile.open(SHARED / "imdb" / "aclImdb_train.tar.gz") as tar:
+    with tarfile.open(IMDB_ARCHIVE) as tar:
         for member in tar:
             parts = member.name.split("/")
             if member.isfile() and len(parts) == 4 and parts[2] in ("neg", "pos"):
@@ -115,7 +118,7 @@ def tutorial_recipe(data: str, train, infer, seq_len, work: Path) -> dict:
     (warm, warm_y), (timed, timed_y) = _split(train)
     as_ds = lambda x, y: tf.data.Dataset.from_tensor_slices((x, y)).batch(TRAIN_BATCH)  # noqa: E731
     seconds = _timed_fit(model, as_ds(warm, warm_y), as_ds(timed, timed_y))
-    serve = load(export(model, ["neg", "pos"], work / f"tutorial_{data}_{seq_len}")).serve
+    serve = load(save_model(model, ["neg", "pos"], work / f"tutorial_{data}_{seq_len}")).serve
     serve(text=tf.constant(infer[:INFER_BATCH]))  # warm-up
     start = time.perf_counter()
     for i in range(0, len(infer), INFER_BATCH):
@@ -134,15 +137,15 @@ def _tfsenti_defaults(data: str, train, infer, seq_len, work: Path) -> dict:
     model = _compile(packed_inputs_model(classifier), 1000)
     preprocessor = classifier.get_layer("preprocess").preprocessor
     (warm, warm_y), (timed, timed_y) = _split(train)
-    warm_ds, _ = bucketed_dataset(tokenize_and_pack(warm, preprocessor, seq_len, config.truncate),
+    warm_ds, _ = length_grouped_dataset(tokenize_and_pack(warm, preprocessor, seq_len, config.truncate),
                                   warm_y, TRAIN_BATCH)
     model.fit(warm_ds, epochs=1, verbose=0)
     start = time.perf_counter()  # tokenizing is part of the cost
     ids = tokenize_and_pack(timed, preprocessor, seq_len, config.truncate)
-    timed_ds, _ = bucketed_dataset(ids, timed_y, TRAIN_BATCH, shuffle=True, seed=0)
+    timed_ds, _ = length_grouped_dataset(ids, timed_y, TRAIN_BATCH, shuffle=True, seed=0)
     model.fit(timed_ds, epochs=1, verbose=0)
     seconds = time.perf_counter() - start
-    predictor = load(export(classifier, ["neg", "pos"], work / f"tfsenti_{data}_{seq_len}"))
+    predictor = load(save_model(classifier, ["neg", "pos"], work / f"tfsenti_{data}_{seq_len}"))
     predictor.predict(infer[:INFER_BATCH], INFER_BATCH)  # warm-up
     start = time.perf_counter()
     predictor.predict(infer, INFER_BATCH)

@@ -2,8 +2,8 @@
 
 The reviews are composed from sentences written for this project: an opening, two to four
 remarks on aspects of the film (now and then one of the opposite polarity, as real reviews
-hedge), sometimes a neutral aside, and a verdict. Train and test draw titles, names and
-sentence combinations independently from the same pools, with different seeds.
+hedge), sometimes a neutral aside, and a verdict. Test reviews are composed from sentences of
+their own, which no training review uses, so the demo's test accuracy is a held-out figure.
 
     python scripts/make_demo_data.py   # rewrites tfsenti/demo/train and tfsenti/demo/test
 """
@@ -155,7 +155,105 @@ NEUTRAL = [
 ]
 
 
-def review(pool: dict, rng: random.Random) -> str:
+# Sentences for the test reviews only, so that no test sentence is seen in training and the
+# demo's test accuracy measures how the model carries over to new wording.
+POSITIVE_TEST = {
+    "open": [
+        "{title} won me over within the first ten minutes.",
+        "Few films this year are as generous and alive as {title}.",
+        "{director} delivers a warm, witty {genre} with {title}.",
+        "I left the cinema smiling after {title}.",
+        "{title} is the kind of {genre} that reminds you why you love movies.",
+        "Everything about {title} works.",
+        "My expectations were modest, and {title} beat them all.",
+        "What a joyful, confident piece of work {title} is.",
+    ],
+    "aspect": [
+        "{actor} is magnetic in every scene.",
+        "The dialogue crackles with wit and warmth.",
+        "Each shot is composed with real care and beauty.",
+        "The story never drags, not even for a moment.",
+        "The score swells at exactly the right moments.",
+        "The twist in the last scene is clever and deeply satisfying.",
+        "{actor} and {actor2} play off each other brilliantly.",
+        "Even the minor characters feel like real people.",
+        "The mystery unfolds with elegant precision.",
+        "{actor2} steals several scenes with a wonderfully sly turn.",
+        "I laughed out loud more times than I can count.",
+        "The set pieces are inventive and exhilarating.",
+        "{director} fills the frame with small, delightful details.",
+        "It moved me more than any film I have seen in years.",
+    ],
+    "hedge": [
+        "The opening is a touch slow, but the payoff is huge.",
+        "Not every joke lands, yet the film's heart never falters.",
+        "A few effects look dated, which hardly matters here.",
+    ],
+    "close": [
+        "I cannot recommend it highly enough.",
+        "Catch it while you can.",
+        "A real treat for anyone who loves cinema.",
+        "Eight out of ten, easily.",
+        "Warm, clever and wonderfully made.",
+        "One of the year's very best.",
+        "I would happily see it again tomorrow.",
+        "Pure joy from beginning to end.",
+    ],
+}
+
+NEGATIVE_TEST = {
+    "open": [
+        "{title} lost me within the first ten minutes.",
+        "Few films this year are as lifeless and dreary as {title}.",
+        "{director} delivers a muddled, witless {genre} with {title}.",
+        "I left the cinema annoyed after {title}.",
+        "{title} is the kind of {genre} that makes you wonder why you bother with movies.",
+        "Nothing about {title} works.",
+        "My expectations were modest, and {title} still fell short of them.",
+        "What a joyless, confused piece of work {title} is.",
+    ],
+    "aspect": [
+        "{actor} seems bored in every scene.",
+        "The dialogue is stilted and painfully on the nose.",
+        "Each shot looks flat, cheap and carelessly framed.",
+        "The story drags from one scene to the next.",
+        "The score is intrusive and blares at all the wrong moments.",
+        "The twist in the last scene is obvious and deeply unsatisfying.",
+        "{actor} and {actor2} seem to be acting in different films.",
+        "Even the lead characters feel like cardboard cut-outs.",
+        "The mystery is solved long before the film admits it.",
+        "{actor2} is wasted in a dull, one-note part.",
+        "I did not laugh once, though the film clearly wanted me to.",
+        "The set pieces are clumsy and exhausting.",
+        "{director} fills the frame with noise and nothing else.",
+        "It left me cold from the first scene to the last.",
+    ],
+    "hedge": [
+        "The opening shows some spark, but it fizzles out fast.",
+        "One or two jokes land, yet the film has no heart at all.",
+        "The effects are decent, which is the best I can say for it.",
+    ],
+    "close": [
+        "I cannot recommend it at all.",
+        "Wait for something better.",
+        "A real chore, even for the most patient viewer.",
+        "Four out of ten, at best.",
+        "Dull, muddled and badly made.",
+        "One of the year's real disappointments.",
+        "I would not sit through it again for anything.",
+        "Pure tedium from beginning to end.",
+    ],
+}
+
+NEUTRAL_TEST = [
+    "I caught a matinee showing on a weekday.",
+    "It is just under two hours long.",
+    "The film adapts a stage play.",
+    "It opened in a handful of cinemas last month.",
+]
+
+
+def review(pool: dict, neutral: list[str], rng: random.Random) -> str:
     actor, actor2 = rng.sample(ACTORS, 2)
     slots = {"title": rng.choice(TITLES), "genre": rng.choice(GENRES), "actor": actor,
              "actor2": actor2, "director": rng.choice(DIRECTORS)}
@@ -164,20 +262,26 @@ def review(pool: dict, rng: random.Random) -> str:
     if rng.random() < 0.3:
         sentences.insert(rng.randint(1, len(sentences)), rng.choice(pool["hedge"]))
     if rng.random() < 0.3:
-        sentences.insert(rng.randint(1, len(sentences)), rng.choice(NEUTRAL))
+        sentences.insert(rng.randint(1, len(sentences)), rng.choice(neutral))
     sentences.append(rng.choice(pool["close"]))
     return " ".join(s.format(**slots) for s in sentences)
+
+
+POOLS = {"train": ({"neg": NEGATIVE, "pos": POSITIVE}, NEUTRAL),
+         "test": ({"neg": NEGATIVE_TEST, "pos": POSITIVE_TEST}, NEUTRAL_TEST)}
 
 
 def main() -> None:
     for split, per_class in COUNTS.items():
         rng = random.Random(SEEDS[split])
+        pools, neutral = POOLS[split]
         shutil.rmtree(DEMO / split, ignore_errors=True)
-        for label, pool in (("neg", NEGATIVE), ("pos", POSITIVE)):
+        for label, pool in pools.items():
             folder = DEMO / split / label
             folder.mkdir(parents=True)
             for i in range(per_class):
-                (folder / f"{i:04d}.txt").write_text(review(pool, rng) + "\n", encoding="utf-8")
+                text = review(pool, neutral, rng)
+                (folder / f"{i:04d}.txt").write_text(text + "\n", encoding="utf-8")
     print(f"wrote {2 * sum(COUNTS.values())} reviews under {DEMO}")
 
 

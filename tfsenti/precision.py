@@ -4,7 +4,7 @@ Under `mixed_float16` / `mixed_bfloat16` layers keep float32 variables and compu
 tfsenti keeps the classification head in float32 and tf_keras wraps the optimizer in a
 `LossScaleOptimizer` for `mixed_float16` (bfloat16 has float32's range and needs no scaling).
 A TF-Hub encoder computes in the precision it was saved with, so the offline default encoder is
-converted once per precision (`tfsenti.hub.default`).
+converted once per precision (`tfsenti.encoders.default`).
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """`fine_tune`: the whole `tfsenti train` job, top to bottom.
 
-load and check all data -> resolve the encoder -> train into `OUT.partial/` -> evaluate with the
-exact serving function -> plots, report, config/history/metrics JSON -> save the SavedModel ->
-rename to `OUT`. Bad input fails before anything is written; a failure later removes the partial
-folder. A killed run leaves `OUT.partial/` with its last end-of-epoch checkpoint (never
-`OUT`), which `resume=True` (`tfsenti train --resume`) continues. On several workers only the
-chief writes `OUT`; the others stage theirs in a temporary folder that is removed.
+load and check all data -> resolve the encoder (once) -> train into `OUT.partial/` -> evaluate
+with the exact serving function -> plots, report, config/history/metrics JSON -> save the
+SavedModel -> rename to `OUT`. Bad input fails before anything is written; a failure later
+removes the partial folder. A killed run leaves `OUT.partial/` with its last end-of-epoch
+checkpoint (never `OUT`), which `resume=True` (`tfsenti train --resume`) continues. On several
+workers only the chief writes `OUT`; the others stage theirs in a temporary folder that is removed.
 """
 
 from __future__ import annotations
@@ -18,18 +18,22 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from tfsenti._staging import StagedFolder
 from tfsenti.config import TrainConfig
-from tfsenti.data import data_name, load_dataset
-from tfsenti.distribute import get_strategy, is_chief
-from tfsenti.errors import ConfigError
-from tfsenti.evaluation import compute_metrics, confident_mistakes
-from tfsenti.export import Classifier, StagedFolder, save_serving_model
-from tfsenti.hub.catalog import resolve_encoder
-from tfsenti.report import CONFUSION, CURVES, plot_confusion_matrix, plot_training_curves, write_report
-from tfsenti.training import train
+from tfsenti.data.loaders import data_name, load_dataset
+from tfsenti.data.texts import LabeledTexts
+from tfsenti.encoders.catalog import EncoderHandles, resolve_encoder
+from tfsenti.evaluation.metrics import compute_metrics, confident_mistakes
+from tfsenti.evaluation.report import (CONFUSION, CURVES, plot_confusion_matrix,
+                                       plot_training_curves, write_report)
+from tfsenti.inference.model_folder import write_saved_model
+from tfsenti.inference.predictor import Classifier
+from tfsenti.training.distribute import get_strategy, is_chief
+from tfsenti.training.loop import train
 
 SAVED_MODELS = Path("saved_models")
 WORK = "work"  # inside OUT.partial: the resume checkpoint and epoch record, removed at the end
+PACKAGES = ("tfsenti", "tensorflow", "tensorflow-text", "tensorflow-hub", "tf-keras")
 
 
 @dataclasses.dataclass
@@ -40,7 +44,7 @@ class FineTuneResult:
     chief: bool = True  # False on multi-worker workers that do not write the export
 
 
-def _free_name(parent: Path, stem: str) -> Path:
+def free_name(parent: Path, stem: str) -> Path:
     """parent/stem, or parent/stem_2, _3, ... if taken (default names never overwrite)."""
     candidate, n = parent / stem, 2
     while candidate.exists():
@@ -62,7 +66,7 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
         out: output folder; default `saved_models/NAME`.
         name: NAME; default `<data name>_<YYYYMMDD>_acc<NN>` (test accuracy, else validation).
         overwrite: replace an existing `out`/`name` folder.
-        verbose: Keras progress output (0 silent, 1 progress bar).
+        verbose: progress output (0 silent, 1 progress bars).
         resume: continue the interrupted run whose `OUT.partial/` is there (else start afresh).
 
     Example:
@@ -75,61 +79,86 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
     """
     config.validate()
     strategy = get_strategy(config.strategy)  # first: multi-worker set-up precedes any TF op
-    train_data = load_dataset(train_path, config.text_column, config.label_column)
-    classes = train_data.class_names
-    if val_path is not None:
-        val_data = load_dataset(val_path, config.text_column, config.label_column, classes)
-    else:
-        train_data, val_data = train_data.split(config.val_split, config.seed)
-    test_data = (load_dataset(test_path, config.text_column, config.label_column, classes)
-                 if test_path is not None else None)
-    encoder_handle, preprocess_handle = resolve_encoder(config.encoder, config.preprocess,
-                                                        config.precision)
-
+    splits = load_splits(config, train_path, val_path, test_path)
+    encoder = resolve_encoder(config.encoder, config.preprocess, config.precision)
     default_name = out is None and name is None
     stem = f"{data_name(train_path)}_{datetime.date.today():%Y%m%d}"
-    final = Path(out) if out is not None else SAVED_MODELS / (name or stem)
-    if final.exists() and not overwrite and not default_name:
-        raise ConfigError(f"{final}: already exists; pass --overwrite to replace it")
+    final = (Path(out) if out is not None else SAVED_MODELS / name if name is not None
+             else free_name(SAVED_MODELS, stem))  # renamed with its accuracy at the end
     chief = is_chief(strategy)
     if not chief:  # trains in step with the chief; its outputs are thrown away
         final, default_name = Path(tempfile.mkdtemp(prefix="tfsenti-worker-")) / "model", False
 
-    with StagedFolder(final, overwrite or not chief, resume=resume) as stage:
-        model, history = train(config, train_data, val_data, log_dir=stage.path / "logs",
-                               verbose=verbose, work_dir=stage.path / WORK)
+    with StagedFolder(final, overwrite or not chief, resumable=True, resume=resume) as stage:
+        model, history = train(config, splits["train"], splits["validation"], verbose=verbose,
+                               log_dir=stage.path / "logs", work_dir=stage.path / WORK,
+                               encoder=encoder)
         shutil.rmtree(stage.path / WORK, ignore_errors=True)
         config = dataclasses.replace(config, seq_len=history["seq_len"])  # `auto` -> the length used
-        classifier = Classifier.from_model(model, classes)
-        metrics, predictions = {}, {}
-        for split, data in (("validation", val_data), ("test", test_data)):
-            if data is not None:
-                predictions[split] = classifier.predict(data.texts).probabilities
-                metrics[split] = compute_metrics(data.labels, predictions[split], classes)
-        shown_split = "test" if test_data is not None else "validation"
-        reported, shown = (test_data or val_data), metrics[shown_split]
-        mistakes = confident_mistakes(reported.texts, reported.labels, predictions[shown_split], classes)
-
-        plot_training_curves(history, stage.path / CURVES)
-        plot_confusion_matrix(shown["confusion_matrix"], classes, stage.path / CONFUSION,
-                              f"Confusion matrix ({reported.name})")
-        write_report(stage.path, f"tfsenti model: {final.name}", shown, mistakes,
-                     f"{shown_split} data ({reported.name}, {len(reported)} examples)", has_curves=True)
-        (stage.path / "metrics.json").write_text(json.dumps(metrics, indent=2))
-        (stage.path / "history.json").write_text(json.dumps(history, indent=2))
-        save_serving_model(model, classifier.serve, classes, stage.path, {
-            "train_config": dataclasses.asdict(config),
-            "encoder": {"name": config.encoder, "encoder_handle": encoder_handle,
-                        "preprocess_handle": preprocess_handle},
-            "data": {"train": str(train_path), "val": str(val_path) if val_path else None,
-                     "test": str(test_path) if test_path else None,
-                     "train_examples": len(train_data), "val_examples": len(val_data)},
-            "trainable_params": history["trainable_params"], "total_params": model.count_params(),
-            "replicas": strategy.num_replicas_in_sync, "steps": history["steps"],
-            "tfsenti_version": importlib.metadata.version("tfsenti")})
+        classifier = Classifier.from_model(model, splits["train"].class_names)
+        metrics = write_results(stage.path, final.name, classifier, splits, history, verbose > 0)
+        info = run_info(config, encoder, splits, {"train": train_path, "val": val_path,
+                                                  "test": test_path})
+        write_saved_model(model, classifier.serve, classifier.class_names, stage.path, {
+            **info, "trainable_params": history["trainable_params"],
+            "total_params": model.count_params(), "replicas": strategy.num_replicas_in_sync,
+            "steps": history["steps"]})
         if default_name:
-            stage.final = _free_name(SAVED_MODELS, f"{stem}_acc{round(100 * shown['accuracy']):02d}")
+            shown = metrics.get("test", metrics["validation"])
+            stage.final = free_name(SAVED_MODELS, f"{stem}_acc{round(100 * shown['accuracy']):02d}")
     if not chief:
         shutil.rmtree(stage.final.parent, ignore_errors=True)
     return FineTuneResult(stage.final, metrics, history, chief)
 
+
+def load_splits(config: TrainConfig, train_path: str | Path, val_path: str | Path | None,
+                test_path: str | Path | None) -> dict[str, LabeledTexts]:
+    """The run's `train`, `validation` and (if given) `test` data, checked before any work:
+    validation is `config.val_split` of the training data when no `val_path` is given."""
+    columns = (config.text_column, config.label_column)
+    train_data = load_dataset(train_path, *columns)
+    classes = train_data.class_names
+    if val_path is not None:
+        splits = {"train": train_data, "validation": load_dataset(val_path, *columns, classes)}
+    else:
+        splits = dict(zip(("train", "validation"), train_data.split(config.val_split, config.seed)))
+    if test_path is not None:
+        splits["test"] = load_dataset(test_path, *columns, classes)
+    return splits
+
+
+def write_results(folder: Path, title: str, classifier: Classifier,
+                  splits: dict[str, LabeledTexts], history: dict, progress: bool) -> dict:
+    """Predict validation and test data with the serving function; write `metrics.json`,
+    `history.json`, the plots and `report.md` (on test data if given) into `folder`."""
+    metrics, probabilities = {}, {}
+    for split in ("validation", "test"):
+        if split in splits:
+            data = splits[split]
+            probabilities[split] = classifier.predict(data.texts, progress=progress).probabilities
+            metrics[split] = compute_metrics(data.labels, probabilities[split], data.class_names)
+    shown = "test" if "test" in splits else "validation"
+    data = splits[shown]
+    mistakes = confident_mistakes(data.texts, data.labels, probabilities[shown], data.class_names)
+    plot_training_curves(history, folder / CURVES)
+    plot_confusion_matrix(metrics[shown]["confusion_matrix"], data.class_names, folder / CONFUSION,
+                          f"Confusion matrix ({data.name})")
+    write_report(folder, f"tfsenti model: {title}", metrics[shown], mistakes,
+                 f"{shown} data ({data.name}, {len(data)} examples)", has_curves=True)
+    (folder / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    (folder / "history.json").write_text(json.dumps(history, indent=2))
+    return metrics
+
+
+def run_info(config: TrainConfig, encoder: EncoderHandles, splits: dict[str, LabeledTexts],
+             paths: dict[str, str | Path | None]) -> dict:
+    """What `config.json` records to explain and re-run a training run: every option, the
+    encoder handles, the data (absolute paths) and the versions of the libraries."""
+    return {"train_config": dataclasses.asdict(config),
+            "encoder": {"name": config.encoder, "encoder_handle": encoder.encoder,
+                        "preprocess_handle": encoder.preprocess},
+            "data": {**{k: str(Path(p).absolute()) if p is not None else None
+                        for k, p in paths.items()},
+                     "train_examples": len(splits["train"]),
+                     "val_examples": len(splits["validation"])},
+            "versions": {p: importlib.metadata.version(p) for p in PACKAGES}}

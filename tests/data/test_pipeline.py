@@ -1,0 +1,60 @@
+"""Length-grouped batches and dynamic padding keep the contract: same predictions, input order
+kept; batches of strings are reshuffled every epoch."""
+
+import numpy as np
+import tensorflow as tf
+
+from tfsenti.data.loaders import load_dataset
+from tfsenti.data.pipeline import length_grouped_dataset, string_dataset
+from tfsenti.modeling.classifier import packed_inputs_model
+from tfsenti.modeling.text_inputs import tokenize_and_pack
+from varied_text import varied_sentences
+
+TEXTS = varied_sentences(60, seed=5) + ["word " * 400, "", "a fine film"]
+
+
+def test_packed_inputs_model_on_length_grouped_batches_matches_the_string_model(tiny_classifiers):
+    dynamic, _ = tiny_classifiers
+    preprocessor = dynamic.get_layer("preprocess").preprocessor
+    ids = tokenize_and_pack(TEXTS, preprocessor, seq_len=64)
+    labels = np.arange(len(TEXTS))  # carry each text's index through the batching
+    packed = packed_inputs_model(dynamic)
+    got = np.zeros((len(TEXTS), 1), np.float32)
+    ds, steps = length_grouped_dataset(ids, labels, batch_size=8, shuffle=True, seed=3)
+    batches = list(ds)
+    assert len(batches) == steps
+    for inputs, index in batches:
+        lengths = inputs["input_mask"].numpy().sum(axis=1)
+        assert inputs["input_word_ids"].shape[1] == lengths.max()  # padded to its longest only
+        got[index.numpy()] = packed(inputs).numpy()
+    assert sorted(np.concatenate([i.numpy() for _, i in batches]).tolist()) == labels.tolist()
+    np.testing.assert_allclose(got, dynamic(tf.constant(TEXTS)).numpy(), atol=1e-5)
+
+
+def test_batches_group_similar_lengths(tiny_classifiers):
+    preprocessor = tiny_classifiers[0].get_layer("preprocess").preprocessor
+    texts = ["short one"] * 80 + ["a much longer review " * 8] * 80
+    ds, steps = length_grouped_dataset(tokenize_and_pack(texts, preprocessor, 128), np.zeros(160), 16,
+                                 shuffle=True, seed=0)
+    widths = sorted(inputs["input_word_ids"].shape[1] for inputs, _ in ds)
+    assert steps == 10 and widths == [4] * 5 + [34] * 5  # never mixed: 5 short, 5 long batches
+
+
+def test_pools_sorted_by_length_leave_little_padding():
+    sst2_like = np.random.default_rng(0).poisson(12, 5_000) + 3  # token lengths of short sentences
+    ids = tf.RaggedTensor.from_row_lengths(tf.ones([int(sst2_like.sum())], tf.int32), sst2_like)
+    ds, steps = length_grouped_dataset(ids, np.arange(5_000), 32, shuffle=True, seed=0)
+    batches = list(ds)
+    padded = sum(int(tf.size(inputs["input_word_ids"])) for inputs, _ in batches)
+    assert steps == len(batches) == 157  # ceil(5000 / 32)
+    assert sorted(np.concatenate([i.numpy() for _, i in batches]).tolist()) == list(range(5_000))
+    assert padded < 1.05 * sst2_like.sum()  # length buckets every 4 tokens padded these 10.5% more
+
+
+def test_dataset_is_batched_and_reshuffled_each_epoch(small_reviews):
+    ds = string_dataset(load_dataset(small_reviews / "train"), batch_size=16, shuffle=True, seed=1)
+    texts, labels = next(iter(ds))
+    assert texts.shape == (16,) and labels.shape == (16,)
+    first = [t.numpy() for t, _ in ds]
+    second = [t.numpy() for t, _ in ds]
+    assert not all((a == b).all() for a, b in zip(first, second))  # reshuffled every epoch

@@ -1,0 +1,141 @@
+"""Bad input: one line naming the file/row/column, exit code 2, nothing written."""
+
+import shutil
+
+import pytest
+
+from tfsenti.cli import main
+
+
+def run(capsys, *args):
+    code = main([str(a) for a in args])
+    err = capsys.readouterr().err
+    lines = [l for l in err.splitlines() if l.startswith("tfsenti: error:")]
+    assert code == 2, err
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
+def snapshot(root):
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+@pytest.fixture
+def work(tmp_path, small_reviews, monkeypatch):
+    """A scratch folder (cwd) with a copy of the small reviews; default outputs would land here."""
+    shutil.copytree(small_reviews, tmp_path / "reviews")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _csv(work, text):
+    (work / "t.csv").write_text(text, encoding="utf-8")
+    return work / "t.csv"
+
+
+def then(*steps):
+    """Run side effects (already evaluated as arguments); return the last value, the CLI args."""
+    return steps[-1]
+
+
+def _train(*extra):
+    return ["train", *extra, "--epochs", "1", "--out", "out"]
+
+
+CASES = {
+    "missing path": (lambda w: _train(w / "nope"), "nope: no such file or folder"),
+    "empty folder": (lambda w: then((w / "empty").mkdir(), _train(w / "empty")), "no class subfolders"),
+    "one class": (lambda w: then(shutil.rmtree(w / "reviews/train/neg"), _train(w / "reviews/train")),
+                  "has 1 class folder ('pos'); need at least 2"),
+    "class folder without files": (
+        lambda w: then([p.unlink() for p in (w / "reviews/train/neg").iterdir()],
+                       _train(w / "reviews/train")),
+        "train/neg: class folder has no .txt files"),
+    "non-UTF-8 file": (
+        lambda w: then((w / "reviews/train/pos/0003.txt").write_bytes(b"caf\xe9 latin-1"),
+                       _train(w / "reviews/train")),
+        "pos/0003.txt: not UTF-8 text"),
+    "CSV without the named column": (
+        lambda w: _train(_csv(w, "text,label\ngood,1\nbad,0\n"), "--text-column", "review"),
+        "t.csv: no column 'review'"),
+    "empty text cell": (lambda w: _train(_csv(w, "text,label\ngood,1\n ,0\nbad,0\n")),
+                        "t.csv: row 2: empty text in column 'text'"),
+    "one label": (lambda w: _train(_csv(w, "text,label\ngood,1\nfine,1\n")), "1 distinct label ('1')"),
+    "val-split 0": (lambda w: _train(w / "reviews", "--val-split", "0"), "--val-split must be in (0, 1)"),
+    "val-split 1.5": (lambda w: _train(w / "reviews", "--val-split", "1.5"), "--val-split must be in (0, 1)"),
+    "batch size 0": (lambda w: _train(w / "reviews", "--batch-size", "0"), "--batch-size must be at least 1"),
+    "unknown truncation": (lambda w: _train(w / "reviews", "--truncate", "middle"),
+                           "--truncate must be one of head, tail, head+tail (got 'middle')"),
+    "seq-len too long": (lambda w: _train(w / "reviews", "--seq-len", "1024"),
+                         "--seq-len must be auto or in [8, 512] (got 1024)"),
+    "time budget 0": (lambda w: _train(w / "reviews", "--time-budget", "0"),
+                      "--time-budget must be a positive number of minutes (got 0.0)"),
+    "time budget on workers": (lambda w: _train(w / "reviews", "--time-budget", "5", "--strategy",
+                                                "multiworker"),
+                               "--time-budget cannot be used with --strategy multiworker"),
+    "unknown encoder": (lambda w: _train(w / "reviews", "--encoder", "bert_large_imaginary"),
+                        "unknown encoder 'bert_large_imaginary'"),
+    "output exists": (lambda w: then((w / "out").mkdir(), _train(w / "reviews")),
+                      "out: already exists; pass --overwrite"),
+    "unsupported file type": (lambda w: then((w / "x.xlsx").write_text(""), _train(w / "x.xlsx")),
+                              "unsupported file type '.xlsx'"),
+    "invalid JSONL": (lambda w: then((w / "t.jsonl").write_text('{"text": "a", "label": 1}\n{oops\n'),
+                                     _train(w / "t.jsonl")), "t.jsonl: line 2: invalid JSON"),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_training_input(case, work, capsys):
+    make_args, message = CASES[case]
+    args = make_args(work)
+    before = snapshot(work)
+    assert message in run(capsys, *args)
+    assert snapshot(work) == before  # nothing written (no out/, no out.partial/, no saved_models/)
+
+
+def test_evaluate_with_labels_unseen_in_training(work, capsys, tiny_model):
+    (work / "reviews/test/meh").mkdir()
+    (work / "reviews/test/meh/1.txt").write_text("so-so", encoding="utf-8")
+    message = run(capsys, "evaluate", "--model", tiny_model, work / "reviews/test")
+    assert "class folders ['meh'] were not seen in training (model classes: ['neg', 'pos'])" in message
+    csv = _csv(work, "text,label\ngood,pos\nbad,awful\n")
+    assert "labels ['awful'] in column 'label' were not seen in training" in run(
+        capsys, "evaluate", "--model", tiny_model, csv)
+
+
+def test_predict_with_a_folder_that_is_not_a_model(work, capsys):
+    assert "not an exported tfsenti model" in run(capsys, "predict", "--model", work, "hi")
+
+
+def test_predict_file_errors(capsys, tiny_model, tmp_path):
+    assert "nope.txt: no such file" in run(capsys, "predict", "--model", tiny_model, "--file",
+                                           tmp_path / "nope.txt")
+    (tmp_path / "latin1.txt").write_bytes(b"caf\xe9\n")
+    assert "latin1.txt: not UTF-8 text" in run(capsys, "predict", "--model", tiny_model, "--file",
+                                               tmp_path / "latin1.txt")
+
+
+@pytest.mark.parametrize("extra, env, message", [
+    (["--strategy", "gpu-cluster"], {}, "--strategy must be one of default, mirrored"),
+    (["--freeze", "last-9"], {}, "--freeze last-9: the encoder has only 2 transformer blocks"),
+    (["--freeze", "half"], {}, "--freeze must be none, encoder, all-but-pooler or last-N"),
+    (["--mode", "features", "--freeze", "encoder"], {}, "--mode features freezes the whole encoder"),
+    (["--strategy", "multiworker"], {"TF_CONFIG": '{"cluster": {"worker": ["127.0.0.1:1"]'},
+     "TF_CONFIG is not valid JSON"),
+    (["--strategy", "multiworker"], {"TF_CONFIG": '{"cluster": {"worker": ["127.0.0.1:1"]}, '
+                                                  '"task": {"type": "worker", "index": 3}}'},
+     'TF_CONFIG "task.index" must be an integer in [0, 1)'),
+    (["--precision", "float16"], {}, "--precision must be one of float32, mixed_float16"),
+    (["--class-weight", "inverse"], {}, "--class-weight must be one of balanced"),
+])
+def test_bad_recipe_options_fail_in_one_line_and_write_nothing(tiny_encoder, small_reviews,
+                                                               tmp_path, monkeypatch, capsys,
+                                                               extra, env, message):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    code = main(["train", str(small_reviews), "--encoder", str(tiny_encoder), "--epochs", "1",
+                 "--out", str(tmp_path / "out"), "--quiet", *extra])
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("tfsenti:")]
+    assert code == 2 and len(errors) == 1 and message in errors[0], errors
+    assert list(tmp_path.iterdir()) == []
+

@@ -1,0 +1,34 @@
+"""Every example in the package's docstrings passes, run in a folder holding `saved_models/demo`
+(as after `make demo`); one test per module, so the examples run on every worker."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+import shutil
+
+import pytest
+
+import tfsenti
+
+MODULES = ["tfsenti", *(m.name for m in pkgutil.walk_packages(tfsenti.__path__, "tfsenti.")
+                        if m.name != "tfsenti.__main__")]
+
+
+def _examples(module) -> list[doctest.DocTest]:
+    return [test for test in doctest.DocTestFinder().find(module) if test.examples]
+
+
+def test_the_package_has_examples_to_run():
+    assert sum(len(_examples(importlib.import_module(name))) for name in MODULES) >= 60
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples_pass(name, tiny_model, tmp_path, monkeypatch):
+    shutil.copytree(tiny_model, tmp_path / "saved_models" / "demo")
+    monkeypatch.chdir(tmp_path)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    for test in _examples(importlib.import_module(name)):
+        runner.run(test)
+    assert runner.summarize(verbose=False).failed == 0

@@ -1,0 +1,42 @@
+"""Long commands show a progress bar on a terminal's stderr, and none in a pipe."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+
+
+def _run_with_terminal_stderr(*args: str) -> tuple[int, str, str]:
+    """(exit code, stdout, what a terminal on stderr received) of `tfsenti ARGS`."""
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "tfsenti", *args], stdout=subprocess.PIPE,
+                               stderr=terminal, text=True)
+    os.close(terminal)
+    received = b""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the terminal closed: the process exited
+            break
+        if not chunk:
+            break
+        received += chunk
+    stdout = process.stdout.read()
+    os.close(controller)
+    return process.wait(), stdout, received.decode()
+
+
+def test_predict_from_a_file_shows_progress_on_a_terminal_only(tiny_model, tmp_path):
+    (tmp_path / "texts.txt").write_text("\n".join(f"review number {i}" for i in range(300)))
+    code, stdout, terminal = _run_with_terminal_stderr("predict", "--model", str(tiny_model),
+                                                       "--file", str(tmp_path / "texts.txt"))
+    assert code == 0 and len(stdout.splitlines()) == 300
+    assert "predicting  300/300 texts 100%" in terminal and "texts/s" in terminal
+    piped = subprocess.run([sys.executable, "-m", "tfsenti", "predict", "--model", str(tiny_model),
+                            "--file", str(tmp_path / "texts.txt")], capture_output=True, text=True)
+    assert piped.returncode == 0 and piped.stderr == ""
+    quiet = _run_with_terminal_stderr("predict", "--model", str(tiny_model), "--quiet",
+                                      "--file", str(tmp_path / "texts.txt"))
+    assert "predicting" not in quiet[2]

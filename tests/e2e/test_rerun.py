@@ -1,0 +1,42 @@
+"""`tfsenti train --config MODEL/config.json` re-runs a saved run: same data, same options, the
+same history on CPU with `--deterministic`; options given on the command line win."""
+
+from __future__ import annotations
+
+import json
+
+from tfsenti.cli import main
+
+
+def _saved(folder) -> tuple[dict, dict]:
+    config = json.loads((folder / "config.json").read_text())
+    history = json.loads((folder / "history.json").read_text())
+    history.pop("train_seconds")
+    return config, history
+
+
+def test_rerunning_a_saved_config_reproduces_its_history(tiny_encoder, small_reviews, tmp_path):
+    first = tmp_path / "first"
+    assert main(["train", str(small_reviews), "--encoder", str(tiny_encoder), "--epochs", "2",
+                 "--seq-len", "32", "--batch-size", "8", "--lr", "3e-4", "--deterministic",
+                 "--out", str(first), "--quiet"]) == 0
+    config, history = _saved(first)
+    assert set(config["versions"]) == {"tfsenti", "tensorflow", "tensorflow-text",
+                                       "tensorflow-hub", "tf-keras"}
+    assert config["versions"]["tensorflow"].startswith("2.21")
+    assert config["data"]["test"] == str(small_reviews / "test")
+
+    again = tmp_path / "again"
+    assert main(["train", "--config", str(first / "config.json"), "--out", str(again),
+                 "--quiet"]) == 0
+    rerun_config, rerun_history = _saved(again)
+    assert rerun_config["train_config"] == config["train_config"]
+    assert rerun_config["data"] == config["data"]
+    assert rerun_history == history and len(history["loss"]) == 2
+
+    shorter = tmp_path / "shorter"
+    assert main(["train", "--config", str(first), "--epochs", "1", "--out", str(shorter),
+                 "--quiet"]) == 0
+    changed, changed_history = _saved(shorter)
+    assert changed["train_config"] == {**config["train_config"], "epochs": 1}
+    assert len(changed_history["loss"]) == 1

@@ -1,0 +1,40 @@
+"""A run killed with SIGKILL continues with `--resume` and completes its planned steps."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from run_cli import tfsenti
+from sample_data import copy_demo
+from tfsenti import load
+
+
+def test_sigkill_then_resume_completes_the_planned_steps(tiny_encoder, tmp_path):
+    data = copy_demo(tmp_path / "data", {"train": 100})
+    out = tmp_path / "model"
+    args = ["train", data, "--encoder", tiny_encoder, "--epochs", "8", "--batch-size", "8",
+            "--seq-len", "32", "--out", out]
+    run = subprocess.Popen([sys.executable, "-m", "tfsenti", *map(str, args), "--quiet"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    record = out.with_name("model.partial") / "work" / "best" / "epochs.json"
+    deadline = time.monotonic() + 300
+    while not record.is_file() and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)  # into the next epoch
+    assert run.poll() is None, "training finished before it could be interrupted"
+    os.kill(run.pid, signal.SIGKILL)
+    run.wait()
+    killed_at = len(json.loads(record.read_text())["epochs"])
+    assert not out.exists() and not (out.with_name("model.partial") / "saved_model.pb").exists()
+
+    resumed = tfsenti(*args, "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming the interrupted run" in resumed.stderr
+    history = json.loads((out / "history.json").read_text())
+    assert 1 <= killed_at < 8 and len(history["loss"]) == 8
+    assert history["steps"] == 8 * history["steps_per_epoch"]
+    assert not out.with_name("model.partial").exists() and not (out / "work").exists()
+    assert load(out).predict(["a fine film"]).probabilities.shape == (1, 2)

@@ -1,0 +1,110 @@
+"""`tfsenti train` on a folder and a CSV, then `tfsenti predict` and `tfsenti evaluate`."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from run_cli import tfsenti
+
+
+@pytest.fixture(scope="module")
+def model_dir(small_reviews, tmp_path_factory):
+    """The default encoder fine-tuned by the CLI on the small review folder (train/ + test/)."""
+    out = tmp_path_factory.mktemp("models") / "reviews_model"
+    result = tfsenti("train", small_reviews, "--epochs", "4", "--seq-len", "48", "--batch-size", "8",
+                     "--lr", "2e-4", "--val-split", "0.25", "--out", out, "--quiet", "--deterministic")
+    assert result.returncode == 0, result.stderr
+    assert f"exported {out}" in result.stdout
+    return out
+
+
+def test_train_writes_a_folder_that_explains_itself(model_dir):
+    files = {p.name for p in model_dir.iterdir()}
+    assert {"saved_model.pb", "variables", "assets", "config.json", "history.json", "metrics.json",
+            "training_curves.png", "confusion_matrix.png", "report.md", "logs"} <= files
+    assert not model_dir.with_name(model_dir.name + ".partial").exists()
+    assert any((model_dir / "logs").rglob("events.out.tfevents.*"))  # TensorBoard
+
+    config = json.loads((model_dir / "config.json").read_text())
+    assert config["class_names"] == ["neg", "pos"]
+    assert config["train_config"]["seq_len"] == 48 and config["train_config"]["epochs"] == 4
+    assert config["data"]["train_examples"] + config["data"]["val_examples"] == 48
+    assert config["trainable_params"] > 22_000_000  # the whole MiniLM encoder + head
+
+    history = json.loads((model_dir / "history.json").read_text())
+    assert len(history["loss"]) == len(history["val_accuracy"]) == 4
+    assert history["best_epoch"] in range(4)
+
+    metrics = json.loads((model_dir / "metrics.json").read_text())
+    test = metrics["test"]
+    assert test["examples"] == 20 and np.sum(test["confusion_matrix"]) == 20
+    assert [c["support"] for c in test["per_class"].values()] == [10, 10]
+    assert test["accuracy"] >= 0.8  # the reviews are easy; 4 short epochs suffice
+    assert np.trace(test["confusion_matrix"]) == round(test["accuracy"] * 20)
+    assert -1 <= test["mcc"] <= 1 and 0 <= test["macro"]["f1"] <= 1
+
+    report = (model_dir / "report.md").read_text()
+    assert "| **macro** |" in report and "](training_curves.png)" in report
+    assert "](confusion_matrix.png)" in report and "most confident mistakes" in report
+
+
+def test_predict_texts_file_and_stdin_give_json_lines_in_input_order(model_dir, tmp_path):
+    texts = ["An absolute delight, I loved every minute of it.",
+             "Dull, clumsy and far too long. Avoid it.", "", "word " * 20_000]
+    result = tfsenti("predict", "--model", model_dir, *texts[:2])
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["text"] for r in records] == texts[:2]
+    assert [r["label"] for r in records] == ["pos", "neg"]
+    for r in records:
+        assert set(r["probabilities"]) == {"neg", "pos"}
+        assert sum(r["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
+
+    (tmp_path / "texts.txt").write_text("\n".join(texts), encoding="utf-8")
+    from_file = tfsenti("predict", "--model", model_dir, "--file", tmp_path / "texts.txt")
+    from_stdin = tfsenti("predict", "--model", model_dir, stdin="\n".join(texts))
+    assert from_file.returncode == from_stdin.returncode == 0, from_file.stderr + from_stdin.stderr
+    assert from_file.stdout == from_stdin.stdout
+    lines = [json.loads(line) for line in from_file.stdout.splitlines()]
+    assert len(lines) == 4 and lines[2]["text"] == "" and len(lines[3]["text"]) == 100_000
+    for batched, alone in zip(lines[:2], records):  # other padding lengths: float rounding only
+        assert batched["probabilities"] == pytest.approx(alone["probabilities"], abs=1e-5)
+
+
+def test_evaluate_recomputes_the_exported_test_metrics(model_dir, small_reviews, tmp_path):
+    result = tfsenti("evaluate", "--model", model_dir, small_reviews / "test",
+                     "--report", tmp_path / "report")
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads(result.stdout)  # stdout is the JSON document alone
+    saved = json.loads((model_dir / "metrics.json").read_text())["test"]
+    assert metrics["confusion_matrix"] == saved["confusion_matrix"]
+    assert metrics["accuracy"] == pytest.approx(saved["accuracy"])
+    assert metrics["mcc"] == pytest.approx(saved["mcc"])
+    assert {p.name for p in (tmp_path / "report").iterdir()} == {
+        "metrics.json", "confusion_matrix.png", "report.md"}
+
+
+def test_train_on_a_csv_with_named_columns_and_string_labels(tiny_encoder, tmp_path, small_reviews):
+    rows = [{"review": f.read_text(encoding="utf-8").strip(), "sentiment": label}
+            for label in ("negative", "positive")
+            for f in sorted((small_reviews / "train" / label[:3]).glob("*.txt"))]
+    with open(tmp_path / "reviews.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, ["review", "sentiment"])
+        writer.writeheader()
+        writer.writerows(rows)
+    out = tmp_path / "csv_model"
+    result = tfsenti("train", tmp_path / "reviews.csv", "--text-column", "review",
+                     "--label-column", "sentiment", "--encoder", tiny_encoder, "--epochs", "1",
+                     "--seq-len", "32", "--val-split", "0.25", "--out", out, "--quiet")
+    assert result.returncode == 0, result.stderr
+    config = json.loads((out / "config.json").read_text())
+    assert config["class_names"] == ["negative", "positive"]
+    assert config["data"] == {"train": str(tmp_path / "reviews.csv"), "val": None, "test": None,
+                              "train_examples": 36, "val_examples": 12}
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics) == {"validation"} and metrics["validation"]["examples"] == 12
+    assert [c["support"] for c in metrics["validation"]["per_class"].values()] == [6, 6]  # stratified
+    predicted = tfsenti("predict", "--model", out, "fine")
+    assert json.loads(predicted.stdout)["label"] in ("negative", "positive")

@@ -1,0 +1,66 @@
+"""Training runs of the tiny encoder: time budget, determinism, early stopping, `--seq-len auto`."""
+
+import json
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_hub as hub
+from tensorflow.python.framework import config as tf_config
+
+import tfsenti
+from tfsenti import TrainConfig, load_dataset, train
+from tfsenti.cli import main
+from tfsenti.modeling.text_inputs import tokenize_and_pack
+
+
+def test_train_with_a_time_budget_stops_in_time_on_a_validated_epoch(tiny_encoder, small_reviews):
+    data = tfsenti.load_dataset(small_reviews / "train")
+    config = TrainConfig(encoder=str(tiny_encoder), epochs=2000, seq_len=32, batch_size=8,
+                         time_budget=0.1)  # 6 s for what would take minutes
+    model, history = tfsenti.train(config, *data.split(0.25, seed=1), verbose=0)
+    assert history["steps"] < 2000 * history["steps_per_epoch"]
+    assert len(history["val_accuracy"]) >= 1 and history["best_epoch"] is not None
+    assert history["train_seconds"] < 60
+    assert model(tf.constant(["a fine film"])).shape == (1, 1)
+
+
+def test_same_seed_and_deterministic_give_identical_runs(tiny_encoder, small_reviews):
+    data = tfsenti.load_dataset(small_reviews / "train")
+    config = TrainConfig(encoder=str(tiny_encoder), epochs=2, seq_len=32, batch_size=8, seed=7,
+                         deterministic=True)
+    runs = [tfsenti.train(config, *data.split(0.1, seed=7), verbose=0) for _ in range(2)]
+    assert not tf_config.is_op_determinism_enabled()  # for the run only, not the process
+    histories = [{k: v for k, v in history.items() if k != "train_seconds"} for _, history in runs]
+    assert histories[0] == histories[1]
+    weights = [model.get_layer("classifier").get_weights()[0] for model, _ in runs]
+    np.testing.assert_array_equal(*weights)
+    assert histories[0]["loss"][0] != histories[0]["loss"][1]  # it did train
+
+
+def test_early_stopping_and_best_epoch(tiny_encoder, small_reviews):
+    data = tfsenti.load_dataset(small_reviews / "train")
+    config = TrainConfig(encoder=str(tiny_encoder), epochs=6, seq_len=16, batch_size=16,
+                         lr=1e-12, early_stop=2)
+    model, history = tfsenti.train(config, *data.split(0.25, seed=0), verbose=0)
+    assert len(history["loss"]) == 3  # epoch 1 sets the best; 2 more without improvement stop it
+    assert history["best_epoch"] == int(np.argmax(history["val_accuracy"]))
+
+
+def test_seq_len_auto_covers_95_percent_of_the_training_texts(tiny_encoder, small_reviews):
+    preprocessor = hub.load(str(tiny_encoder / "preprocess"))
+    train_part, val_part = load_dataset(small_reviews / "train").split(0.25, seed=1)
+    lengths = tokenize_and_pack(train_part.texts, preprocessor, 512).row_lengths().numpy()
+    _, history = train(TrainConfig(encoder=str(tiny_encoder), seq_len="auto", epochs=1),
+                       train_part, val_part, verbose=0)
+    chosen = history["seq_len"]  # the shortest multiple of 8 that covers 95% of the texts
+    assert chosen % 8 == 0 and np.mean(lengths <= chosen) >= 0.95 > np.mean(lengths <= chosen - 8)
+
+
+def test_cli_seq_len_auto_writes_the_chosen_length(tiny_encoder, small_reviews, tmp_path, capsys):
+    code = main(["train", str(small_reviews), "--encoder", str(tiny_encoder), "--epochs", "1",
+                 "--seq-len", "auto", "--truncate", "head+tail", "--out", str(tmp_path / "m"),
+                 "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    saved = json.loads((tmp_path / "m" / "config.json").read_text())["train_config"]
+    assert isinstance(saved["seq_len"], int) and 8 <= saved["seq_len"] <= 512
+    assert saved["truncate"] == "head+tail"

@@ -1,0 +1,79 @@
+"""The converted preprocessor: TF-Hub interface, known answers, parity with the HF tokenizer."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_hub as hub
+import tensorflow_text  # noqa: F401  (registers the ops the SavedModel uses)
+from tokenizers import Tokenizer
+
+from varied_text import varied_sentences
+
+# One worker converts the default encoder for all the tests that need it.
+pytestmark = pytest.mark.xdist_group("default_encoder")
+
+
+@pytest.fixture(scope="module")
+def preprocess(default_dir):
+    return hub.load(str(default_dir / "preprocess"))
+
+
+def test_known_answer_matches_public_bert_en_uncased_preprocess(preprocess):
+    out = preprocess(tf.constant(["this is such an amazing movie!"]))
+    assert set(out) == {"input_word_ids", "input_mask", "input_type_ids"}
+    for value in out.values():
+        assert value.shape == (1, 128) and value.dtype == tf.int32
+    np.testing.assert_array_equal(out["input_word_ids"][0, :12],
+                                  [101, 2023, 2003, 2107, 2019, 6429, 3185, 999, 102, 0, 0, 0])
+    assert int(tf.reduce_sum(out["input_mask"])) == 9
+    assert int(tf.reduce_sum(out["input_type_ids"])) == 0
+
+
+def test_token_ids_equal_hugging_face_tokenizer_on_2000_varied_sentences(preprocess, hf_dir):
+    oracle = Tokenizer.from_file(str(hf_dir / "tokenizer.json"))
+    oracle.no_truncation()
+    oracle.no_padding()
+    sentences = varied_sentences(2000)
+    ours = preprocess.tokenize(tf.constant(sentences)).merge_dims(1, 2).to_list()
+    mismatches = [(s, ids) for s, ids in zip(sentences, ours)
+                  if ids != oracle.encode(s, add_special_tokens=False).ids]
+    assert mismatches == []
+    assert ours[0] == []  # the empty string
+    assert any(100 in ids for ids in ours)  # [UNK] for over-long words and unknown symbols
+
+
+def test_bert_pack_inputs_two_segments_round_robin(preprocess):
+    a = preprocess.tokenize(tf.constant(["one two three four five six"]))
+    b = preprocess.tokenize(tf.constant(["seven eight"]))
+    packed = preprocess.bert_pack_inputs([a, b], seq_length=tf.constant(8))
+    ids = packed["input_word_ids"].numpy()[0]
+    # 8 = [CLS] + 3 of a + [SEP] + 2 of b + [SEP]: round robin keeps b whole, trims a.
+    one, two, three, seven, eight = 2028, 2048, 2093, 2698, 2809
+    np.testing.assert_array_equal(ids, [101, one, two, three, 102, seven, eight, 102])
+    np.testing.assert_array_equal(packed["input_type_ids"][0], [0, 0, 0, 0, 0, 1, 1, 1])
+    np.testing.assert_array_equal(packed["input_mask"][0], [1] * 8)
+
+
+def test_bert_pack_inputs_single_segment_any_length_truncates(preprocess):
+    tokens = preprocess.tokenize(tf.constant(["word " * 1000, ""]))
+    packed = preprocess.bert_pack_inputs([tokens], seq_length=tf.constant(16))
+    ids = packed["input_word_ids"].numpy()
+    assert ids.shape == (2, 16)
+    assert ids[0, 0] == 101 and ids[0, -1] == 102
+    np.testing.assert_array_equal(ids[1, :3], [101, 102, 0])
+
+
+@pytest.mark.parametrize("num_segments", [1, 2])
+def test_round_robin_trim_in_core_ops_equals_tensorflow_text_trimmer(num_segments):
+    import tensorflow_text as text
+
+    from tfsenti.encoders.preprocess import round_robin_trim
+
+    rng = np.random.default_rng(0)
+    segments = [tf.ragged.constant([list(range(n)) for n in rng.integers(0, 12, size=200)],
+                                   dtype=tf.int32, ragged_rank=1) for _ in range(num_segments)]
+    for budget in (0, 1, 2, 5, 8, 13, 30):
+        expected = text.RoundRobinTrimmer(max_seq_length=budget).trim(segments)
+        ours = round_robin_trim(segments, tf.constant(budget))
+        for e, o in zip(expected, ours):
+            assert o.to_list() == e.to_list()

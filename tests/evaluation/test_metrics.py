@@ -1,0 +1,43 @@
+"""Metrics against hand-computed answers."""
+
+import math
+
+import numpy as np
+import pytest
+
+from tfsenti.evaluation.metrics import compute_metrics, confident_mistakes
+
+
+def _probs(predicted, classes):
+    return np.eye(classes)[predicted] * 0.8 + 0.2 / classes
+
+
+def test_binary_metrics_match_textbook_formulas():
+    # 5 TN, 1 FP, 2 FN, 4 TP
+    labels = np.array([0] * 6 + [1] * 6)
+    predicted = np.array([0] * 5 + [1] + [0] * 2 + [1] * 4)
+    m = compute_metrics(labels, _probs(predicted, 2), ["neg", "pos"])
+    assert m["confusion_matrix"] == [[5, 1], [2, 4]]
+    assert m["accuracy"] == pytest.approx(9 / 12)
+    assert m["per_class"]["pos"]["precision"] == pytest.approx(4 / 5)
+    assert m["per_class"]["pos"]["recall"] == pytest.approx(4 / 6)
+    assert m["per_class"]["neg"]["f1"] == pytest.approx(2 * (5 / 7) * (5 / 6) / (5 / 7 + 5 / 6))
+    assert m["mcc"] == pytest.approx((4 * 5 - 1 * 2) / math.sqrt(5 * 6 * 6 * 7))
+    assert m["macro"]["recall"] == pytest.approx((5 / 6 + 4 / 6) / 2)
+
+
+def test_multiclass_mcc_and_degenerate_cases():
+    labels = np.array([0, 0, 1, 1, 2, 2])
+    m = compute_metrics(labels, _probs(np.array([0, 1, 1, 1, 2, 0]), 3), ["a", "b", "c"])
+    # Gorodkin: (c*s - sum p_k t_k) / sqrt((s^2 - sum p_k^2)(s^2 - sum t_k^2))
+    assert m["mcc"] == pytest.approx((4 * 6 - (2 * 2 + 3 * 2 + 1 * 2)) / math.sqrt((36 - 14) * (36 - 12)))
+    assert compute_metrics(labels, _probs(labels, 3), ["a", "b", "c"])["mcc"] == pytest.approx(1.0)
+    constant = compute_metrics(labels, _probs(np.zeros(6, int), 3), ["a", "b", "c"])
+    assert constant["mcc"] == 0.0 and constant["per_class"]["b"]["precision"] == 0.0
+
+
+def test_confident_mistakes_are_sorted_by_confidence():
+    probs = np.array([[0.9, 0.1], [0.2, 0.8], [0.4, 0.6], [0.05, 0.95]])
+    mistakes = confident_mistakes(["a", "b", "c", "d"], np.array([0, 0, 0, 1]), probs, ["n", "p"])
+    assert [(m["text"], m["predicted"]) for m in mistakes] == [("b", "p"), ("c", "p")]
+    assert mistakes[0]["confidence"] == pytest.approx(0.8)

@@ -1,0 +1,87 @@
+"""The command line: instant and quiet where no model runs, one stderr line per error, options
+generated from the TrainConfig declarations."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+
+import pytest
+
+from run_cli import tfsenti
+from tfsenti.cli import build_parser, main
+from tfsenti.config import TrainConfig, flag_of, option_fields
+
+
+def _modules_after(code: str) -> subprocess.CompletedProcess:
+    """Run `code` in a fresh interpreter, then print whether TensorFlow got imported."""
+    script = f"import sys\n{code}\nprint('tensorflow' in sys.modules, file=sys.stderr)"
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("argv, code", [
+    (["--help"], 0), (["train", "--help"], 0), (["encoders"], 0),
+    (["train", "reviews", "--batch-size", "0"], 2),
+    (["train", "reviews", "--truncate", "middle"], 2),
+    (["train", "reviews", "--epochs", "three"], 2),
+])
+def test_help_listing_and_argument_errors_load_no_tensorflow(argv, code):
+    result = _modules_after(f"from tfsenti.cli import main\ntry:\n    status = main({argv!r})\n"
+                            f"except SystemExit as exit:\n    status = exit.code\n"
+                            f"assert status == {code}, status")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines()[-1] == "False"
+
+
+def test_a_bad_input_run_prints_exactly_one_stderr_line():
+    result = tfsenti("train", "/nope")  # a command that loads TensorFlow before it fails
+    assert result.returncode == 2
+    assert result.stderr == "tfsenti: error: /nope: no such file or folder\n"
+    assert result.stdout == ""
+
+
+def test_argument_errors_name_the_flag_in_one_line(capsys):
+    assert main(["train", "reviews", "--dropout", "1.5"]) == 2
+    assert capsys.readouterr().err == "tfsenti: error: --dropout must be in [0, 1) (got 1.5)\n"
+    assert main(["train", "reviews", "--mode", "features", "--freeze", "last-2"]) == 2
+    assert capsys.readouterr().err == ("tfsenti: error: --mode features freezes the whole encoder "
+                                       "by itself; drop --freeze\n")
+    with pytest.raises(SystemExit) as exit:
+        main(["train", "reviews", "--epochs", "three"])
+    assert exit.value.code == 2
+    assert capsys.readouterr().err == ("tfsenti: error: argument --epochs: invalid int value: "
+                                       "'three' (see `tfsenti train --help`)\n")
+
+
+def test_native_start_up_lines_are_hidden_and_python_output_is_not():
+    script = """
+import os, sys
+from tfsenti._startup import native_stderr_silenced
+with native_stderr_silenced():
+    os.write(2, b"native line\\n")
+    print("python line", file=sys.stderr)
+os.write(2, b"after\\n")
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.stderr == "python line\nafter\n"
+
+
+def _flags(command: str) -> set[str]:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command").choices[command]
+    return {flag for action in sub._actions for flag in action.option_strings}
+
+
+def test_every_option_is_declared_once_and_generated_into_the_parser():
+    train_flags = _flags("train")
+    assert {flag_of(f.name) for f in dataclasses.fields(TrainConfig)} <= train_flags
+    lr_find = _flags("lr-find")
+    assert "--time-budget" not in lr_find and "--val-split" not in lr_find
+    assert {flag_of(f.name) for f in option_fields("lr-find")} <= lr_find
+    assert {"--text-column", "--label-column"} <= _flags("evaluate")
+    assert "--lr" not in _flags("evaluate")
+    help_text = tfsenti("train", "--help").stdout
+    for field in dataclasses.fields(TrainConfig):
+        assert flag_of(field.name) in help_text
+    assert "(default 0.0001)" in help_text and "training options:" in help_text

@@ -1,0 +1,71 @@
+"""StagedFolder: outputs appear complete under their final name, or not at all."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from tfsenti._staging import StagedFolder
+from tfsenti.errors import ConfigError
+
+
+def _names(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_a_complete_build_is_renamed_into_place(tmp_path):
+    with StagedFolder(tmp_path / "out") as stage:
+        (stage.path / "a.txt").write_text("a")
+        assert _names(tmp_path) == ["out.partial"]
+    assert _names(tmp_path) == ["out"] and _names(tmp_path / "out") == ["a.txt"]
+
+
+def test_a_failure_leaves_nothing(tmp_path):
+    with pytest.raises(ValueError):
+        with StagedFolder(tmp_path / "out") as stage:
+            (stage.path / "a.txt").write_text("a")
+            raise ValueError("bad input found late")
+    assert _names(tmp_path) == []
+
+
+def test_an_existing_folder_is_kept_unless_overwrite(tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "old.txt").write_text("old")
+    with pytest.raises(ConfigError, match="already exists; pass overwrite") as caught:
+        with StagedFolder(tmp_path / "out") as stage:
+            (stage.path / "new.txt").write_text("new")
+    assert "--overwrite" in caught.value.render(lambda name: "--" + name)
+    assert _names(tmp_path) == ["out"] and _names(tmp_path / "out") == ["old.txt"]
+    with StagedFolder(tmp_path / "out", overwrite=True) as stage:
+        (stage.path / "new.txt").write_text("new")
+    assert _names(tmp_path) == ["out"] and _names(tmp_path / "out") == ["new.txt"]
+
+
+def test_private_builds_of_the_same_folder_keep_the_first_to_finish(tmp_path):
+    first = StagedFolder(tmp_path / "entry", private=True, keep_existing=True)
+    second = StagedFolder(tmp_path / "entry", private=True, keep_existing=True)
+    with first, second:  # both build at once, in folders of their own
+        assert first.path != second.path and first.path.name.startswith(".entry.")
+        (first.path / "who").write_text("first")
+        (second.path / "who").write_text("second")
+    assert _names(tmp_path) == ["entry"] and (tmp_path / "entry" / "who").read_text() == "second"
+
+
+def test_an_interrupted_resumable_run_is_kept_for_resume(tmp_path, caplog):
+    with pytest.raises(KeyboardInterrupt):
+        with StagedFolder(tmp_path / "model", resumable=True) as stage:
+            (stage.path / "checkpoint").write_text("epoch 2")
+            raise KeyboardInterrupt
+    assert _names(tmp_path) == ["model.partial"]
+    with StagedFolder(tmp_path / "model", resumable=True, resume=True) as stage:
+        assert (stage.path / "checkpoint").read_text() == "epoch 2"
+    assert _names(tmp_path) == ["model"] and _names(tmp_path / "model") == ["checkpoint"]
+
+
+def test_a_leftover_is_cleared_when_not_resuming(tmp_path, caplog):
+    (tmp_path / "model.partial").mkdir()
+    (tmp_path / "model.partial" / "stale").write_text("from an old run")
+    with caplog.at_level(logging.WARNING), StagedFolder(tmp_path / "model", resumable=True) as stage:
+        assert _names(stage.path) == []
+    assert "model.partial, left by an interrupted run (--resume continues such a run)" in caplog.text

@@ -1,0 +1,61 @@
+"""`--time-budget` on a fake clock: the schedule is re-planned and training stops in time."""
+
+import numpy as np
+import tensorflow as tf
+import tf_keras as keras
+
+from tfsenti.config import TrainConfig
+from tfsenti.training.callbacks import CALIBRATION_STEPS, MARGIN, REPLAN_EVERY, TimeBudget
+from tfsenti.training.optim import WarmupLinearDecay, make_optimizer
+
+
+class FakeClock(keras.callbacks.Callback):
+    """Fake time: each training step takes 1 s and each validation batch 0.5 s."""
+
+    def __init__(self):
+        super().__init__()
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.now += 1.0
+
+    def on_test_batch_end(self, batch, logs=None):
+        self.now += 0.5
+
+
+def _fit_with_budget(seconds: float, planned_steps: int, epochs: int, steps_per_epoch: int,
+                     val_steps: int) -> tuple[WarmupLinearDecay, TimeBudget, FakeClock, keras.callbacks.History]:
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+    schedule = WarmupLinearDecay(1e-3, warmup_steps=planned_steps // 10, total_steps=planned_steps)
+    model.compile(optimizer=make_optimizer(TrainConfig(), planned_steps, schedule), loss="mse")
+    batches = tf.data.Dataset.from_tensors((np.ones((1, 3)), np.ones((1, 1)))).repeat()
+    clock = FakeClock()
+    budget = TimeBudget(schedule, seconds, start=0.0, planned_steps=planned_steps,
+                        steps_per_epoch=steps_per_epoch, val_steps=val_steps, clock=clock)
+    history = model.fit(batches, epochs=epochs, steps_per_epoch=steps_per_epoch,
+                        validation_data=batches if val_steps else None, validation_steps=val_steps or None,
+                        callbacks=[clock, budget], verbose=0)
+    return schedule, budget, clock, history
+
+
+def test_time_budget_replans_the_schedule_and_stops_at_the_last_step_that_fits():
+    # 100 steps (100 s) and a validation (30 x 0.5 s) an epoch: two epochs take 230 s, so 330 s
+    # less the 2% margin (323.4 s) leave 78 steps of a third epoch plus its validation
+    schedule, budget, clock, history = _fit_with_budget(330.0, 1000, epochs=10, steps_per_epoch=100,
+                                                        val_steps=30)
+    assert (CALIBRATION_STEPS, REPLAN_EVERY, MARGIN) == (20, 100, 0.02)
+    assert budget.model.optimizer.iterations.numpy() == budget.total_steps == 278
+    assert clock.now == 323.0
+    assert schedule.total_steps == 278 and abs(schedule.warmup_steps - 27.8) <= 0.5  # still 10%
+    assert float(schedule(278)) == 0.0 and float(schedule(277)) > 0  # decay ends with training
+    assert len(history.history["val_loss"]) == 3  # the epoch it stopped in was validated
+
+
+def test_time_budget_longer_than_the_run_changes_nothing():
+    schedule, budget, clock, _ = _fit_with_budget(1e6, 100, epochs=2, steps_per_epoch=50, val_steps=0)
+    assert budget.model.optimizer.iterations.numpy() == 100 and clock.now == 100.0
+    assert (schedule.warmup_steps, schedule.total_steps) == (10, 100)

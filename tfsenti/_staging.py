@@ -1,0 +1,92 @@
+"""Outputs that appear complete or not at all: every folder tfsenti writes is built beside its
+final place and renamed into place when complete.
+
+Model folders, evaluation reports, TF Serving versions, converted encoders, the default encoder's
+cache entry and the IMDB download all go through `StagedFolder`, so bad input or a failure half
+way never leaves a folder that looks finished. A rename within one folder is atomic: readers (a
+TF Serving model server watching for versions, another process looking up the encoder cache)
+see the old state or the new one.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+
+from tfsenti.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+class StagedFolder:
+    """Build `final` in a staging folder (`path`) and rename it to `final` only when complete.
+
+    Args:
+        final: the folder to create. Its name may be changed (`final` attribute) until the block
+            ends, e.g. once the accuracy in a default model name is known.
+        overwrite: replace an existing `final` (else it is an error, and nothing is written).
+        private: stage in a fresh hidden folder of its own (for outputs that several processes
+            may build at once, such as cache entries); else in `FINAL.partial`.
+        keep_existing: if `final` appeared while building (another process built it), keep that
+            one and discard this build.
+        resumable: an interrupted run (Ctrl-C, or a killed process) leaves `FINAL.partial` for
+            `resume`; other failures remove it.
+        resume: continue in the `FINAL.partial` an interrupted run left, instead of clearing it.
+
+    Example:
+        >>> with StagedFolder(Path("staged_example"), overwrite=True) as stage:
+        ...     _ = (stage.path / "result.txt").write_text("done")
+        >>> stage.path.name, sorted(p.name for p in Path("staged_example").iterdir())
+        ('staged_example.partial', ['result.txt'])
+    """
+
+    def __init__(self, final: Path, overwrite: bool = False, private: bool = False,
+                 keep_existing: bool = False, resumable: bool = False, resume: bool = False):
+        self.final = Path(final)
+        self.overwrite, self.private, self.keep_existing = overwrite, private, keep_existing
+        self.resumable, self.resume = resumable, resume
+        self.path = self.final.with_name(self.final.name + ".partial")
+
+    def __enter__(self) -> "StagedFolder":
+        if self.final.exists() and not (self.overwrite or self.keep_existing):
+            raise self._exists_error()  # before any work; checked again when renaming
+        self.final.parent.mkdir(parents=True, exist_ok=True)
+        if self.private:
+            self.path = Path(tempfile.mkdtemp(prefix=f".{self.final.name}.", suffix=".partial",
+                                              dir=self.final.parent))
+            return self
+        if self.path.exists() and not self.resume:
+            log.warning("removing %s, left by an interrupted run%s", self.path,
+                        " (--resume continues such a run)" if self.resumable else "")
+            shutil.rmtree(self.path)
+        elif self.path.exists():
+            log.info("resuming the interrupted run in %s", self.path)
+        self.path.mkdir(exist_ok=True)
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            if self.resumable and issubclass(exc_type, KeyboardInterrupt):
+                log.warning("interrupted; %s is kept for --resume", self.path)
+            else:
+                shutil.rmtree(self.path, ignore_errors=True)
+            return
+        if self.final.exists() and not self.overwrite:
+            shutil.rmtree(self.path, ignore_errors=True)
+            if self.keep_existing:
+                return
+            raise self._exists_error()
+        previous = None
+        if self.final.exists():
+            previous = Path(tempfile.mkdtemp(prefix=f".{self.final.name}.", suffix=".old",
+                                             dir=self.final.parent))
+            self.final.rename(previous / self.final.name)
+        self.path.rename(self.final)
+        if previous is not None:
+            shutil.rmtree(previous, ignore_errors=True)
+
+    def _exists_error(self) -> ConfigError:
+        return ConfigError(f"{self.final}: already exists; pass {{overwrite}} to replace it",
+                           ["overwrite"])

@@ -1,0 +1,169 @@
+"""What each `tfsenti` command does with its parsed arguments: call the public API, print the
+results. Heavy modules are imported inside each command, after the CLI has checked the options
+and loaded TensorFlow quietly (`tfsenti.cli`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from tfsenti.config import TrainConfig, read_saved_run
+from tfsenti.errors import TfsentiError
+
+
+def print_summary(result) -> None:
+    if not result.chief:
+        print("\nworker done; the chief worker writes the export")
+        return
+    print(f"\nexported {result.folder}")
+    for split, m in result.metrics.items():
+        print(f"{split:>10}: accuracy {m['accuracy']:.4f}  macro-F1 {m['macro']['f1']:.4f}  "
+              f"MCC {m['mcc']:.4f}  ({m['examples']} examples)")
+        print(" " * 12 + "  ".join(f"{name}: P {c['precision']:.3f} R {c['recall']:.3f} "
+                                   f"F1 {c['f1']:.3f} (n={c['support']})"
+                                   for name, c in m["per_class"].items()))
+
+
+def train_data(args: argparse.Namespace) -> tuple[str, str | None, str | None]:
+    """(data, validation data, test data) of `tfsenti train`: the arguments, else the saved
+    run's (`--config`)."""
+    if args.val is not None and "val_split" in args:
+        raise TfsentiError("--val and --val-split exclude each other: give one")
+    saved = read_saved_run(args.config)["data"] if args.config else {}
+    data = args.data or saved.get("train")
+    if data is None:
+        raise TfsentiError("train needs DATA (or --config MODEL/config.json)")
+    val = args.val or (None if "val_split" in args else saved.get("val"))
+    return data, val, args.test or saved.get("test")
+
+
+def run_train(args: argparse.Namespace) -> None:
+    from tfsenti.data.loaders import dataset_splits
+    from tfsenti.workflow import fine_tune
+
+    data, val, test = train_data(args)
+    splits = dataset_splits(data)
+    result = fine_tune(args.train_config, splits["train"], val_path=val or splits.get("val"),
+                       test_path=test or splits.get("test"), out=args.out, name=args.name,
+                       overwrite=args.overwrite, verbose=0 if args.quiet else 1, resume=args.resume)
+    print_summary(result)
+
+
+def run_lr_find(args: argparse.Namespace) -> None:
+    from tfsenti.data.loaders import dataset_splits, load_dataset
+    from tfsenti.evaluation.report import LR_FIND, plot_lr_find
+    from tfsenti.training.lr_find import lr_range_test
+
+    config = args.train_config
+    if not 0 < args.start_lr < args.end_lr:
+        raise TfsentiError(f"need 0 < --start-lr < --end-lr (got {args.start_lr}, {args.end_lr})")
+    if args.steps < 2:
+        raise TfsentiError(f"--steps must be at least 2 (got {args.steps})")
+    data = load_dataset(dataset_splits(args.data)["train"], config.text_column, config.label_column)
+    result = lr_range_test(config, data, args.start_lr, args.end_lr, args.steps,
+                           verbose=0 if args.quiet else 1)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    plot_lr_find(result.lrs, result.losses, result.smoothed, result.suggested_lr, out / LR_FIND)
+    (out / "lr_find.json").write_text(json.dumps(result.to_dict(), indent=2))
+    print(f"{len(result.lrs)} steps from {result.lrs[0]:.1e} to {result.lrs[-1]:.1e}; lowest "
+          f"smoothed loss at {result.min_loss_lr:.1e}; suggested --lr {result.suggested_lr:.1e}")
+    print(f"plot: {out / LR_FIND}   values: {out / 'lr_find.json'}")
+
+
+def run_demo(args: argparse.Namespace) -> None:
+    from tfsenti.demo import DEMO_DATA, DEMO_EXAMPLES
+    from tfsenti.inference.predictor import load
+    from tfsenti.workflow import SAVED_MODELS, fine_tune
+
+    start = time.perf_counter()
+    config = TrainConfig(epochs=args.epochs, seq_len=64, batch_size=16, lr=5e-5)
+    print(f"fine-tuning {config.encoder} on the bundled reviews ({DEMO_DATA})")
+    result = fine_tune(config, DEMO_DATA / "train", test_path=DEMO_DATA / "test",
+                       out=SAVED_MODELS / "demo", overwrite=True, verbose=0 if args.quiet else 1)
+    print_summary(result)
+    print(f"\npredictions of the reloaded SavedModel ({result.folder}):")
+    predictions = load(result.folder).predict(DEMO_EXAMPLES)
+    for text, label, probs in zip(DEMO_EXAMPLES, predictions.labels, predictions.probabilities):
+        print(f"  {label} ({probs.max():.3f})  {text}")
+    print(f"\nreport: {result.folder / 'report.md'}   wall time {time.perf_counter() - start:.0f} s")
+
+
+def read_texts(args: argparse.Namespace) -> list[str]:
+    if args.texts:
+        return args.texts
+    if args.file:
+        try:
+            return Path(args.file).read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            raise TfsentiError(f"{args.file}: no such file") from None
+        except UnicodeDecodeError as err:
+            raise TfsentiError(f"{args.file}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+    return sys.stdin.read().splitlines()
+
+
+def run_predict(args: argparse.Namespace) -> None:
+    from tfsenti.inference.predictor import load
+
+    classifier = load(args.model)
+    texts = read_texts(args)
+    predictions = classifier.predict(texts, args.batch_size, progress=not args.quiet)
+    for record in predictions.records(texts, classifier.class_names):
+        print(json.dumps(record, ensure_ascii=False))
+
+
+def run_evaluate(args: argparse.Namespace) -> None:
+    from tfsenti.data.loaders import load_dataset
+    from tfsenti.evaluation.evaluate import evaluate
+    from tfsenti.inference.predictor import load
+
+    classifier = load(args.model)
+    data = load_dataset(args.data, getattr(args, "text_column", None),
+                        getattr(args, "label_column", None), classifier.class_names)
+    metrics = evaluate(classifier, data, args.report, args.batch_size, progress=not args.quiet)
+    print(json.dumps(metrics, indent=2))
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from tfsenti.inference.serving import check_serving, export_for_serving
+
+    if not args.serving_dir and not args.check_serving:
+        raise TfsentiError("export needs --serving-dir DIR and/or --check-serving")
+    status = 0
+    if args.check_serving:
+        check = check_serving(args.model)
+        print(check.report())
+        status = 0 if check.ok else 1
+    if args.serving_dir:
+        target = export_for_serving(args.model, args.serving_dir, args.version, args.name,
+                                    args.overwrite)
+        print(f"TF Serving version folder: {target}")
+    return status
+
+
+def run_data(args: argparse.Namespace) -> None:
+    from tfsenti.data.download import download_imdb
+
+    target = download_imdb(args.dest, url=args.url, sha256=args.sha256, progress=not args.quiet)
+    print(f"IMDB reviews in {target} (train/ and test/, neg/ and pos/)")
+
+
+def run_convert(args: argparse.Namespace) -> None:
+    from tfsenti.encoders.convert import convert_checkpoint
+
+    out = convert_checkpoint(args.hf_dir, args.out_dir)
+    print(f"wrote {out / 'preprocess'} and {out / 'encoder'}")
+
+
+def run_encoders(args: argparse.Namespace) -> None:
+    from tfsenti.encoders.catalog import CATALOG
+
+    width = max(len(name) for name in CATALOG)
+    for spec in CATALOG.values():
+        print(f"{spec.name:<{width}}  L={spec.num_layers:<2} H={spec.hidden_size:<4} {spec.note}")
+        if args.verbose:
+            print(f"{'':<{width}}  encoder:    {spec.encoder}\n{'':<{width}}  preprocess: {spec.preprocess}")

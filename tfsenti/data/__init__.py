@@ -1,0 +1,6 @@
+"""Data: where texts and labels come from and how they reach the model.
+
+`loaders` reads folders of class subfolders and CSV/TSV/JSONL tables into `LabeledTexts`
+(`texts`), `download` fetches and safely extracts the IMDB reviews, and `pipeline` turns texts
+into tf.data input (length-grouped batches of token ids, or batches of strings) with prefetching.
+"""

@@ -1,0 +1,204 @@
+"""Folders of class subfolders and CSV / TSV / JSONL tables -> `LabeledTexts`.
+
+Every loader checks its input first and raises `DataError` naming the file, row or column at
+fault. Non-UTF-8 files and cells are refused (not skipped): silently dropping reviews would change
+the data set without the user noticing.
+
+Example:
+    >>> from tfsenti import DEMO_DATA
+    >>> data = load_dataset(DEMO_DATA / "train")
+    >>> len(data), data.class_names, dataset_splits(DEMO_DATA)["test"].name
+    (400, ['neg', 'pos'], 'test')
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import tf_keras as keras
+
+from tfsenti.data.texts import LabeledTexts
+from tfsenti.errors import DataError
+
+log = logging.getLogger(__name__)
+
+TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t", ".jsonl": None}
+TEXT_COLUMNS = ("text", "sentence", "review", "content")
+LABEL_COLUMNS = ("label", "sentiment", "class", "target")
+
+
+def load_dataset(path: str | Path, text_column: str | None = None, label_column: str | None = None,
+                 class_names: list[str] | None = None) -> LabeledTexts:
+    """Load a folder of class subfolders or a .csv / .tsv / .jsonl file.
+
+    Args:
+        path: the data.
+        text_column, label_column: columns of a table (default: the first of `text`, `sentence`,
+            `review`, `content` / `label`, `sentiment`, `class`, `target` that exists).
+        class_names: fix the classes (e.g. a trained model's); labels outside them are an error.
+            Default: the sorted folder names, or the sorted distinct labels of the table.
+
+    Example:
+        >>> from tfsenti import DEMO_DATA
+        >>> load_dataset(DEMO_DATA / "test").class_names
+        ['neg', 'pos']
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: no such file or folder")
+    if path.is_dir():
+        return _load_folder(path, class_names)
+    if path.suffix.lower() not in TABLE_SUFFIXES:
+        raise DataError(f"{path}: unsupported file type {path.suffix!r}; use a folder of class "
+                        f"subfolders or a {', '.join(TABLE_SUFFIXES)} file")
+    return _load_table(path, text_column, label_column, class_names)
+
+
+def dataset_splits(path: str | Path) -> dict[str, Path]:
+    """For an aclImdb-style root (`train/`, optional `test/`, `val/`), the split folders.
+
+    Any other path is returned as the training data alone.
+    """
+    path = Path(path)
+    if path.is_dir() and (path / "train").is_dir():
+        splits = {"train": path / "train"}
+        for name, options in (("val", ("val", "validation", "dev")), ("test", ("test",))):
+            found = [path / o for o in options if (path / o).is_dir()]
+            if found:
+                splits[name] = found[0]
+        return splits
+    return {"train": path}
+
+
+def data_name(path: str | Path) -> str:
+    """A short name for a data set, used in default model names (`demo`, `reviews`)."""
+    path = Path(path).resolve()
+    if path.is_dir() and path.name in ("train", "test", "val", "validation", "dev"):
+        return path.parent.name
+    return path.stem if path.is_file() else path.name
+
+
+def _load_folder(path: Path, class_names: list[str] | None) -> LabeledTexts:
+    folders = sorted(p.name for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not folders:
+        raise DataError(f"{path}: no class subfolders (expected e.g. {path}/pos and {path}/neg)")
+    if class_names is None:
+        if len(folders) < 2:
+            raise DataError(f"{path} has 1 class folder ({folders[0]!r}); need at least 2")
+        class_names = folders
+    else:
+        unseen = sorted(set(folders) - set(class_names))
+        if unseen:
+            raise DataError(f"{path}: class folders {unseen} were not seen in training "
+                            f"(model classes: {class_names})")
+    for name in folders:
+        if not any(f.is_file() and f.suffix == ".txt" for f in (path / name).iterdir()):
+            raise DataError(f"{path / name}: class folder has no .txt files")
+    present = [c for c in class_names if c in folders]
+    with contextlib.redirect_stdout(io.StringIO()):  # it prints "Found N files" to stdout
+        raw = keras.utils.text_dataset_from_directory(
+            str(path), class_names=present, batch_size=None, shuffle=False)
+    texts, labels = [], []
+    for text, label in raw.as_numpy_iterator():
+        try:
+            texts.append(text.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise DataError(_non_utf8_file(path, present)) from None
+        labels.append(class_names.index(present[label]))
+    log.info("%s: %d files in %d classes", path, len(texts), len(present))
+    return LabeledTexts(texts, np.asarray(labels, dtype=np.int32), list(class_names), data_name(path))
+
+
+def _non_utf8_file(path: Path, folders: list[str]) -> str:
+    """The error message naming the first .txt file under `path/folders` that is not UTF-8."""
+    for name in folders:
+        for file in sorted((path / name).glob("*.txt")):
+            try:
+                file.read_bytes().decode("utf-8")
+            except UnicodeDecodeError as err:
+                return f"{file}: not UTF-8 text ({err.reason} at byte {err.start})"
+    return f"{path}: a file is not UTF-8 text"
+
+
+def _read_rows(path: Path) -> tuple[list[str], list[dict]]:
+    """(column names, rows) of a CSV/TSV/JSONL file; row numbers are 1-based data rows."""
+    try:
+        raw = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise DataError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+    if path.suffix.lower() == ".jsonl":
+        rows = []
+        for number, line in enumerate(raw.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise DataError(f"{path}: line {number}: invalid JSON ({err.msg})") from None
+            if not isinstance(row, dict):
+                raise DataError(f"{path}: line {number}: expected a JSON object")
+            rows.append(row)
+        columns = list(dict.fromkeys(k for row in rows for k in row))
+        return columns, rows
+    delimiter = TABLE_SUFFIXES[path.suffix.lower()]
+    reader = csv.DictReader(raw.splitlines(), delimiter=delimiter,
+                            quoting=csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL)
+    return list(reader.fieldnames or []), list(reader)
+
+
+def _pick_column(path: Path, columns: list[str], wanted: str | None, candidates: tuple[str, ...],
+                 option: str) -> str:
+    if wanted is not None:
+        if wanted not in columns:
+            raise DataError(f"{path}: no column {wanted!r} (columns: {columns})")
+        return wanted
+    for name in candidates:
+        if name in columns:
+            return name
+    raise DataError(f"{path}: none of the columns {list(candidates)} found (columns: {columns}); "
+                    f"name one with {option}")
+
+
+def _label_order(values: list[str]) -> list[str]:
+    """Distinct labels, sorted numerically when they are all integers, else alphabetically."""
+    distinct = set(values)
+    try:
+        return sorted(distinct, key=int)
+    except ValueError:
+        return sorted(distinct)
+
+
+def _load_table(path: Path, text_column: str | None, label_column: str | None,
+                class_names: list[str] | None) -> LabeledTexts:
+    columns, rows = _read_rows(path)
+    if not rows:
+        raise DataError(f"{path}: no data rows")
+    text_key = _pick_column(path, columns, text_column, TEXT_COLUMNS, "--text-column")
+    label_key = _pick_column(path, columns, label_column, LABEL_COLUMNS, "--label-column")
+    texts, values = [], []
+    for number, row in enumerate(rows, start=1):
+        text, label = row.get(text_key), row.get(label_key)
+        if text is None or not str(text).strip():
+            raise DataError(f"{path}: row {number}: empty text in column {text_key!r}")
+        if label is None or str(label).strip() == "":
+            raise DataError(f"{path}: row {number}: empty label in column {label_key!r}")
+        texts.append(str(text))
+        values.append(str(label).strip())
+    if class_names is None:
+        class_names = _label_order(values)
+        if len(class_names) < 2:
+            raise DataError(f"{path}: column {label_key!r} has 1 distinct label "
+                            f"({class_names[0]!r}); need at least 2")
+    unseen = sorted(set(values) - set(class_names))
+    if unseen:
+        raise DataError(f"{path}: labels {unseen} in column {label_key!r} were not seen in "
+                        f"training (model classes: {class_names})")
+    index = {name: i for i, name in enumerate(class_names)}
+    labels = np.asarray([index[v] for v in values], dtype=np.int32)
+    return LabeledTexts(texts, labels, list(class_names), data_name(path))

@@ -1,0 +1,72 @@
+"""`LabeledTexts`: texts, their integer labels, the class names and where they came from.
+
+Every loader returns one; the training input pipeline, evaluation and the leakage checks take
+one. Splitting and sampling keep the class names, so labels stay comparable across the parts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from tfsenti.errors import DataError
+
+
+@dataclasses.dataclass
+class LabeledTexts:
+    """Texts, integer labels (indices into `class_names`) and where they came from.
+
+    Example:
+        >>> data = LabeledTexts(["great", "awful", "fine"], np.array([1, 0, 1]), ["neg", "pos"], "mine")
+        >>> len(data), data.class_names[data.labels[0]]
+        (3, 'pos')
+    """
+
+    texts: list[str]
+    labels: np.ndarray
+    class_names: list[str]
+    name: str
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def split(self, fraction: float, seed: int) -> tuple["LabeledTexts", "LabeledTexts"]:
+        """Stratified (train, validation) split with `fraction` of each class in validation.
+
+        Example:
+            >>> data = LabeledTexts([f"text {i}" for i in range(20)], np.arange(20) % 2,
+            ...                     ["neg", "pos"], "mine")
+            >>> train, val = data.split(0.2, seed=42)
+            >>> len(train), np.bincount(val.labels).tolist(), val.name
+            (16, [2, 2], 'mine[validation]')
+        """
+        rng = np.random.default_rng(seed)
+        val = np.zeros(len(self), dtype=bool)
+        for label in np.unique(self.labels):
+            members = rng.permutation(np.flatnonzero(self.labels == label))
+            val[members[:int(round(len(members) * fraction))]] = True
+        if val.all() or not val.any():
+            raise DataError(f"{self.name}: {len(self)} examples are too few for a "
+                            f"validation split of {fraction}")
+        return self.subset(~val, "train"), self.subset(val, "validation")
+
+    def subset(self, mask: np.ndarray, suffix: str) -> "LabeledTexts":
+        """The examples where the boolean `mask` is true, named `NAME[suffix]`."""
+        texts = [t for t, keep in zip(self.texts, mask) if keep]
+        return LabeledTexts(texts, self.labels[mask], self.class_names, f"{self.name}[{suffix}]")
+
+    def head_per_class(self, count: int) -> "LabeledTexts":
+        """The first `count` examples of each class, in their original order: a small balanced
+        sample for a quick run.
+
+        Example:
+            >>> from tfsenti import DEMO_DATA, load_dataset
+            >>> data = load_dataset(DEMO_DATA / "train").head_per_class(5)
+            >>> len(data), np.bincount(data.labels).tolist()
+            (10, [5, 5])
+        """
+        keep = np.zeros(len(self), dtype=bool)
+        for label in range(len(self.class_names)):
+            keep[np.flatnonzero(self.labels == label)[:count]] = True
+        return self.subset(keep, f"first {count} per class")

@@ -1,0 +1,6 @@
+"""Evaluation: how good a classifier is, in numbers and pictures.
+
+`metrics` computes accuracy, per-class and macro precision/recall/F1, MCC and the confusion
+matrix in plain numpy; `report` draws the plots and writes `report.md`; `evaluate` runs a model
+on labelled texts and produces both.
+"""

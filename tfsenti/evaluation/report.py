@@ -1,0 +1,144 @@
+"""Plots (training curves, confusion matrix, learning-rate range test) and the one-page `report.md` of a model folder.
+
+Figures are built with matplotlib's object API (no pyplot), so nothing changes the process's
+backend: they render headless (Agg) when saved and show inline when returned in a notebook.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+CURVES = "training_curves.png"
+CONFUSION = "confusion_matrix.png"
+LR_FIND = "lr_find.png"
+
+
+def plot_training_curves(history: dict, path: Path | None = None) -> Figure:
+    """Loss and accuracy per epoch, training vs validation, in two panels (as in the TF tutorial);
+    saved as PNG to `path` if given.
+
+    Example:
+        >>> fig = plot_training_curves({"loss": [0.6, 0.3], "accuracy": [0.7, 0.9]})
+        >>> [ax.get_title() for ax in fig.axes]
+        ['Training and validation loss', 'Training and validation accuracy']
+    """
+    epochs = range(1, len(history["loss"]) + 1)
+    fig = Figure(figsize=(8, 7))
+    axes = fig.subplots(2, 1, sharex=True)
+    for ax, key, title in ((axes[0], "loss", "Training and validation loss"),
+                           (axes[1], "accuracy", "Training and validation accuracy")):
+        ax.plot(epochs, history[key], "o-", color="tab:blue", label=f"Training {key}")
+        if f"val_{key}" in history:
+            ax.plot(epochs, history[f"val_{key}"], "s-", color="tab:red", label=f"Validation {key}")
+        if history.get("best_epoch") is not None:
+            ax.axvline(history["best_epoch"] + 1, color="gray", linestyle=":", label="kept epoch")
+        ax.set_title(title)
+        ax.set_ylabel(key.capitalize())
+        ax.legend()
+        ax.grid(alpha=0.3)
+    axes[1].set_xlabel("Epoch")
+    axes[1].set_xticks(list(epochs))
+    return _finish(fig, path)
+
+
+def plot_confusion_matrix(matrix: list[list[int]], class_names: list[str], path: Path | None = None,
+                          title: str = "Confusion matrix") -> Figure:
+    """Counts with true classes as rows and predicted classes as columns; saved as PNG to `path`
+    if given.
+
+    Example:
+        >>> fig = plot_confusion_matrix([[5, 1], [0, 4]], ["neg", "pos"])
+        >>> fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel()
+        ('Predicted', 'True')
+    """
+    size = max(4.0, 1.0 + 0.8 * len(class_names))
+    fig = Figure(figsize=(size, size))
+    ax = fig.subplots()
+    image = ax.imshow(matrix, cmap="Blues")
+    top = max(max(row) for row in matrix) if matrix else 0
+    for i, row in enumerate(matrix):
+        for j, count in enumerate(row):
+            ax.text(j, i, str(count), ha="center", va="center",
+                    color="white" if count > top / 2 else "black")
+    ax.set_xticks(range(len(class_names)), class_names, rotation=45, ha="right")
+    ax.set_yticks(range(len(class_names)), class_names)
+    ax.set_xlabel("Predicted")
+    ax.set_ylabel("True")
+    ax.set_title(title)
+    fig.colorbar(image, ax=ax, fraction=0.046)
+    return _finish(fig, path)
+
+
+def plot_lr_find(lrs: list[float], losses: list[float], smoothed: list[float],
+                 suggested_lr: float, path: Path | None = None) -> Figure:
+    """Batch loss vs learning rate (log scale) of `tfsenti lr-find`, raw and smoothed, with the
+    suggested rate marked; saved as PNG to `path` if given.
+
+    Example:
+        >>> fig = plot_lr_find([1e-6, 1e-5, 1e-4], [0.7, 0.6, 0.9], [0.7, 0.65, 0.7], 1e-6)
+        >>> fig.axes[0].get_xscale(), fig.axes[0].get_xlabel()
+        ('log', 'Learning rate')
+    """
+    fig = Figure(figsize=(8, 5))
+    ax = fig.subplots()
+    ax.plot(lrs, losses, color="tab:blue", alpha=0.3, label="batch loss")
+    ax.plot(lrs, smoothed, color="tab:blue", label="smoothed")
+    ax.axvline(suggested_lr, color="tab:red", linestyle="--", label=f"suggested {suggested_lr:.1e}")
+    ax.set_xscale("log")
+    ax.set_xlabel("Learning rate")
+    ax.set_ylabel("Loss")
+    ax.set_title("Learning-rate range test")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return _finish(fig, path)
+
+
+def _finish(fig: Figure, path: Path | None) -> Figure:
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=100)
+    return fig
+
+
+def metrics_table(metrics: dict) -> str:
+    """Markdown table: one row per class, then the macro average; accuracy and MCC above it.
+
+    Example:
+        >>> from tfsenti import compute_metrics
+        >>> table = metrics_table(compute_metrics([0, 1], [[0.9, 0.1], [0.2, 0.8]], ["neg", "pos"]))
+        >>> table.splitlines()[0], table.splitlines()[-1]
+        ('Accuracy **1.0000** · MCC **1.0000** · 2 examples', '| **macro** | 1.0000 | 1.0000 | 1.0000 | 2 |')
+    """
+    lines = [f"Accuracy **{metrics['accuracy']:.4f}** · MCC **{metrics['mcc']:.4f}** · "
+             f"{metrics['examples']} examples", "",
+             "| class | precision | recall | F1 | support |", "|---|---:|---:|---:|---:|"]
+    for name, m in metrics["per_class"].items():
+        lines.append(f"| {name} | {m['precision']:.4f} | {m['recall']:.4f} | {m['f1']:.4f} | "
+                     f"{m['support']} |")
+    macro = metrics["macro"]
+    lines.append(f"| **macro** | {macro['precision']:.4f} | {macro['recall']:.4f} | "
+                 f"{macro['f1']:.4f} | {metrics['examples']} |")
+    return "\n".join(lines)
+
+
+def write_report(folder: Path, title: str, metrics: dict, mistakes: list[dict],
+                 eval_name: str, has_curves: bool) -> Path:
+    """`report.md`: the metrics table, the plots, and the most confident mistakes."""
+    parts = [f"# {title}", "", f"## Metrics on {eval_name}", "", metrics_table(metrics), ""]
+    if has_curves:
+        parts += ["## Training curves", "", f"![training curves]({CURVES})", ""]
+    parts += ["## Confusion matrix", "", f"![confusion matrix]({CONFUSION})", "",
+              f"## The {len(mistakes)} most confident mistakes", ""]
+    if mistakes:
+        parts += ["| confidence | true | predicted | text |", "|---:|---|---|---|"]
+        for m in mistakes:
+            text = m["text"].replace("|", "\\|").replace("\n", " ")
+            text = text if len(text) <= 300 else text[:297] + "..."
+            parts.append(f"| {m['confidence']:.3f} | {m['true']} | {m['predicted']} | {text} |")
+    else:
+        parts.append("None: every example was classified correctly.")
+    path = folder / "report.md"
+    path.write_text("\n".join(parts) + "\n", encoding="utf-8")
+    return path

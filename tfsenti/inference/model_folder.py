@@ -1,0 +1,60 @@
+"""Model folders: a raw-string SavedModel plus the `config.json` that explains it.
+
+`save_model` turns a trained classifier into such a folder; `tfsenti train` (`fine_tune`) writes
+the same SavedModel and `config.json` with metrics, history, plots and a report beside them.
+Loading needs only tensorflow and tensorflow_text, as TF Serving does.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tfsenti._staging import StagedFolder
+from tfsenti.errors import TfsentiError
+from tfsenti.inference.signature import serving_function
+
+CONFIG = "config.json"
+
+
+def write_saved_model(model, serve, class_names: list[str], folder: Path, info: dict) -> None:
+    """`model.save` into an existing `folder` without the optimizer, with `serve` (from
+    `serving_function`) as the raw-string `serving_default` signature, plus `config.json`
+    (`info` and the class names)."""
+    (folder / CONFIG).write_text(json.dumps({**info, "class_names": class_names}, indent=2))
+    model.save(str(folder), include_optimizer=False, signatures={"serving_default": serve})
+
+
+def save_model(model, class_names: list[str], folder: str | Path, info: dict | None = None,
+               overwrite: bool = False) -> Path:
+    """Save a trained classifier (from `train`) as a model folder that takes raw strings.
+
+    The folder is built as `FOLDER.partial` and renamed when complete. To lay a model folder out
+    for TF Serving (`NAME/VERSION/`), see `export_for_serving`.
+
+    Example:
+        >>> from tfsenti import TrainConfig, build_classifier
+        >>> model = build_classifier(TrainConfig(seq_len=64), 2)  # or trained: train(...)[0]
+        >>> save_model(model, ["neg", "pos"], "saved_models/untrained", overwrite=True)
+        PosixPath('saved_models/untrained')
+    """
+    with StagedFolder(Path(folder), overwrite) as stage:
+        write_saved_model(model, serving_function(model, class_names), class_names, stage.path,
+                          info or {})
+    return stage.final
+
+
+def model_folder(folder: str | Path) -> Path:
+    """`folder` as a Path if it holds an exported tfsenti model, else a one-line `TfsentiError`.
+
+    Example:
+        >>> model_folder("no_such_model")
+        Traceback (most recent call last):
+        tfsenti.errors.TfsentiError: no_such_model: not an exported tfsenti model (needs saved_model.pb and config.json)
+    """
+    folder = Path(folder)
+    if not (folder / "saved_model.pb").is_file() or not (folder / CONFIG).is_file():
+        raise TfsentiError(f"{folder}: not an exported tfsenti model (needs saved_model.pb and "
+                           f"{CONFIG})")
+    return folder
+

@@ -1,0 +1,108 @@
+"""Predicting with a trained classifier: `Classifier`, `load`, `predict`.
+
+A `Classifier` wraps the exported `serving_default` function, whether it comes from a model in
+memory right after training or from a model folder on disk, so both predict the same. Texts are
+batched by length, so mixed-length inputs cost little padding, and come back in input order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_text  # noqa: F401  (registers the tokenizer ops before a SavedModel loads)
+
+from tfsenti.errors import ConfigError
+from tfsenti.inference.model_folder import CONFIG, model_folder
+from tfsenti.inference.signature import serving_function
+from tfsenti.progress import Progress
+
+
+@dataclasses.dataclass
+class Predictions:
+    """Outputs for N texts: probabilities [N, C], label ids [N], label names [N]."""
+
+    probabilities: np.ndarray
+    label_ids: np.ndarray
+    labels: list[str]
+
+    def records(self, texts: list[str], class_names: list[str]) -> list[dict]:
+        """One JSON-ready dict per text: text, label, probabilities by class name."""
+        return [{"text": text, "label": label,
+                 "probabilities": {c: round(float(p), 6) for c, p in zip(class_names, probs)}}
+                for text, label, probs in zip(texts, self.labels, self.probabilities)]
+
+
+class Classifier:
+    """A trained text classifier: raw strings in, probabilities and labels out.
+
+    Built from an in-memory model right after training, or by `load(folder)`; both use the very
+    function that is exported, so their predictions agree.
+
+    Example:
+        >>> clf = load("saved_models/demo")
+        >>> predictions = clf.predict(["What a wonderful film!", "Dull."])
+        >>> predictions.probabilities.shape, len(predictions.labels), clf.class_names
+        ((2, 2), 2, ['neg', 'pos'])
+    """
+
+    def __init__(self, serve, class_names: list[str], owner=None):
+        self.serve = serve
+        self.class_names = list(class_names)
+        self.owner = owner  # a loaded SavedModel whose variables `serve` uses: kept alive here
+
+    @classmethod
+    def from_model(cls, model, class_names: list[str]) -> "Classifier":
+        """The classifier of an in-memory string model (from `train`), before any export.
+
+        Example:
+            >>> from tfsenti import TrainConfig, build_classifier
+            >>> model = build_classifier(TrainConfig(), 2)  # usually trained: train(...)[0]
+            >>> Classifier.from_model(model, ["neg", "pos"]).predict(["Great!"]).probabilities.shape
+            (1, 2)
+        """
+        return cls(serving_function(model, class_names), class_names)
+
+    def predict(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> Predictions:
+        """Predictions in input order. Texts are batched by length (the model pads each batch
+        only to its longest text); `progress` draws a progress bar on stderr (on a terminal)."""
+        if batch_size < 1:
+            raise ConfigError(f"batch size must be at least 1 (got {batch_size})")
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        probabilities = np.zeros((len(texts), len(self.class_names)), np.float32)
+        with Progress(len(texts), "predicting", enabled=progress) as bar:
+            for start in range(0, len(texts), batch_size):
+                rows = order[start:start + batch_size]
+                batch = tf.constant([texts[i] for i in rows], dtype=tf.string)
+                probabilities[rows] = self.serve(text=batch)["probabilities"].numpy()
+                bar.update(len(rows))
+        ids = probabilities.argmax(axis=-1).astype(np.int32)
+        return Predictions(probabilities, ids, [self.class_names[i] for i in ids])
+
+
+def load(folder: str | Path) -> Classifier:
+    """Load an exported tfsenti model folder (a SavedModel plus its config.json).
+
+    Example:
+        >>> clf = load("saved_models/demo")
+        >>> clf.class_names, sorted(clf.serve.structured_outputs)
+        (['neg', 'pos'], ['label', 'label_id', 'probabilities'])
+    """
+    folder = model_folder(folder)
+    class_names = json.loads((folder / CONFIG).read_text())["class_names"]
+    loaded = tf.saved_model.load(str(folder))
+    return Classifier(loaded.signatures["serving_default"], class_names, owner=loaded)
+
+
+def predict(model: str | Path | Classifier, texts: list[str], batch_size: int = 64) -> Predictions:
+    """Predict with an exported model folder (or a loaded Classifier).
+
+    Example:
+        >>> predict("saved_models/demo", ["dull and far too long"]).labels[0] in ("neg", "pos")
+        True
+    """
+    classifier = model if isinstance(model, Classifier) else load(model)
+    return classifier.predict(texts, batch_size)

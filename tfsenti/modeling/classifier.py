@@ -1,0 +1,111 @@
+"""`build_classifier`: string Input -> TF-Hub preprocessor -> BERT encoder -> pooling -> dropout
+-> head.
+
+The preprocessor runs inside the model (`TextToBertInputs`), so the exported SavedModel takes raw
+strings. For training on already-tokenized batches, `packed_inputs_model` shares the encoder,
+pooling, dropout and head layers of the string model: training it trains the model that is
+exported. The head computes in float32 under any mixed-precision policy, so logits and the loss
+are float32.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+import tensorflow_hub as hub
+import tf_keras as keras
+
+from tfsenti.config import TrainConfig
+from tfsenti.encoders.bert import INPUT_NAMES
+from tfsenti.encoders.catalog import EncoderHandles, resolve_encoder
+from tfsenti.modeling.freezing import freeze_encoder
+from tfsenti.modeling.text_inputs import TextToBertInputs
+
+
+def num_outputs(num_classes: int) -> int:
+    """One logit for two classes (sigmoid), one per class otherwise (softmax)."""
+    return 1 if num_classes == 2 else num_classes
+
+
+class Pooling(keras.layers.Layer):
+    """Encoder outputs -> one vector per text: `pooled` (the encoder's [CLS] pooler output) or
+    `mean` (mean of the last layer over real tokens, padding masked out).
+
+    Example:
+        >>> sequence = tf.constant([[[1.0, 2.0], [3.0, 4.0], [9.0, 9.0]]])
+        >>> outputs = {"sequence_output": sequence, "pooled_output": sequence[:, 0]}
+        >>> Pooling("mean")(outputs, tf.constant([[1, 1, 0]])).numpy().tolist()
+        [[2.0, 3.0]]
+    """
+
+    def __init__(self, mode: str = "pooled", **kwargs):
+        super().__init__(trainable=False, **kwargs)
+        self.mode = mode
+
+    def call(self, encoder_outputs, input_mask):
+        if self.mode == "pooled":
+            return encoder_outputs["pooled_output"]
+        sequence = encoder_outputs["sequence_output"]
+        mask = tf.cast(input_mask, sequence.dtype)[:, :, tf.newaxis]
+        total = tf.reduce_sum(sequence * mask, axis=1)
+        return total / tf.maximum(tf.reduce_sum(mask, axis=1), tf.constant(1.0, sequence.dtype))
+
+    def get_config(self):
+        return {**super().get_config(), "mode": self.mode}
+
+
+def build_classifier(config: TrainConfig, num_classes: int,
+                     encoder: EncoderHandles | None = None) -> keras.Model:
+    """The classifier of the TF "Classify text with BERT" tutorial, for any encoder.
+
+    Build it under the run's precision policy (`tfsenti.precision.precision_policy`): its layers
+    take their compute dtype from the policy in force when they are created.
+
+    Args:
+        config: encoder, preprocess, seq_len, fixed_length, truncate, pooling, dropout, freeze
+            (and `mode features`, which freezes the whole encoder) are used.
+        num_classes: 2 gives a Dense(1) logit; more give Dense(num_classes) logits.
+        encoder: the handles `config.encoder` resolved to, when the caller has them already
+            (resolving the default encoder checks its cache entry file by file).
+
+    Returns:
+        A tf_keras model: string tensor [batch] -> logits [batch, 1 or num_classes].
+
+    Example:
+        >>> model = build_classifier(TrainConfig(seq_len=64), num_classes=2)
+        >>> model(tf.constant(["a wonderful film"])).shape
+        TensorShape([1, 1])
+    """
+    if encoder is None:
+        encoder = resolve_encoder(config.encoder, config.preprocess, config.precision)
+    # === Layers ===
+    to_inputs = TextToBertInputs(hub.load(encoder.preprocess), config.seq_len,
+                                 pad_to_longest=not config.fixed_length, truncate=config.truncate,
+                                 name="preprocess")
+    bert = hub.KerasLayer(encoder.encoder, trainable=True, name="encoder")
+    freeze_encoder(bert, "encoder" if config.mode == "features" else config.freeze)
+    pooling = Pooling(config.pooling, name="pooling")
+    dropout = keras.layers.Dropout(config.dropout, name="dropout")
+    head = keras.layers.Dense(num_outputs(num_classes), name="classifier", dtype="float32")
+    # === Functional Model ===
+    text = keras.Input(shape=(), dtype=tf.string, name="text")
+    inputs = to_inputs(text)
+    pooled = pooling(bert(inputs), inputs["input_mask"])
+    return keras.Model(text, head(dropout(pooled)), name="tfsenti_classifier")
+
+
+def packed_inputs_model(classifier: keras.Model, until: str = "classifier") -> keras.Model:
+    """The classifier's layers after the preprocessor (shared weights) on packed int32 inputs,
+    up to the layer named `until` (`pooling` gives the text embeddings).
+
+    Example:
+        >>> model = build_classifier(TrainConfig(seq_len=64), num_classes=2)
+        >>> ids = tf.constant([[101, 2307, 102]])
+        >>> packed_inputs_model(model, until="pooling")({"input_word_ids": ids,
+        ...     "input_mask": tf.ones_like(ids), "input_type_ids": tf.zeros_like(ids)}).shape
+        TensorShape([1, 384])
+    """
+    inputs = {name: keras.Input(shape=(None,), dtype=tf.int32, name=name) for name in INPUT_NAMES}
+    x = classifier.get_layer("pooling")(classifier.get_layer("encoder")(inputs), inputs["input_mask"])
+    if until == "classifier":
+        x = classifier.get_layer("classifier")(classifier.get_layer("dropout")(x))
+    return keras.Model(inputs, x, name=f"tfsenti_packed_{until}")

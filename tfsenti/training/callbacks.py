@@ -1,0 +1,199 @@
+"""Callbacks of a training run: keep the best epoch, hold a time budget, record lr-find's losses.
+
+`KeepBestEpoch` records every epoch and restores the weights of the best one at the end (and
+keeps both on disk, so a resumed run knows them). `TimeBudget` (`--time-budget MINUTES`) plans
+fine-tuning to end in time: cutting a run off when time is up would leave it at a high learning
+rate with an unvalidated last stretch, so once the first steps have shown how fast this machine
+trains (after `CALIBRATION_STEPS`, and again every `REPLAN_EVERY` steps), the remaining budget
+less a `MARGIN` is converted into optimizer steps, the warmup + decay schedule is re-planned to
+reach 0 at the last of them, and training stops there; Keras still validates the epoch it stops
+in. `LossRecorder` is the learning-rate range test's per-batch record (`tfsenti lr-find`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+import tf_keras as keras
+
+from tfsenti.training.objectives import MONITOR
+
+log = logging.getLogger(__name__)
+
+CALIBRATION_STEPS = 20  # steps timed (after the first, which traces) before the first plan
+REPLAN_EVERY = 100  # steps between later plans, each on the rates measured so far
+EVAL_COST = 1 / 3  # until an epoch end is timed: a validation batch, a third of a training step
+# of the budget kept free: step times drift between plans (each plan extrapolates up to
+# REPLAN_EVERY steps), and the run still restores its best weights after the last step
+MARGIN = 0.02
+
+
+class Replannable(Protocol):
+    def replan(self, total_steps: int) -> None: ...
+
+
+def affordable_steps(seconds_left: float, step: int, seconds_per_step: float,
+                     steps_per_epoch: int, seconds_per_epoch_end: float) -> int:
+    """How many more training steps fit in `seconds_left` after `step`, counting in full the
+    end of every epoch they reach into (the current one included): its validation pass and
+    checkpoints.
+
+    Example:
+        >>> # 1 s a step, 100 steps an epoch, 15 s an epoch end, 99 s left at step 201:
+        >>> affordable_steps(99.0, 201, 1.0, 100, 15.0)  # 84 steps + the 3rd epoch's end
+        84
+    """
+    steps = math.floor(seconds_left / seconds_per_step)
+    while steps > 0:
+        # epochs from the current one (validated even if stopped early) to the last one reached
+        epoch_ends = (math.ceil((step + steps) / steps_per_epoch)
+                      - math.ceil(step / steps_per_epoch) + 1)
+        fits = math.floor((seconds_left - epoch_ends * seconds_per_epoch_end) / seconds_per_step)
+        if fits >= steps:
+            return steps
+        steps = max(0, fits)
+    return 0
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Re-plan `schedule` to the steps that fit in `seconds` from `start`, and stop there.
+
+    Args:
+        schedule: the learning-rate schedule (`tfsenti.training.optim.WarmupLinearDecay`).
+        seconds: the whole budget, counted from `start` (so tokenizing and building count).
+        start: `clock()` when the run began.
+        planned_steps: optimizer steps the run would take without a budget.
+        steps_per_epoch, val_steps: training and validation batches per epoch.
+        clock: seconds, monotonic (a fake one in tests).
+
+    `tfsenti.train` adds it to `fit` when `TrainConfig.time_budget` is set.
+    """
+
+    def __init__(self, schedule: Replannable, seconds: float, start: float, planned_steps: int,
+                 steps_per_epoch: int, val_steps: int, clock: Callable[[], float] = time.monotonic):
+        super().__init__()
+        self.schedule, self.seconds, self.start, self.clock = schedule, seconds, start, clock
+        self.planned_steps, self.steps_per_epoch, self.val_steps = planned_steps, steps_per_epoch, val_steps
+        self.total_steps = planned_steps
+        self._timed_from: tuple[int, float] | None = None  # (step, time) after the traced first step
+        self._last_step_end: float | None = None
+        # each epoch boundary so far: validation, end-of-epoch checkpoints, the next epoch's start
+        self._boundary_seconds: list[float] = []
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if batch == 0 and self._last_step_end is not None:
+            self._boundary_seconds.append(self.clock() - self._last_step_end)
+
+    def on_train_batch_end(self, batch, logs=None):
+        step, now = int(self.model.optimizer.iterations.numpy()), self.clock()
+        self._last_step_end = now
+        if self._timed_from is None:
+            self._timed_from = (step, now)
+        timed_steps = step - self._timed_from[0]
+        if now - self.start >= self.seconds:  # over budget before a plan could help
+            self.total_steps = step
+        elif timed_steps == CALIBRATION_STEPS or (timed_steps > CALIBRATION_STEPS
+                                                  and timed_steps % REPLAN_EVERY == 0):
+            self._plan(step, now, timed_steps)
+        if step >= self.total_steps:
+            self.model.stop_training = True
+
+    def _plan(self, step: int, now: float, timed_steps: int) -> None:
+        between_epochs = sum(self._boundary_seconds)  # all of it after the first step
+        per_step = (now - self._timed_from[1] - between_epochs) / timed_steps
+        per_boundary = (between_epochs / len(self._boundary_seconds) if self._boundary_seconds
+                        else EVAL_COST * per_step * self.val_steps)
+        seconds_left = self.seconds * (1 - MARGIN) - (now - self.start)
+        fits = step + affordable_steps(seconds_left, step, per_step, self.steps_per_epoch,
+                                       per_boundary)
+        total = min(self.planned_steps, fits)
+        if total != self.total_steps:
+            log.info("--time-budget: %.2f s a step, %.0f s an epoch end: planning %d of %d steps",
+                     per_step, per_boundary, total, self.planned_steps)
+            self.total_steps = total
+            self.schedule.replan(max(total, step + 1))
+
+
+class KeepBestEpoch(keras.callbacks.Callback):
+    """Record every epoch's logs and keep the weights of the epoch with the best validation
+    accuracy (ties: lower validation loss), restored at the end.
+
+    With `state_dir` the record and the best weights are also written there after every epoch,
+    so a run resumed after a crash still knows its earlier epochs and its best one.
+    """
+
+    def __init__(self, state_dir: Path | None = None):
+        super().__init__()
+        self.state_dir = state_dir
+        self.epochs: list[dict[str, float]] = []
+        self.best_epoch: int | None = None
+        self.best_score = (-math.inf, -math.inf)
+        self._weights = None
+        if state_dir is not None and (state_dir / "epochs.json").is_file():
+            saved = json.loads((state_dir / "epochs.json").read_text())
+            self.epochs, self.best_epoch = saved["epochs"], saved["best_epoch"]
+            self.best_score = tuple(saved["best_score"])
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        self.epochs = self.epochs[:epoch] + [{k: float(v) for k, v in logs.items()}]
+        if MONITOR in logs:
+            score = (logs[MONITOR], -logs.get("val_loss", 0.0))
+            if score > self.best_score:
+                self.best_epoch, self.best_score = epoch, score
+                self._weights = self.model.get_weights()
+                if self.state_dir is not None:
+                    self.model.save_weights(str(self.state_dir / "best" / "weights"))
+        if self.state_dir is not None:
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+            (self.state_dir / "epochs.json").write_text(json.dumps(
+                {"epochs": self.epochs, "best_epoch": self.best_epoch,
+                 "best_score": list(self.best_score)}))
+
+    def on_train_end(self, logs=None):
+        if self._weights is not None:
+            self.model.set_weights(self._weights)
+        elif self.best_epoch is not None and self.state_dir is not None:  # best was before a resume
+            self.model.load_weights(str(self.state_dir / "best" / "weights")).expect_partial()
+
+    def history(self) -> dict:
+        """Metric -> per-epoch values, plus `best_epoch` (0-based)."""
+        keys = self.epochs[0].keys() if self.epochs else []
+        return {**{k: [e[k] for e in self.epochs] for k in keys}, "best_epoch": self.best_epoch}
+
+
+class LossRecorder(keras.callbacks.Callback):
+    """Each batch's own loss (metrics are reset before every batch) at the rate `schedule` gave
+    it, smoothed (exponential moving average, bias-corrected); stops the run once the smoothed
+    loss exceeds `diverged` times its minimum, or a loss is not finite."""
+
+    def __init__(self, schedule: Callable[[int], float], smoothing: float = 0.98,
+                 diverged: float = 4.0):
+        super().__init__()
+        self.schedule, self.smoothing, self.diverged = schedule, smoothing, diverged
+        self.lrs: list[float] = []
+        self.losses: list[float] = []
+        self.smoothed: list[float] = []
+        self._average = 0.0
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.model.reset_metrics()
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = len(self.losses)
+        loss = float(logs["loss"])
+        if not math.isfinite(loss):
+            self.model.stop_training = True
+            return
+        self._average = self.smoothing * self._average + (1 - self.smoothing) * loss
+        self.lrs.append(float(self.schedule(step)))
+        self.losses.append(loss)
+        self.smoothed.append(self._average / (1 - self.smoothing ** (step + 1)))
+        if self.smoothed[-1] > self.diverged * min(self.smoothed):
+            self.model.stop_training = True

@@ -1,0 +1,199 @@
+"""`train`: fine-tune a classifier on labelled texts; return it (best epoch's weights) and its
+history.
+
+One run: resolve `--seq-len auto`, build the classifier under the run's precision policy and
+strategy, tokenize the texts once into length-grouped batches (or feed strings with
+`--fixed-length`), fit with the BERT recipe's AdamW (`optim`) and the run's callbacks (best
+epoch, resume checkpoint, time budget, early stopping, TensorBoard). `--mode features` trains a
+head on frozen embeddings instead (`features`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import math
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_hub as hub
+import tf_keras as keras
+from tensorflow.python.framework import config as tf_config
+
+from tfsenti.config import MAX_SEQ_LEN, TrainConfig
+from tfsenti.data.pipeline import auto_seq_len, length_grouped_dataset, string_dataset
+from tfsenti.data.texts import LabeledTexts
+from tfsenti.encoders.catalog import EncoderHandles, resolve_encoder
+from tfsenti.modeling.classifier import build_classifier, packed_inputs_model
+from tfsenti.modeling.text_inputs import tokenize_and_pack
+from tfsenti.precision import precision_policy
+from tfsenti.training.callbacks import KeepBestEpoch, TimeBudget
+from tfsenti.training.distribute import get_strategy, worker_shard
+from tfsenti.training.features import train_head_on_features
+from tfsenti.training.objectives import MONITOR, class_weights, loss_and_metric
+from tfsenti.training.optim import WarmupLinearDecay, bert_schedule, make_optimizer
+
+log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def op_determinism(enabled: bool) -> Iterator[None]:
+    """TensorFlow's op determinism inside the block when `enabled` (`--deterministic`); the
+    process's previous setting is restored after it.
+
+    Example:
+        >>> with op_determinism(True):
+        ...     tf_config.is_op_determinism_enabled()
+        True
+        >>> tf_config.is_op_determinism_enabled()
+        False
+    """
+    if not enabled or tf_config.is_op_determinism_enabled():
+        yield
+        return
+    tf.config.experimental.enable_op_determinism()
+    try:
+        yield
+    finally:
+        tf_config.disable_op_determinism()
+
+
+def resolve_seq_len(config: TrainConfig, train_data: LabeledTexts,
+                    encoder: EncoderHandles) -> TrainConfig:
+    """`config` with `seq_len="auto"` replaced by the length covering 95% of the training texts
+    (`tfsenti.data.pipeline.auto_seq_len`); other configs come back unchanged."""
+    if config.seq_len != "auto":
+        return config
+    ids = tokenize_and_pack(train_data.texts, hub.load(encoder.preprocess), MAX_SEQ_LEN)
+    seq_len = auto_seq_len(ids.row_lengths().numpy(), MAX_SEQ_LEN)
+    log.info("--seq-len auto: %d tokens (95th percentile of %d training texts, at most %d)",
+             seq_len, len(train_data), MAX_SEQ_LEN)
+    return dataclasses.replace(config, seq_len=seq_len)
+
+
+def fit_inputs(config: TrainConfig, model: keras.Model, data: LabeledTexts, shuffle: bool,
+               strategy: tf.distribute.Strategy | None = None, progress: bool = False
+               ) -> tuple[keras.Model, tf.data.Dataset, int]:
+    """(model to fit, this worker's batches of `data`, batches per epoch).
+
+    By default texts are tokenized once (with a progress bar if `progress`) and batched by
+    length, and the model to fit is `packed_inputs_model(model)` (it shares all trainable layers
+    with `model`); with `fixed_length` it is `model` itself on strings. On several workers each
+    takes every k-th example with its share of the global batch, and the step count is the
+    smallest share's (workers must step together).
+    """
+    workers, index = worker_shard(strategy) if strategy is not None else (1, 0)
+    batch_size = max(1, config.batch_size // workers)
+    share = np.arange(len(data)) % workers
+    steps = min(math.ceil(np.sum(share == w) / batch_size) for w in range(workers))
+    if config.fixed_length:  # the TF tutorial: strings in, every text padded to seq_len
+        mine = data.subset(share == index, f"worker {index}") if workers > 1 else data
+        return model, string_dataset(mine, batch_size, shuffle=shuffle, seed=config.seed), steps
+    preprocessor = model.get_layer("preprocess").preprocessor
+    ids = tokenize_and_pack(data.texts, preprocessor, config.seq_len, config.truncate, progress)
+    mine = np.flatnonzero(share == index)
+    dataset, _ = length_grouped_dataset(tf.gather(ids, mine), data.labels[mine], batch_size,
+                                        shuffle=shuffle, seed=config.seed)
+    return packed_inputs_model(model), dataset, steps
+
+
+def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
+          log_dir: str | Path | None = None, verbose: int = 1, work_dir: str | Path | None = None,
+          encoder: EncoderHandles | None = None) -> tuple[keras.Model, dict]:
+    """Fine-tune a classifier; return it (best epoch's weights) and its history.
+
+    Args:
+        config: the run's settings (validated here).
+        train_data, val_data: labelled texts with the same class names.
+        log_dir: where TensorBoard logs go (none if None).
+        verbose: Keras progress output (0 silent, 1 progress bar, 2 one line per epoch).
+        work_dir: where the end-of-epoch checkpoint (model, optimizer, epoch) and the epoch record
+            are kept; a run started again with the same `work_dir` continues from there
+            (`tfsenti train --resume`).
+        encoder: the handles `config.encoder` resolved to, if the caller has them already.
+
+    Returns:
+        (model, history) where history maps each metric to its per-epoch values, `best_epoch`
+        (0-based) to the epoch whose weights the model holds, `steps` to the optimizer steps
+        taken, `seq_len` to the sequence length used (the one `--seq-len auto` chose) and
+        `train_seconds` to the wall time of this call (what `TrainConfig.time_budget` bounds).
+
+    Example:
+        >>> from tfsenti import DEMO_DATA, load_dataset
+        >>> data = load_dataset(DEMO_DATA / "train").head_per_class(16)
+        >>> model, history = train(TrainConfig(epochs=2, seq_len=32), *data.split(0.25, seed=42),
+        ...                        verbose=0)
+        >>> len(history["val_accuracy"]), history["best_epoch"] in (0, 1), history["steps"]
+        (2, True, 2)
+    """
+    start = time.monotonic()
+    strategy = get_strategy(config.validate().strategy)
+    encoder = encoder or resolve_encoder(config.encoder, config.preprocess, config.precision)
+    config = resolve_seq_len(config, train_data, encoder)
+    keras.utils.set_random_seed(config.seed)
+    num_classes = len(train_data.class_names)
+    with precision_policy(config.precision), op_determinism(config.deterministic):
+        if config.mode == "features":
+            model, history = train_head_on_features(
+                config, build_classifier(config, num_classes, encoder), train_data, val_data, verbose)
+            return model, {**history, "seq_len": config.seq_len}
+        with strategy.scope():
+            model = build_classifier(config, num_classes, encoder)
+            plan = _compiled_fit(config, model, train_data, val_data, strategy, verbose)
+        trainable = int(sum(w.shape.num_elements() for w in model.trainable_weights))
+        log.info("trainable parameters: %s of %s (--freeze %s); %d replica(s), precision %s",
+                 f"{trainable:,}", f"{model.count_params():,}", config.freeze,
+                 strategy.num_replicas_in_sync, config.precision)
+        keep_best = KeepBestEpoch(Path(work_dir) / "best" if work_dir is not None else None)
+        plan.model.fit(plan.train, validation_data=plan.validation, epochs=config.epochs,
+                       steps_per_epoch=plan.steps, validation_steps=plan.val_steps,
+                       class_weight=class_weights(train_data.labels, num_classes, config.class_weight),
+                       callbacks=[keep_best, *_run_callbacks(config, plan, start, work_dir, log_dir)],
+                       verbose=verbose)
+    return model, {**keep_best.history(), "steps": int(plan.model.optimizer.iterations.numpy()),
+                   "steps_per_epoch": plan.steps, "trainable_params": trainable,
+                   "seq_len": config.seq_len, "train_seconds": round(time.monotonic() - start, 1)}
+
+
+class _FitPlan(NamedTuple):
+    model: keras.Model  # compiled; shares its layers with the string model
+    train: tf.data.Dataset  # repeated
+    validation: tf.data.Dataset  # repeated
+    steps: int  # per epoch
+    val_steps: int
+    schedule: WarmupLinearDecay
+
+
+def _compiled_fit(config: TrainConfig, model: keras.Model, train_data: LabeledTexts,
+                  val_data: LabeledTexts, strategy: tf.distribute.Strategy, verbose: int) -> _FitPlan:
+    """The model to fit, compiled with the run's optimizer, and its input datasets."""
+    fit_model, train_ds, steps = fit_inputs(config, model, train_data, True, strategy,
+                                            progress=verbose > 0)
+    _, val_ds, val_steps = fit_inputs(config, model, val_data, False, strategy)
+    schedule = bert_schedule(config, steps * config.epochs)
+    loss, metric = loss_and_metric(len(train_data.class_names))
+    fit_model.compile(optimizer=make_optimizer(config, steps * config.epochs, schedule),
+                      loss=loss, metrics=[metric])
+    return _FitPlan(fit_model, train_ds.repeat(), val_ds.repeat(), steps, val_steps, schedule)
+
+
+def _run_callbacks(config: TrainConfig, plan: _FitPlan, start: float, work_dir: str | Path | None,
+                   log_dir: str | Path | None) -> list[keras.callbacks.Callback]:
+    """The callbacks a run's options ask for, besides `KeepBestEpoch`."""
+    callbacks: list[keras.callbacks.Callback] = []
+    if work_dir is not None:
+        callbacks.append(keras.callbacks.BackupAndRestore(str(Path(work_dir) / "backup")))
+    if config.time_budget is not None:
+        callbacks.append(TimeBudget(plan.schedule, 60 * config.time_budget, start,
+                                    plan.steps * config.epochs, plan.steps, plan.val_steps))
+    if config.early_stop:
+        callbacks.append(keras.callbacks.EarlyStopping(MONITOR, mode="max",
+                                                       patience=config.early_stop))
+    if log_dir is not None:
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(log_dir)))
+    return callbacks
