@@ -21,11 +21,11 @@ demo: $(STAMP)
 
 # Two pytest workers: most tests wait on process start-up, graph tracing and saving, not on cores.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
 # Everything but the end-to-end tier (tests/e2e: whole training runs, subprocesses, notebooks).
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup --ignore=tests/e2e
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile --ignore=tests/e2e
 
 # Throughput of the TF tutorial recipe vs tfsenti (vs HF PyTorch if .venv-peer exists); needs
 # ../shared/data. Results: BENCHMARKS.md.

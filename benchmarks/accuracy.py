@@ -1,23 +1,25 @@
 """What the CLI defaults reach: `tfsenti train` on SST-2 or IMDB, accuracy, F1 and wall time.
 
-Usage: python benchmarks/accuracy.py --task sst2|imdb [--budget-minutes 30] [--train-examples N]
-       [-- TRAIN OPTIONS]      (data: benchmarks/bench_data.py)
+Usage: python benchmarks/accuracy.py --task sst2|imdb [--seeds N] [--budget-minutes 30]
+       [--train-examples N] [-- TRAIN OPTIONS]      (data: benchmarks/bench_data.py)
 
 The budget is passed on as `tfsenti train --time-budget` (give `--budget-minutes 0` for none), so
 the run plans its steps to end training in time; everything else is the CLI's defaults.
 
-- sst2: trains on `sst2/train.tsv` (the CLI's 10% validation split picks the best
-  epoch) and reports the whole `dev.tsv` as the test set, which training never sees.
+- sst2: trains on `sst2/train.tsv` (the CLI's 10% validation split picks the best epoch) and
+  reports the whole `dev.tsv` (whole sentences, none of whose phrases is in train) as the test set.
 - imdb: extracts `imdb/aclImdb_train.tar.gz` once (to `--work`) and trains with
-  `--val-split 0.2`; reports that validation split (the issue's protocol).
+  `--val-split 0.2`; reports that validation split.
 
 Options after `--` go to `tfsenti train` unchanged (for experiments: `-- --lr 1e-4 --epochs 2`).
 `--train-examples N` trains on a seeded random N of the training texts (quick comparisons of
 settings; SST-2 only), evaluated on the same whole `dev.tsv`.
-Last line: `task=... accuracy=... f1=... train_minutes=... minutes=... budget_minutes=...
-within_budget=...` where `train_minutes` is the training time the budget bounds (`train_seconds`
-in history.json: tokenizing, training, validation) and `minutes` the wall time of the whole
-`tfsenti train` run (also loading the data, the final evaluation and the export).
+`--seeds N` repeats the run with seeds 42, 43, ... (a choice only counts if it beats the spread).
+Last line: `task=... seeds=N train_examples=... accuracy=MEAN spread=MAX-MIN accuracies=A,B,...
+f1=MEAN train_minutes=LONGEST minutes=MEAN budget_minutes=... within_budget=...`, where
+`train_minutes` is the training time the budget bounds (`train_seconds` in history.json:
+tokenizing, training, validation) and `minutes` the wall time of a whole `tfsenti train` run (also
+loading the data, the final evaluation and the export).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import argparse
 import json
 import random
 import shutil
+import statistics
 import tarfile
 import tempfile
 import time
@@ -62,48 +65,63 @@ def train_arguments(task: str, work: Path, out: Path, examples: int | None) -> t
     return [str(imdb_train_folder(work)), "--val-split", "0.2", "--out", str(out)], "validation"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--task", choices=["sst2", "imdb"], required=True)
-    parser.add_argument("--budget-minutes", type=float, default=30.0,
-                        help="passed on as --time-budget (0: no budget)")
-    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "tfsenti-accuracy",
-                        help="extracted data and the trained model go here")
-    parser.add_argument("--train-examples", type=int, default=None,
-                        help="train on this many random SST-2 training texts (default: all)")
-    parser.add_argument("--keep", action="store_true", help="keep the trained model")
-    parser.add_argument("train_options", nargs=argparse.REMAINDER,
-                        help="after --: options passed to tfsenti train")
-    args = parser.parse_args()
-    extra = [a for a in args.train_options if a != "--"]
-    args.work.mkdir(parents=True, exist_ok=True)
+def run_once(args: argparse.Namespace, extra: list[str], seed: int) -> dict:
+    """One `tfsenti train` run with `--seed seed`; prints its line and returns its figures."""
     out = args.work / f"model_{args.task}"
-    if args.train_examples and args.task != "sst2":
-        parser.error("--train-examples applies to --task sst2")
     train_args, split = train_arguments(args.task, args.work, out, args.train_examples)
     if args.budget_minutes > 0:
         train_args += ["--time-budget", f"{args.budget_minutes:g}"]
     start = time.perf_counter()
-    code = tfsenti_main(["train", *train_args, "--overwrite", "--quiet", *extra])
+    code = tfsenti_main(["train", *train_args, "--seed", str(seed), "--overwrite", "--quiet", *extra])
     minutes = (time.perf_counter() - start) / 60
     if code != 0:
         raise SystemExit(code)
     metrics = json.loads((out / "metrics.json").read_text())[split]
     config = json.loads((out / "config.json").read_text())
     history = json.loads((out / "history.json").read_text())
-    train_minutes = history["train_seconds"] / 60
     settings = {k: config["train_config"][k] for k in
                 ("lr", "epochs", "batch_size", "seq_len", "truncate", "precision", "warmup", "dropout",
-                 "time_budget")}
+                 "time_budget", "seed")}
     print(f"{args.task}: {split} accuracy {metrics['accuracy']:.4f} on {metrics['examples']} "
           f"examples, best epoch {history['best_epoch'] + 1} of {len(history['loss'])}, "
           f"{history['steps']} of {config['train_config']['epochs'] * history['steps_per_epoch']} "
-          f"planned steps, settings {json.dumps(settings)}")
+          f"planned steps, settings {json.dumps(settings)}", flush=True)
     if not args.keep:
         shutil.rmtree(out)
-    print(f"task={args.task} train_examples={config['data']['train_examples']} "
-          f"accuracy={metrics['accuracy']:.4f} f1={metrics['macro']['f1']:.4f} "
-          f"train_minutes={train_minutes:.1f} minutes={minutes:.1f} "
+    return {"accuracy": metrics["accuracy"], "f1": metrics["macro"]["f1"],
+            "train_minutes": history["train_seconds"] / 60, "minutes": minutes,
+            "train_examples": config["data"]["train_examples"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--task", choices=["sst2", "imdb"], required=True)
+    parser.add_argument("--budget-minutes", type=float, default=30.0,
+                        help="passed on as --time-budget (0: no budget)")
+    parser.add_argument("--seeds", type=int, default=1,
+                        help="runs with seeds 42, 43, ...: report the mean and the spread")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "tfsenti-accuracy",
+                        help="extracted data and the trained model go here")
+    parser.add_argument("--train-examples", type=int, default=None,
+                        help="train on this many random SST-2 training texts (default: all)")
+    parser.add_argument("--keep", action="store_true", help="keep the trained model (last seed)")
+    parser.add_argument("train_options", nargs=argparse.REMAINDER,
+                        help="after --: options passed to tfsenti train")
+    args = parser.parse_args()
+    extra = [a for a in args.train_options if a != "--"]
+    args.work.mkdir(parents=True, exist_ok=True)
+    if args.train_examples and args.task != "sst2":
+        parser.error("--train-examples applies to --task sst2")
+    runs = [run_once(args, extra, seed) for seed in range(42, 42 + args.seeds)]
+    accuracies = [run["accuracy"] for run in runs]
+    train_minutes = max(run["train_minutes"] for run in runs)
+    print(f"task={args.task} seeds={args.seeds} train_examples={runs[0]['train_examples']} "
+          f"accuracy={statistics.mean(accuracies):.4f} "
+          f"spread={max(accuracies) - min(accuracies):.4f} "
+          f"accuracies={','.join(f'{a:.4f}' for a in accuracies)} "
+          f"f1={statistics.mean(run['f1'] for run in runs):.4f} "
+          f"train_minutes={train_minutes:.1f} "
+          f"minutes={statistics.mean(run['minutes'] for run in runs):.1f} "
           f"budget_minutes={args.budget_minutes:g} "
           f"within_budget={str(train_minutes <= (args.budget_minutes or float('inf'))).lower()}")
 

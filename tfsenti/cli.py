@@ -17,6 +17,7 @@ import sys
 import typing
 
 from tfsenti import commands
+from tfsenti._startup import load_tensorflow
 from tfsenti.config import GROUPS, TrainConfig, flag_of, option_fields
 from tfsenti.data.download import IMDB_SHA256, IMDB_URL
 from tfsenti.errors import ConfigError, TfsentiError
@@ -177,8 +178,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.config_command:
             args.train_config = _train_config(args)
         if args.tensorflow:
-            from tfsenti._startup import load_tensorflow
-
             load_tensorflow(show_logs=args.verbose)
         return args.func(args) or 0
     except BrokenPipeError:  # stdout closed early (`tfsenti encoders | head`): not an error

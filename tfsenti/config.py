@@ -86,6 +86,9 @@ class TrainConfig:
     val_split: float = option(0.1, "fraction of the training data held out for validation when "
                               "no validation data is given", "data",
                               check=in_range(0, 1, closed_low=False), train_only=True)
+    dedupe: bool = option(False, "drop the training texts that validation or test texts equal, "
+                          "lie inside or contain (5+ words; lower case, spaces collapsed)", "data",
+                          train_only=True)
     # === Model ===
     encoder: str = option(DEFAULT_ENCODER, "catalog name, local folder or URL (`tfsenti encoders` "
                           "lists the names)", "model")

@@ -21,6 +21,7 @@ from pathlib import Path
 from tfsenti._staging import StagedFolder
 from tfsenti.config import TrainConfig
 from tfsenti.data.loaders import data_name, load_dataset
+from tfsenti.data.overlap import guard_splits
 from tfsenti.data.texts import LabeledTexts
 from tfsenti.encoders.catalog import EncoderHandles, resolve_encoder
 from tfsenti.evaluation.metrics import compute_metrics, confident_mistakes
@@ -79,7 +80,8 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
     """
     config.validate()
     strategy = get_strategy(config.strategy)  # first: multi-worker set-up precedes any TF op
-    splits = load_splits(config, train_path, val_path, test_path)
+    splits, overlap = guard_splits(load_splits(config, train_path, val_path, test_path),
+                                   config.dedupe)
     encoder = resolve_encoder(config.encoder, config.preprocess, config.precision)
     default_name = out is None and name is None
     stem = f"{data_name(train_path)}_{datetime.date.today():%Y%m%d}"
@@ -96,7 +98,8 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
         shutil.rmtree(stage.path / WORK, ignore_errors=True)
         config = dataclasses.replace(config, seq_len=history["seq_len"])  # `auto` -> the length used
         classifier = Classifier.from_model(model, splits["train"].class_names)
-        metrics = write_results(stage.path, final.name, classifier, splits, history, verbose > 0)
+        metrics = write_results(stage.path, final.name, classifier, splits, overlap, history,
+                                verbose > 0)
         info = run_info(config, encoder, splits, {"train": train_path, "val": val_path,
                                                   "test": test_path})
         write_saved_model(model, classifier.serve, classifier.class_names, stage.path, {
@@ -127,16 +130,18 @@ def load_splits(config: TrainConfig, train_path: str | Path, val_path: str | Pat
     return splits
 
 
-def write_results(folder: Path, title: str, classifier: Classifier,
-                  splits: dict[str, LabeledTexts], history: dict, progress: bool) -> dict:
-    """Predict validation and test data with the serving function; write `metrics.json`,
-    `history.json`, the plots and `report.md` (on test data if given) into `folder`."""
+def write_results(folder: Path, title: str, classifier: Classifier, splits: dict[str, LabeledTexts],
+                  overlap: dict[str, dict[str, int]], history: dict, progress: bool) -> dict:
+    """Predict validation and test data with the serving function; write `metrics.json` (with
+    each split's `overlap` with training), `history.json`, the plots and `report.md` (on test
+    data if given) into `folder`."""
     metrics, probabilities = {}, {}
     for split in ("validation", "test"):
         if split in splits:
             data = splits[split]
             probabilities[split] = classifier.predict(data.texts, progress=progress).probabilities
-            metrics[split] = compute_metrics(data.labels, probabilities[split], data.class_names)
+            metrics[split] = {**compute_metrics(data.labels, probabilities[split], data.class_names),
+                              "overlap_with_train": overlap[split]}
     shown = "test" if "test" in splits else "validation"
     data = splits[shown]
     mistakes = confident_mistakes(data.texts, data.labels, probabilities[shown], data.class_names)

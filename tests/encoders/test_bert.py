@@ -9,9 +9,6 @@ import tf_keras as keras
 
 from checkpoints import numpy_bert
 
-# One worker converts the default encoder for all the tests that need it.
-pytestmark = pytest.mark.xdist_group("default_encoder")
-
 
 @pytest.fixture(scope="module")
 def preprocess(default_dir):

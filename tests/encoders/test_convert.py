@@ -1,4 +1,6 @@
-"""`tfsenti convert`: a tiny checkpoint converts; every bad input is one line, exit 2, no output."""
+"""Checkpoint conversion: a tiny checkpoint's conversion computes like an independent numpy BERT;
+every bad input is one line, exit 2, no output. (The `tfsenti convert` command end to end:
+tests/e2e/test_convert_cli.py.)"""
 
 import json
 
@@ -21,10 +23,8 @@ def run(capsys, *args) -> tuple[int, list[str]]:
     return code, capsys.readouterr().err.splitlines()
 
 
-def test_convert_tiny_checkpoint_via_cli_matches_numpy(tmp_path, capsys):
-    hf = make_checkpoint(tmp_path / "hf", hidden=32, layers=2, heads=2)
-    assert run(capsys, "convert", hf, tmp_path / "out") == (0, [])
-    out = tmp_path / "out"
+def test_converted_tiny_checkpoint_matches_numpy(tiny_encoder):
+    hf, out = tiny_encoder.with_name("tiny_hf"), tiny_encoder  # conftest converts it once
     assert (out / "encoder" / "saved_model.pb").is_file()
     assert (out / "preprocess" / "assets" / "vocab.txt").is_file()
     inputs = hub.load(str(out / "preprocess"))(tf.constant(["hello world", "a much longer text"]))

@@ -9,13 +9,12 @@ from tokenizers import Tokenizer
 
 from varied_text import varied_sentences
 
-# One worker converts the default encoder for all the tests that need it.
-pytestmark = pytest.mark.xdist_group("default_encoder")
-
 
 @pytest.fixture(scope="module")
-def preprocess(default_dir):
-    return hub.load(str(default_dir / "preprocess"))
+def preprocess(tiny_encoder):
+    """A converted preprocessor of the default encoder's uncased vocabulary (the tiny test
+    encoder shares it)."""
+    return hub.load(str(tiny_encoder / "preprocess"))
 
 
 def test_known_answer_matches_public_bert_en_uncased_preprocess(preprocess):

@@ -127,6 +127,12 @@ def write_report(folder: Path, title: str, metrics: dict, mistakes: list[dict],
                  eval_name: str, has_curves: bool) -> Path:
     """`report.md`: the metrics table, the plots, and the most confident mistakes."""
     parts = [f"# {title}", "", f"## Metrics on {eval_name}", "", metrics_table(metrics), ""]
+    if "overlap_with_train" in metrics:
+        overlap = metrics["overlap_with_train"]
+        parts += [f"Texts also seen in training (lower case, spaces collapsed): "
+                  f"{overlap['identical']} identical, {overlap['inside_a_training_text']} inside a "
+                  f"training text, {overlap['containing_a_training_text']} containing one "
+                  "(5+ words).", ""]
     if has_curves:
         parts += ["## Training curves", "", f"![training curves]({CURVES})", ""]
     parts += ["## Confusion matrix", "", f"![confusion matrix]({CONFUSION})", "",

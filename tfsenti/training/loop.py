@@ -23,6 +23,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_hub as hub
 import tf_keras as keras
+# tf.config can switch op determinism on but neither read nor undo it; this module can
 from tensorflow.python.framework import config as tf_config
 
 from tfsenti.config import MAX_SEQ_LEN, TrainConfig

@@ -1,0 +1,161 @@
+"""Leakage between splits: held-out texts that training has already seen, whole or in part.
+
+Scraped reviews are full of copies (reposts, quotes, a review split into paragraphs), and a
+validation or test set that shares text with training measures memory, not generalisation. A
+held-out text *overlaps* training when, after lower-casing and collapsing whitespace, it equals a
+training text, lies inside one, or contains one; containment counts only for texts of at least
+`MIN_WORDS` words, at word boundaries, so short phrases such as "not bad" are not flagged.
+
+Each direction is found with an index of one word n-gram per text (its first `MIN_WORDS` words)
+and a single pass over the n-grams of the other side, then checked exactly: linear in the number
+of words, a few seconds on IMDB-size data rather than a comparison of every pair.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections import defaultdict
+from collections.abc import Iterator
+
+import numpy as np
+
+from tfsenti.data.texts import LabeledTexts
+
+log = logging.getLogger(__name__)
+
+MIN_WORDS = 5
+EXAMPLES = 3
+SHOWN_CHARS = 60  # of each example in the warning line
+
+
+def normalize(text: str) -> str:
+    """Lower-cased, whitespace collapsed: the form texts are compared in.
+
+    Example:
+        >>> normalize("  A  Fine\\tFILM ")
+        'a fine film'
+    """
+    return " ".join(text.lower().split())
+
+
+@dataclasses.dataclass
+class Overlap:
+    """How a held-out set overlaps training: indices into the held-out texts that equal, lie
+    inside or contain a training text (each counted once, in that order), the training texts
+    involved, and a few (held-out, training) examples."""
+
+    identical: list[int]
+    inside: list[int]
+    containing: list[int]
+    train_indices: set[int]
+    examples: list[tuple[str, str]]
+
+    @property
+    def count(self) -> int:
+        return len(self.identical) + len(self.inside) + len(self.containing)
+
+    def counts(self) -> dict[str, int]:
+        """The counts that `metrics.json` and `report.md` record."""
+        return {"identical": len(self.identical), "inside_a_training_text": len(self.inside),
+                "containing_a_training_text": len(self.containing)}
+
+
+def _ngrams(words: list[str]) -> Iterator[tuple[str, ...]]:
+    for start in range(len(words) - MIN_WORDS + 1):
+        yield tuple(words[start:start + MIN_WORDS])
+
+
+def _containers(short: list[list[str]], long: list[list[str]]) -> dict[int, set[int]]:
+    """{index in `short`: indices of the longer `long` texts containing it, at word boundaries}
+    for `short` texts of at least MIN_WORDS words."""
+    by_start = defaultdict(list)
+    for i, words in enumerate(short):
+        if len(words) >= MIN_WORDS:
+            by_start[tuple(words[:MIN_WORDS])].append(i)
+    found: dict[int, set[int]] = defaultdict(set)
+    for j, words in enumerate(long):
+        text = None
+        for gram in _ngrams(words):
+            for i in by_start.get(gram, ()):
+                if len(short[i]) < len(words) and j not in found.get(i, ()):
+                    text = text or f" {' '.join(words)} "
+                    if f" {' '.join(short[i])} " in text:
+                        found[i].add(j)
+    return found
+
+
+def find_overlap(train_texts: list[str], held_out_texts: list[str]) -> Overlap:
+    """Held-out texts that equal, lie inside or contain a training text (see the module doc),
+    and every training text involved.
+
+    Example:
+        >>> train = ["a warm and very funny film about family", "dull", "the plot made no sense"]
+        >>> held_out = ["Dull", "very funny film about family", "fine", "honestly the plot made no sense"]
+        >>> overlap = find_overlap(train, held_out)
+        >>> overlap.identical, overlap.inside, overlap.containing, sorted(overlap.train_indices)
+        ([0], [1], [3], [0, 1, 2])
+    """
+    train = [normalize(t) for t in train_texts]
+    held_out = [normalize(t) for t in held_out_texts]
+    copies = defaultdict(set)
+    for j, text in enumerate(train):
+        copies[text].add(j)
+    pairs = {i: copies[text] for i, text in enumerate(held_out) if text in copies}
+    identical = sorted(pairs)
+    train_words, held_out_words = [t.split() for t in train], [t.split() for t in held_out]
+    inside = {i: js for i, js in _containers(held_out_words, train_words).items() if i not in pairs}
+    pairs.update(inside)
+    containing = defaultdict(set)
+    for j, held in _containers(train_words, held_out_words).items():
+        for i in held:
+            containing[i].add(j)
+    for i, js in containing.items():
+        pairs.setdefault(i, set()).update(js)  # a text may both lie in one and contain another
+    containing = {i: js for i, js in containing.items() if i not in identical and i not in inside}
+    examples = [(held_out_texts[i], train_texts[min(js)]) for i, js in sorted(pairs.items())[:EXAMPLES]]
+    return Overlap(identical, sorted(inside), sorted(containing),
+                   set().union(*pairs.values()) if pairs else set(), examples)
+
+
+def guard_splits(splits: dict[str, LabeledTexts], dedupe: bool = False
+                 ) -> tuple[dict[str, LabeledTexts], dict[str, dict[str, int]]]:
+    """Check every held-out split against `splits["train"]` and warn in one line with the counts
+    and three examples; with `dedupe`, drop the training texts involved. Returns (the splits,
+    training reduced if deduplicated; {split: counts}).
+
+    Example:
+        >>> train = LabeledTexts(["a warm and very funny film", "dull", "fine"], np.array([1, 0, 1]),
+        ...                      ["neg", "pos"], "train")
+        >>> test = LabeledTexts(["Dull", "very fine indeed"], np.array([0, 1]), ["neg", "pos"], "test")
+        >>> splits, counts = guard_splits({"train": train, "test": test}, dedupe=True)
+        >>> counts["test"]["identical"], splits["train"].texts
+        (1, ['a warm and very funny film', 'fine'])
+    """
+    train = splits["train"]
+    overlaps = {name: find_overlap(train.texts, data.texts)
+                for name, data in splits.items() if name != "train"}
+    involved = set().union(*(o.train_indices for o in overlaps.values()))
+    if involved:
+        log.warning(_warning(overlaps, splits, len(involved), dedupe))
+    if dedupe and involved:
+        keep = np.ones(len(train), dtype=bool)
+        keep[sorted(involved)] = False
+        splits = {**splits, "train": train.subset(keep, "deduplicated")}
+    return splits, {name: overlap.counts() for name, overlap in overlaps.items()}
+
+
+def _warning(overlaps: dict[str, Overlap], splits: dict[str, LabeledTexts], involved: int,
+             dedupe: bool) -> str:
+    def shown(text: str) -> str:
+        text = " ".join(text.split())
+        return repr(text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS - 3] + "...")
+
+    parts = [f"{name}: {o.count} of {len(splits[name])} texts overlap training ({len(o.identical)} "
+             f"identical, {len(o.inside)} inside a training text, {len(o.containing)} containing "
+             f"one)" for name, o in overlaps.items()]
+    examples = [f"{shown(held)} ~ {shown(seen)}" for o in overlaps.values()
+                for held, seen in o.examples][:EXAMPLES]
+    action = (f"dropped the {involved} training texts involved (dedupe)" if dedupe else
+              f"dedupe (--dedupe) drops the {involved} training texts involved")
+    return f"{'; '.join(parts)}; e.g. {', '.join(examples)}; {action}"
