@@ -38,4 +38,4 @@ bench-quick: $(STAMP)
 # The Hugging Face peer lives in its own venv so torch never enters tfsenti's.
 bench-peer-setup:
 	test -x .venv-peer/bin/python || $(PYTHON) -m venv .venv-peer
-	.venv-peer/bin/python -m pip install -q torch==2.13.0 "transformers<5"
+	.venv-peer/bin/python -m pip install -q torch==2.13.0 "transformers<5" "accelerate>=0.26"

@@ -15,6 +15,10 @@ Options after `--` go to `tfsenti train` unchanged (for experiments: `-- --lr 1e
 `--train-examples N` trains on a seeded random N of the training texts (quick comparisons of
 settings; SST-2 only), evaluated on the same whole `dev.tsv`.
 `--seeds N` repeats the run with seeds 42, 43, ... (a choice only counts if it beats the spread).
+`--peer` (SST-2) then trains the Hugging Face peer on the same checkpoint, with transformers'
+`Trainer` and its usual recipe (`benchmarks/hf_accuracy_peer.py`, in `.venv-peer`), for the
+minutes each tfsenti run trained, on the same training texts and validation split, and reports
+both accuracies on `dev.tsv`.
 Last line: `task=... seeds=N train_examples=... accuracy=MEAN spread=MAX-MIN accuracies=A,B,...
 f1=MEAN train_minutes=LONGEST minutes=MEAN budget_minutes=... within_budget=...`, where
 `train_minutes` is the training time the budget bounds (`train_seconds` in history.json:
@@ -29,6 +33,7 @@ import json
 import random
 import shutil
 import statistics
+import subprocess
 import tarfile
 import tempfile
 import time
@@ -36,6 +41,10 @@ from pathlib import Path
 
 from bench_data import IMDB_ARCHIVE, SST2
 from tfsenti.cli import main as tfsenti_main
+from tfsenti.data.loaders import load_dataset
+from tfsenti.encoders.default import checkpoint_dir
+
+PEER_PYTHON = Path(__file__).resolve().parents[1] / ".venv-peer" / "bin" / "python"
 
 
 
@@ -93,6 +102,28 @@ def run_once(args: argparse.Namespace, extra: list[str], seed: int) -> dict:
             "train_examples": config["data"]["train_examples"]}
 
 
+def peer_run(args: argparse.Namespace, seed: int, minutes: float) -> dict:
+    """The Hugging Face peer (`hf_accuracy_peer.py` in `.venv-peer`) on the same SST-2 split as
+    `run_once` (its 10% validation split, drawn by tfsenti's own code), for `minutes`."""
+    table = sst2_subset(args.work, args.train_examples) if args.train_examples else SST2 / "train.tsv"
+    train, val = load_dataset(table).split(0.1, seed)
+    test = load_dataset(SST2 / "dev.tsv", class_names=train.class_names)
+    job = {"checkpoint": str(checkpoint_dir()), "lr": args.peer_lr, "epochs": 3, "batch_size": 32,
+           "seed": seed, "minutes": minutes, "work": str(args.work / "peer")}
+    for split, data in (("train", train), ("validation", val), ("test", test)):
+        job[f"{split}_texts"], job[f"{split}_labels"] = data.texts, data.labels.tolist()
+    done = subprocess.run([str(PEER_PYTHON), str(Path(__file__).with_name("hf_accuracy_peer.py"))],
+                          input=json.dumps(job), capture_output=True, text=True)
+    shutil.rmtree(args.work / "peer", ignore_errors=True)
+    if done.returncode != 0:
+        raise SystemExit(f"the peer failed:\n{done.stderr[-3000:]}")
+    result = json.loads(done.stdout.splitlines()[-1])
+    print(f"peer (transformers Trainer, lr {args.peer_lr:g}): test accuracy {result['accuracy']:.4f}, "
+          f"{result['steps']} of {result['planned_steps']} planned steps in "
+          f"{result['train_minutes']:.1f} minutes", flush=True)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", choices=["sst2", "imdb"], required=True)
@@ -105,16 +136,26 @@ def main() -> None:
     parser.add_argument("--train-examples", type=int, default=None,
                         help="train on this many random SST-2 training texts (default: all)")
     parser.add_argument("--keep", action="store_true", help="keep the trained model (last seed)")
+    parser.add_argument("--peer", action="store_true", help="also train the Hugging Face peer "
+                        "(.venv-peer) for the same minutes on the same split (sst2)")
+    parser.add_argument("--peer-lr", type=float, default=5e-5, help="the peer's learning rate")
     parser.add_argument("train_options", nargs=argparse.REMAINDER,
                         help="after --: options passed to tfsenti train")
     args = parser.parse_args()
     extra = [a for a in args.train_options if a != "--"]
     args.work.mkdir(parents=True, exist_ok=True)
-    if args.train_examples and args.task != "sst2":
-        parser.error("--train-examples applies to --task sst2")
+    if (args.train_examples or args.peer) and args.task != "sst2":
+        parser.error("--train-examples and --peer apply to --task sst2")
     runs = [run_once(args, extra, seed) for seed in range(42, 42 + args.seeds)]
     accuracies = [run["accuracy"] for run in runs]
     train_minutes = max(run["train_minutes"] for run in runs)
+    peer = ""
+    if args.peer:
+        peers = [peer_run(args, seed, run["train_minutes"])["accuracy"]
+                 for seed, run in zip(range(42, 42 + args.seeds), runs)]
+        peer = (f"peer_accuracy={statistics.mean(peers):.4f} peer_spread="
+                f"{max(peers) - min(peers):.4f} ahead_points="
+                f"{100 * (statistics.mean(accuracies) - statistics.mean(peers)):+.2f} ")
     print(f"task={args.task} seeds={args.seeds} train_examples={runs[0]['train_examples']} "
           f"accuracy={statistics.mean(accuracies):.4f} "
           f"spread={max(accuracies) - min(accuracies):.4f} "
@@ -122,7 +163,7 @@ def main() -> None:
           f"f1={statistics.mean(run['f1'] for run in runs):.4f} "
           f"train_minutes={train_minutes:.1f} "
           f"minutes={statistics.mean(run['minutes'] for run in runs):.1f} "
-          f"budget_minutes={args.budget_minutes:g} "
+          f"budget_minutes={args.budget_minutes:g} {peer}"
           f"within_budget={str(train_minutes <= (args.budget_minutes or float('inf'))).lower()}")
 
 

@@ -5,9 +5,22 @@ the checkout. The folder holds `sst2/train.tsv` and `sst2/dev.tsv` (SST-2, Soche
 2011, in its aclImdb layout)."""
 
 import os
+import tarfile
 from pathlib import Path
 
 DATA = Path(os.environ.get("TFSENTI_BENCH_DATA",
                            Path(__file__).resolve().parents[2] / "shared" / "data"))
 SST2 = DATA / "sst2"
 IMDB_ARCHIVE = DATA / "imdb" / "aclImdb_train.tar.gz"
+
+
+def imdb_reviews() -> tuple[list[str], list[int]]:
+    """(texts, labels: 1 positive) of the 25,000 IMDB training reviews, in archive order."""
+    texts, labels = [], []
+    with tarfile.open(IMDB_ARCHIVE) as tar:
+        for member in tar:
+            parts = member.name.split("/")
+            if member.isfile() and len(parts) == 4 and parts[2] in ("neg", "pos"):
+                texts.append(tar.extractfile(member).read().decode("utf-8"))
+                labels.append(int(parts[2] == "pos"))
+    return texts, labels

@@ -9,26 +9,14 @@ SST-2: `train.tsv` (phrases) against `dev.tsv` (whole sentences). Last line:
 
 from __future__ import annotations
 
-import tarfile
 import time
 
 import numpy as np
 
-from bench_data import IMDB_ARCHIVE, SST2
+from bench_data import SST2, imdb_reviews
 from tfsenti.data.loaders import load_dataset
 from tfsenti.data.overlap import find_overlap
 from tfsenti.data.texts import LabeledTexts
-
-
-def imdb_reviews() -> LabeledTexts:
-    texts, labels = [], []
-    with tarfile.open(IMDB_ARCHIVE) as tar:
-        for member in tar:
-            parts = member.name.split("/")
-            if member.isfile() and len(parts) == 4 and parts[2] in ("neg", "pos"):
-                texts.append(tar.extractfile(member).read().decode("utf-8"))
-                labels.append(int(parts[2] == "pos"))
-    return LabeledTexts(texts, np.array(labels), ["neg", "pos"], "imdb")
 
 
 def timed(train: list[str], held_out: list[str], name: str) -> tuple[float, int]:
@@ -43,7 +31,8 @@ def timed(train: list[str], held_out: list[str], name: str) -> tuple[float, int]
 
 
 def main() -> None:
-    train, val = imdb_reviews().split(0.2, seed=42)
+    texts, labels = imdb_reviews()
+    train, val = LabeledTexts(texts, np.array(labels), ["neg", "pos"], "imdb").split(0.2, seed=42)
     imdb = timed(train.texts, val.texts, "IMDB")
     sst2 = timed(load_dataset(SST2 / "train.tsv").texts, load_dataset(SST2 / "dev.tsv").texts,
                  "SST-2")

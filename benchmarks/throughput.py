@@ -25,7 +25,6 @@ import random
 import resource
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -33,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from bench_data import IMDB_ARCHIVE, SST2
+from bench_data import SST2, imdb_reviews
 from tfsenti.config import TrainConfig
 from tfsenti.data.pipeline import length_grouped_dataset
 from tfsenti.encoders.default import checkpoint_dir
@@ -59,13 +58,7 @@ def load_sst2(count: int, seed: int = 0) -> tuple[list[str], list[int]]:
 
 
 def load_imdb(count: int, seed: int = 0) -> tuple[list[str], list[int]]:
-    texts, labels = [], []
-    with tarfile.open(IMDB_ARCHIVE) as tar:
-        for member in tar:
-            parts = member.name.split("/")
-            if member.isfile() and len(parts) == 4 and parts[2] in ("neg", "pos"):
-                texts.append(tar.extractfile(member).read().decode("utf-8"))
-                labels.append(int(parts[2] == "pos"))
+    texts, labels = imdb_reviews()
     order = random.Random(seed).sample(range(len(texts)), count)
     return [texts[i] for i in order], [labels[i] for i in order]
 

@@ -51,10 +51,11 @@ def add_config_options(parser: argparse.ArgumentParser, command: str,
         groups[meta["group"]].add_argument(flag_of(field.name), **kwargs)
 
 
-def _command(sub, name: str, func, help: str, tensorflow: bool = True, config: str | None = None):
+def _command(sub, name: str, func, summary: str, tensorflow: bool = True,
+             config: str | None = None) -> argparse.ArgumentParser:
     """A subcommand; `tensorflow`: it runs a model (TensorFlow loads first, quietly); `config`:
     the command whose TrainConfig options it takes."""
-    p = sub.add_parser(name, help=help, description=help)
+    p = sub.add_parser(name, help=summary, description=summary)
     p.set_defaults(func=func, tensorflow=tensorflow, config_command=config)
     if tensorflow:
         p.add_argument("--verbose", action="store_true",
@@ -173,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("tfsenti: %(message)s"))
         log.addHandler(handler)
+        log.propagate = False  # a root handler set up by another library would print lines twice
     log.setLevel(logging.WARNING if getattr(args, "quiet", False) else logging.INFO)
     try:
         if args.config_command:
