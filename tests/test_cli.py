@@ -79,7 +79,7 @@ def test_every_option_is_declared_once_and_generated_into_the_parser():
     lr_find = _flags("lr-find")
     assert "--time-budget" not in lr_find and "--val-split" not in lr_find
     assert {flag_of(f.name) for f in option_fields("lr-find")} <= lr_find
-    assert {"--text-column", "--label-column"} <= _flags("evaluate")
+    assert {"--text-column", "--label-column", "--delimiter"} <= _flags("evaluate")
     assert "--lr" not in _flags("evaluate")
     help_text = tfsenti("train", "--help").stdout
     for field in dataclasses.fields(TrainConfig):

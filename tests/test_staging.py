@@ -29,6 +29,15 @@ def test_a_failure_leaves_nothing(tmp_path):
     assert _names(tmp_path) == []
 
 
+def test_a_failure_removes_the_parent_folders_it_made(tmp_path):
+    (tmp_path / "runs").mkdir()
+    for private in (False, True):
+        with pytest.raises(ValueError):
+            with StagedFolder(tmp_path / "runs" / "new" / "deeper" / "out", private=private):
+                raise ValueError("no network")
+        assert _names(tmp_path) == ["runs"] and _names(tmp_path / "runs") == []
+
+
 def test_an_existing_folder_is_kept_unless_overwrite(tmp_path):
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "old.txt").write_text("old")
@@ -52,11 +61,12 @@ def test_private_builds_of_the_same_folder_keep_the_first_to_finish(tmp_path):
     assert _names(tmp_path) == ["entry"] and (tmp_path / "entry" / "who").read_text() == "second"
 
 
-def test_an_interrupted_resumable_run_is_kept_for_resume(tmp_path, caplog):
-    with pytest.raises(KeyboardInterrupt):
+def test_an_interrupted_resumable_run_is_kept_for_resume(tmp_path):
+    with pytest.raises(KeyboardInterrupt) as interrupt:
         with StagedFolder(tmp_path / "model", resumable=True) as stage:
             (stage.path / "checkpoint").write_text("epoch 2")
             raise KeyboardInterrupt
+    assert interrupt.value.__notes__ == [f"{tmp_path / 'model.partial'} is kept for --resume"]
     assert _names(tmp_path) == ["model.partial"]
     with StagedFolder(tmp_path / "model", resumable=True, resume=True) as stage:
         assert (stage.path / "checkpoint").read_text() == "epoch 2"

@@ -52,7 +52,9 @@ class StagedFolder:
     def __enter__(self) -> "StagedFolder":
         if self.final.exists() and not (self.overwrite or self.keep_existing):
             raise self._exists_error()  # before any work; checked again when renaming
+        missing = [p for p in [self.final.parent, *self.final.parent.parents] if not p.exists()]
         self.final.parent.mkdir(parents=True, exist_ok=True)
+        self._made_parents = missing  # deepest first; removed again if the build fails
         if self.private:
             self.path = Path(tempfile.mkdtemp(prefix=f".{self.final.name}.", suffix=".partial",
                                               dir=self.final.parent))
@@ -69,9 +71,12 @@ class StagedFolder:
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
             if self.resumable and issubclass(exc_type, KeyboardInterrupt):
-                log.warning("interrupted; %s is kept for --resume", self.path)
+                exc.add_note(f"{self.path} is kept for --resume")  # the CLI's one line says it
             else:
                 shutil.rmtree(self.path, ignore_errors=True)
+                self._remove_made_parents()
+                if issubclass(exc_type, OSError):  # e.g. a full disk: say which output failed
+                    exc.add_note(f"while writing {self.final}; nothing was kept")
             return
         if self.final.exists() and not self.overwrite:
             shutil.rmtree(self.path, ignore_errors=True)
@@ -86,6 +91,13 @@ class StagedFolder:
         self.path.rename(self.final)
         if previous is not None:
             shutil.rmtree(previous, ignore_errors=True)
+
+    def _remove_made_parents(self) -> None:
+        for parent in self._made_parents:
+            try:
+                parent.rmdir()
+            except OSError:  # not empty: something else was written there meanwhile
+                return
 
     def _exists_error(self) -> ConfigError:
         return ConfigError(f"{self.final}: already exists; pass {{overwrite}} to replace it",

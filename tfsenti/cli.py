@@ -101,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", required=True, help="exported model folder")
     p.add_argument("texts", nargs="*", help="texts (default: --file, else one per line on stdin)")
     p.add_argument("--file", default=None, help="file with one text per line")
+    p.add_argument("--skip-empty", action="store_true", help="leave blank texts out (default: "
+                   "an error naming the line)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -108,8 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
                  "labelled data")
     p.add_argument("--model", required=True, help="exported model folder")
     p.add_argument("data", help="folder of class subfolders, or .csv/.tsv/.jsonl")
-    add_config_options(p, "train", names=("text_column", "label_column"))
+    add_config_options(p, "train", names=("text_column", "label_column", "delimiter"))
     p.add_argument("--report", default=None, help="also write metrics.json, plot and report.md here")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --report folder")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -189,6 +192,14 @@ def main(argv: list[str] | None = None) -> int:
         message = err.render(flag_of) if isinstance(err, ConfigError) else str(err)
         print(f"tfsenti: error: {message}", file=sys.stderr)
         return 2
+    except OSError as err:  # the machine, not the input: a full disk, a size limit, permissions
+        where = f"{err.filename}: " if err.filename else ""
+        notes = "".join(f" ({note})" for note in getattr(err, "__notes__", []))
+        print(f"tfsenti: error: {where}{err.strerror or err}{notes}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as err:  # Ctrl-C: one line, the shell's exit code for SIGINT
+        print("; ".join(["tfsenti: interrupted", *getattr(err, "__notes__", [])]), file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

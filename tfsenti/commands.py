@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 from tfsenti.config import TrainConfig, read_saved_run
 from tfsenti.errors import TfsentiError
+
+log = logging.getLogger(__name__)
 
 
 def print_summary(result) -> None:
@@ -63,7 +67,8 @@ def run_lr_find(args: argparse.Namespace) -> None:
         raise TfsentiError(f"need 0 < --start-lr < --end-lr (got {args.start_lr}, {args.end_lr})")
     if args.steps < 2:
         raise TfsentiError(f"--steps must be at least 2 (got {args.steps})")
-    data = load_dataset(dataset_splits(args.data)["train"], config.text_column, config.label_column)
+    data = load_dataset(dataset_splits(args.data)["train"], config.text_column, config.label_column,
+                        delimiter=config.delimiter)
     result = lr_range_test(config, data, args.start_lr, args.end_lr, args.steps,
                            verbose=0 if args.quiet else 1)
     out = Path(args.out)
@@ -81,6 +86,8 @@ def run_demo(args: argparse.Namespace) -> None:
     from tfsenti.workflow import SAVED_MODELS, fine_tune
 
     start = time.perf_counter()
+    if (SAVED_MODELS / "demo").exists():
+        print(f"replacing {SAVED_MODELS / 'demo'}, the model of an earlier demo run")
     config = TrainConfig(epochs=args.epochs, seq_len=64, batch_size=16, lr=5e-5)
     print(f"fine-tuning {config.encoder} on the bundled reviews ({DEMO_DATA})")
     result = fine_tune(config, DEMO_DATA / "train", test_path=DEMO_DATA / "test",
@@ -94,16 +101,41 @@ def run_demo(args: argparse.Namespace) -> None:
 
 
 def read_texts(args: argparse.Namespace) -> list[str]:
+    """The texts `tfsenti predict` was given (arguments, `--file`, else stdin), checked."""
     if args.texts:
-        return args.texts
+        return checked_texts(args.texts, lambda n: f"text {n}", args.skip_empty)
     if args.file:
         try:
-            return Path(args.file).read_text(encoding="utf-8").splitlines()
+            lines = Path(args.file).read_text(encoding="utf-8").splitlines()
         except FileNotFoundError:
             raise TfsentiError(f"{args.file}: no such file") from None
         except UnicodeDecodeError as err:
             raise TfsentiError(f"{args.file}: not UTF-8 text ({err.reason} at byte {err.start})") from None
-    return sys.stdin.read().splitlines()
+        return checked_texts(lines, lambda n: f"{args.file}: line {n}", args.skip_empty)
+    if sys.stdin.isatty():
+        print("tfsenti: reading texts from the terminal, one per line; end with Ctrl-D",
+              file=sys.stderr)
+    return checked_texts(sys.stdin.read().splitlines(), lambda n: f"stdin: line {n}",
+                         args.skip_empty)
+
+
+def checked_texts(texts: list[str], where: Callable[[int], str], skip_empty: bool) -> list[str]:
+    """`texts` without blank ones (an error, unless `skip_empty`), warning once about texts with
+    no letter or digit: the tokenizer turns emoji and symbols into [UNK], so the model's answer
+    for such a text says nothing about it."""
+    kept = []
+    for number, text in enumerate(texts, start=1):
+        if text.strip():
+            kept.append(text)
+        elif not skip_empty:
+            raise TfsentiError(f"{where(number)}: empty text (--skip-empty leaves blank texts out)")
+    letterless = [n for n, text in enumerate(texts, start=1)
+                  if text.strip() and not any(c.isalnum() for c in text)]
+    if letterless:
+        log.warning("%d text(s) have no letter or digit, so the model sees only unknown tokens or "
+                    "punctuation (first: %s: %r); their predictions mean little", len(letterless),
+                    where(letterless[0]), texts[letterless[0] - 1][:60])
+    return kept
 
 
 def run_predict(args: argparse.Namespace) -> None:
@@ -123,8 +155,10 @@ def run_evaluate(args: argparse.Namespace) -> None:
 
     classifier = load(args.model)
     data = load_dataset(args.data, getattr(args, "text_column", None),
-                        getattr(args, "label_column", None), classifier.class_names)
-    metrics = evaluate(classifier, data, args.report, args.batch_size, progress=not args.quiet)
+                        getattr(args, "label_column", None), classifier.class_names,
+                        getattr(args, "delimiter", None))
+    metrics = evaluate(classifier, data, args.report, args.batch_size, progress=not args.quiet,
+                       overwrite=args.overwrite)
     print(json.dumps(metrics, indent=2))
 
 

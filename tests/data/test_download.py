@@ -1,27 +1,14 @@
 """The IMDB download against a server on 127.0.0.1: checksum, safe extraction, errors."""
 
 import hashlib
-import http.server
-import io
-import tarfile
-import threading
 
 import pytest
 
+from local_server import serving, tar_gz
 from tfsenti.cli import main
 from tfsenti.data.download import download_imdb
 from tfsenti.data.loaders import dataset_splits, load_dataset
 from tfsenti.errors import DataError
-
-
-def _archive(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for name, content in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(content)
-            tar.addfile(info, io.BytesIO(content))
-    return buffer.getvalue()
 
 
 TINY_IMDB = {f"aclImdb/{split}/{label}/{i}_7.txt": f"{label} review {i}".encode()
@@ -34,29 +21,13 @@ TINY_IMDB["aclImdb/README"] = b"Large Movie Review Dataset v1.0"
 def server():
     """An HTTP server on 127.0.0.1 serving the archives put in its `files` dict."""
     files: dict[str, bytes] = {}
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = files.get(self.path)
-            self.send_response(200 if body is not None else 404)
-            self.send_header("Content-Length", str(len(body or b"")))
-            self.end_headers()
-            self.wfile.write(body or b"")
-
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield files, f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(files) as base:
+        yield files, base
 
 
 def test_imdb_download_verifies_extracts_and_drops_unsup(server, tmp_path, capsys):
     files, base = server
-    files["/aclImdb_v1.tar.gz"] = archive = _archive(TINY_IMDB)
+    files["/aclImdb_v1.tar.gz"] = archive = tar_gz(TINY_IMDB)
     digest = hashlib.sha256(archive).hexdigest()
     code = main(["data", "imdb", "--dest", str(tmp_path), "--url", f"{base}/aclImdb_v1.tar.gz",
                  "--sha256", digest, "--quiet"])
@@ -71,7 +42,7 @@ def test_imdb_download_verifies_extracts_and_drops_unsup(server, tmp_path, capsy
 
 def test_imdb_download_refuses_a_wrong_checksum(server, tmp_path):
     files, base = server
-    files["/aclImdb_v1.tar.gz"] = _archive(TINY_IMDB)
+    files["/aclImdb_v1.tar.gz"] = tar_gz(TINY_IMDB)
     with pytest.raises(DataError, match="failed SHA-256 verification"):
         download_imdb(tmp_path, url=f"{base}/aclImdb_v1.tar.gz", sha256="0" * 64)
     assert list(tmp_path.iterdir()) == []
@@ -80,15 +51,16 @@ def test_imdb_download_refuses_a_wrong_checksum(server, tmp_path):
 @pytest.mark.parametrize("evil", ["aclImdb/../../escaped.txt", "/tmp/absolute.txt"])
 def test_imdb_download_refuses_members_escaping_dest(server, tmp_path, evil):
     files, base = server
-    files["/evil.tar.gz"] = archive = _archive({**TINY_IMDB, evil: b"gotcha"})
+    files["/evil.tar.gz"] = archive = tar_gz({**TINY_IMDB, evil: b"gotcha"})
     with pytest.raises(DataError, match="escapes the destination; refused"):
         download_imdb(tmp_path / "dest", url=f"{base}/evil.tar.gz",
                       sha256=hashlib.sha256(archive).hexdigest())
-    assert list((tmp_path / "dest").iterdir()) == []
+    assert list(tmp_path.iterdir()) == []  # not even the `dest` folder it would have made
     assert not (tmp_path / "escaped.txt").exists()
 
 
 def test_imdb_download_reports_http_errors(server, tmp_path):
     _, base = server
     with pytest.raises(DataError, match="download failed"):
-        download_imdb(tmp_path, url=f"{base}/missing.tar.gz")
+        download_imdb(tmp_path / "data", url=f"{base}/missing.tar.gz")
+    assert list(tmp_path.iterdir()) == []

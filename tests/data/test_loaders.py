@@ -27,3 +27,23 @@ def test_tables_and_label_order(tmp_path):
     (tmp_path / "c.csv").write_text('review,stars\n"Great, really",pos\nmeh,neg\n', encoding="utf-8")
     data = load_dataset(tmp_path / "c.csv", "review", "stars", class_names=["neg", "pos"])
     assert data.texts[0] == "Great, really" and data.labels.tolist() == [1, 0]
+
+
+def test_csv_delimiter_is_read_from_the_header(tmp_path):
+    for delimiter in ",;\t|":
+        path = tmp_path / "reviews.csv"
+        path.write_text(f"text{delimiter}label\n\"Great, really; yes\"{delimiter}pos\n"
+                        f"meh{delimiter}neg\n", encoding="utf-8")
+        data = load_dataset(path)
+        assert data.texts == ["Great, really; yes", "meh"], repr(delimiter)
+        assert data.labels.tolist() == [1, 0]
+    path.write_text("text,raw\tlabel\nfine, I guess\tpos\nbad\tneg\n", encoding="utf-8")
+    data = load_dataset(path, text_column="text,raw", delimiter="tab")  # the header misleads
+    assert data.texts == ["fine, I guess", "bad"] and data.class_names == ["neg", "pos"]
+
+
+def test_a_byte_order_mark_crlf_line_ends_and_nul_bytes_are_read_as_text(tmp_path):
+    (tmp_path / "excel.csv").write_bytes(
+        b"\xef\xbb\xbftext,label\r\nnice\x00film,pos\r\nbad,neg\r\n")
+    data = load_dataset(tmp_path / "excel.csv")
+    assert data.texts == ["nice\x00film", "bad"] and data.class_names == ["neg", "pos"]

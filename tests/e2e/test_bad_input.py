@@ -1,9 +1,12 @@
 """Bad input: one line naming the file/row/column, exit code 2, nothing written."""
 
+import json
+import resource
 import shutil
 
 import pytest
 
+from local_server import unused_port_url
 from tfsenti.cli import main
 
 
@@ -60,6 +63,24 @@ CASES = {
         "t.csv: no column 'review'"),
     "empty text cell": (lambda w: _train(_csv(w, "text,label\ngood,1\n ,0\nbad,0\n")),
                         "t.csv: row 2: empty text in column 'text'"),
+    "labels mixing numbers and names": (
+        lambda w: _train(_csv(w, "text,label\ngood,1\nbad,0\nawful,neg\n")),
+        "t.csv: column 'label' mixes numbers (row 1: '1') and names (row 3: 'neg'); use one kind"),
+    "JSONL labels mixing numbers and names": (
+        lambda w: then((w / "t.jsonl").write_text('{"text": "awful", "label": "neg"}\n'
+                                                  '{"text": "good", "label": 1}\n'),
+                       _train(w / "t.jsonl")),
+        "t.jsonl: column 'label' mixes numbers (row 2: '1') and names (row 1: 'neg')"),
+    "unknown delimiter": (lambda w: _train(_csv(w, "text;label\ngood;1\n"), "--delimiter", ";"),
+                          "--delimiter must be one of comma, semicolon, tab, pipe (got ';')"),
+    "blank review files": (
+        lambda w: then([(w / f"reviews/train/neg/e{i:05}.txt").write_text("")
+                        for i in range(10_000)],
+                       (w / "reviews/train/pos/0001.txt").write_text(" \n"),
+                       _train(w / "reviews/train")),
+        "reviews/train/neg/e00000.txt: empty text (10001 blank .txt files under "),
+    "symlink loop": (lambda w: then((w / "loop").symlink_to(w / "loop"), _train(w / "loop")),
+                     "loop: no such file or folder"),
     "one label": (lambda w: _train(_csv(w, "text,label\ngood,1\nfine,1\n")), "1 distinct label ('1')"),
     "val-split 0": (lambda w: _train(w / "reviews", "--val-split", "0"), "--val-split must be in (0, 1)"),
     "val-split 1.5": (lambda w: _train(w / "reviews", "--val-split", "1.5"), "--val-split must be in (0, 1)"),
@@ -75,6 +96,9 @@ CASES = {
                                "--time-budget cannot be used with --strategy multiworker"),
     "unknown encoder": (lambda w: _train(w / "reviews", "--encoder", "bert_large_imaginary"),
                         "unknown encoder 'bert_large_imaginary'"),
+    "encoder URL without network": (
+        lambda w: _train(w / "reviews", "--encoder", unused_port_url("/bert")),
+        "/bert: download failed ("),
     "output exists": (lambda w: then((w / "out").mkdir(), _train(w / "reviews")),
                       "out: already exists; pass --overwrite"),
     "unsupported file type": (lambda w: then((w / "x.xlsx").write_text(""), _train(w / "x.xlsx")),
@@ -103,6 +127,41 @@ def test_evaluate_with_labels_unseen_in_training(work, capsys, tiny_model):
         capsys, "evaluate", "--model", tiny_model, csv)
 
 
+def test_evaluate_report_folder_is_not_replaced_without_overwrite(work, capsys, tiny_model):
+    (work / "report").mkdir()
+    (work / "report" / "notes.md").write_text("mine")
+    assert f"{work / 'report'}: already exists; pass --overwrite to replace it" in run(
+        capsys, "evaluate", "--model", tiny_model, work / "reviews/test", "--report",
+        work / "report")
+    assert (work / "report" / "notes.md").read_text() == "mine"
+
+
+def test_a_truncated_model_is_one_line(work, capsys, tiny_model):
+    shutil.copytree(tiny_model, work / "model")
+    (data,) = (work / "model" / "variables").glob("variables.data-*")
+    data.write_bytes(data.read_bytes()[:1000])
+    before = snapshot(work)
+    assert run(capsys, "predict", "--model", work / "model", "fine") == (
+        f"tfsenti: error: {work / 'model'}: the SavedModel could not be read (Read less bytes "
+        "than requested); copy or export the model folder again")
+    assert snapshot(work) == before
+
+
+def test_a_full_disk_while_writing_a_report_leaves_nothing(work, tiny_model, capsys):
+    before = snapshot(work)
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, hard))  # as a full disk: writes fail (EFBIG)
+    try:
+        code = main(["evaluate", "--model", str(tiny_model), "reviews/test", "--report", "report",
+                     "--quiet"])  # the confusion matrix PNG is larger than 4 KiB
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    assert code == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "tfsenti: error: File too large (while writing report; nothing was kept)"]
+    assert snapshot(work) == before
+
+
 def test_predict_with_a_folder_that_is_not_a_model(work, capsys):
     assert "not an exported tfsenti model" in run(capsys, "predict", "--model", work, "hi")
 
@@ -113,6 +172,27 @@ def test_predict_file_errors(capsys, tiny_model, tmp_path):
     (tmp_path / "latin1.txt").write_bytes(b"caf\xe9\n")
     assert "latin1.txt: not UTF-8 text" in run(capsys, "predict", "--model", tiny_model, "--file",
                                                tmp_path / "latin1.txt")
+    (tmp_path / "blank.txt").write_text("a fine film\n   \nawful\n", encoding="utf-8")
+    assert run(capsys, "predict", "--model", tiny_model, "--file", tmp_path / "blank.txt") == (
+        f"tfsenti: error: {tmp_path / 'blank.txt'}: line 2: empty text "
+        "(--skip-empty leaves blank texts out)")
+    assert "text 2: empty text" in run(capsys, "predict", "--model", tiny_model, "fine", "")
+
+
+def test_predict_skips_blank_lines_and_warns_about_texts_without_words(capsys, tiny_model,
+                                                                         tmp_path):
+    (tmp_path / "texts.txt").write_text("a fine film\n\n\U0001f600\U0001f600\n!!!\n",
+                                        encoding="utf-8")
+    code = main(["predict", "--model", str(tiny_model), "--file", str(tmp_path / "texts.txt"),
+                 "--skip-empty", "--quiet"])
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert [json.loads(line)["text"] for line in out.splitlines()] == [
+        "a fine film", "\U0001f600\U0001f600", "!!!"]
+    assert err.splitlines() == [
+        f"tfsenti: 2 text(s) have no letter or digit, so the model sees only unknown tokens or "
+        f"punctuation (first: {tmp_path / 'texts.txt'}: line 3: '\U0001f600\U0001f600'); their "
+        "predictions mean little"]
 
 
 @pytest.mark.parametrize("extra, env, message", [

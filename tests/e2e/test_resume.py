@@ -1,4 +1,5 @@
-"""A run killed with SIGKILL continues with `--resume` and completes its planned steps."""
+"""A run killed with SIGKILL continues with `--resume` and completes its planned steps; Ctrl-C
+(SIGINT) says so in one line and keeps the run for `--resume`."""
 
 import json
 import os
@@ -12,21 +13,28 @@ from sample_data import copy_demo
 from tfsenti import load
 
 
-def test_sigkill_then_resume_completes_the_planned_steps(tiny_encoder, tmp_path):
-    data = copy_demo(tmp_path / "data", {"train": 100})
-    out = tmp_path / "model"
-    args = ["train", data, "--encoder", tiny_encoder, "--epochs", "8", "--batch-size", "8",
-            "--seq-len", "32", "--out", out]
+def interrupt_training(args: list, out, sig: signal.Signals) -> tuple[int, str]:
+    """Start `tfsenti train ARGS`, send `sig` once an epoch is recorded; (exit code, stderr)."""
     run = subprocess.Popen([sys.executable, "-m", "tfsenti", *map(str, args), "--quiet"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     record = out.with_name("model.partial") / "work" / "best" / "epochs.json"
     deadline = time.monotonic() + 300
     while not record.is_file() and run.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.3)  # into the next epoch
     assert run.poll() is None, "training finished before it could be interrupted"
-    os.kill(run.pid, signal.SIGKILL)
-    run.wait()
+    os.kill(run.pid, sig)
+    _, stderr = run.communicate(timeout=120)
+    return run.returncode, stderr
+
+
+def test_sigkill_then_resume_completes_the_planned_steps(tiny_encoder, tmp_path):
+    data = copy_demo(tmp_path / "data", {"train": 100})
+    out = tmp_path / "model"
+    args = ["train", data, "--encoder", tiny_encoder, "--epochs", "8", "--batch-size", "8",
+            "--seq-len", "32", "--out", out]
+    interrupt_training(args, out, signal.SIGKILL)
+    record = out.with_name("model.partial") / "work" / "best" / "epochs.json"
     killed_at = len(json.loads(record.read_text())["epochs"])
     assert not out.exists() and not (out.with_name("model.partial") / "saved_model.pb").exists()
 
@@ -38,3 +46,15 @@ def test_sigkill_then_resume_completes_the_planned_steps(tiny_encoder, tmp_path)
     assert history["steps"] == 8 * history["steps_per_epoch"]
     assert not out.with_name("model.partial").exists() and not (out / "work").exists()
     assert load(out).predict(["a fine film"]).probabilities.shape == (1, 2)
+
+
+def test_ctrl_c_prints_one_line_and_keeps_the_run(tiny_encoder, tmp_path):
+    data = copy_demo(tmp_path / "data", {"train": 100})
+    out = tmp_path / "model"
+    args = ["train", data, "--encoder", tiny_encoder, "--epochs", "50", "--batch-size", "8",
+            "--seq-len", "32", "--out", out]
+    code, stderr = interrupt_training(args, out, signal.SIGINT)
+    assert code == 130
+    assert stderr.splitlines() == [
+        f"tfsenti: interrupted; {out.with_name('model.partial')} is kept for --resume"]
+    assert not out.exists() and (out.with_name("model.partial") / "work" / "best").is_dir()

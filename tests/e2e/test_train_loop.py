@@ -43,7 +43,7 @@ def test_early_stopping_and_best_epoch(tiny_encoder, small_reviews):
                          lr=1e-12, early_stop=2)
     model, history = tfsenti.train(config, *data.split(0.25, seed=0), verbose=0)
     assert len(history["loss"]) == 3  # epoch 1 sets the best; 2 more without improvement stop it
-    assert history["best_epoch"] == int(np.argmax(history["val_accuracy"]))
+    assert history["best_epoch"] == 1 + int(np.argmax(history["val_accuracy"]))
 
 
 def test_seq_len_auto_covers_95_percent_of_the_training_texts(tiny_encoder, small_reviews):

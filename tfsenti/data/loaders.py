@@ -23,18 +23,21 @@ from pathlib import Path
 import numpy as np
 import tf_keras as keras
 
+from tfsenti.config import DELIMITERS
 from tfsenti.data.texts import LabeledTexts
 from tfsenti.errors import DataError
 
 log = logging.getLogger(__name__)
 
-TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t", ".jsonl": None}
+TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl")
+CSV_DELIMITERS = "".join(DELIMITERS.values())  # what spreadsheets write to a ".csv" by locale
 TEXT_COLUMNS = ("text", "sentence", "review", "content")
 LABEL_COLUMNS = ("label", "sentiment", "class", "target")
 
 
 def load_dataset(path: str | Path, text_column: str | None = None, label_column: str | None = None,
-                 class_names: list[str] | None = None) -> LabeledTexts:
+                 class_names: list[str] | None = None,
+                 delimiter: str | None = None) -> LabeledTexts:
     """Load a folder of class subfolders or a .csv / .tsv / .jsonl file.
 
     Args:
@@ -43,6 +46,8 @@ def load_dataset(path: str | Path, text_column: str | None = None, label_column:
             `review`, `content` / `label`, `sentiment`, `class`, `target` that exists).
         class_names: fix the classes (e.g. a trained model's); labels outside them are an error.
             Default: the sorted folder names, or the sorted distinct labels of the table.
+        delimiter: the separator of a .csv file, by name (`comma`, `semicolon`, `tab`, `pipe`);
+            default: the one of these its header line uses most.
 
     Example:
         >>> from tfsenti import DEMO_DATA
@@ -57,7 +62,7 @@ def load_dataset(path: str | Path, text_column: str | None = None, label_column:
     if path.suffix.lower() not in TABLE_SUFFIXES:
         raise DataError(f"{path}: unsupported file type {path.suffix!r}; use a folder of class "
                         f"subfolders or a {', '.join(TABLE_SUFFIXES)} file")
-    return _load_table(path, text_column, label_column, class_names)
+    return _load_table(path, text_column, label_column, class_names, delimiter)
 
 
 def dataset_splits(path: str | Path) -> dict[str, Path]:
@@ -111,6 +116,9 @@ def _load_folder(path: Path, class_names: list[str] | None) -> LabeledTexts:
         except UnicodeDecodeError:
             raise DataError(_non_utf8_file(path, present)) from None
         labels.append(class_names.index(present[label]))
+    blank = sum(not text.strip() for text in texts)
+    if blank:
+        raise DataError(_blank_file(path, present, blank))
     log.info("%s: %d files in %d classes", path, len(texts), len(present))
     return LabeledTexts(texts, np.asarray(labels, dtype=np.int32), list(class_names), data_name(path))
 
@@ -126,7 +134,15 @@ def _non_utf8_file(path: Path, folders: list[str]) -> str:
     return f"{path}: a file is not UTF-8 text"
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[dict]]:
+def _blank_file(path: Path, folders: list[str], count: int) -> str:
+    """The error message naming the first blank .txt file under `path/folders`: empty reviews
+    are refused, as empty table cells are, rather than trained on as texts without words."""
+    files = (f for name in folders for f in sorted((path / name).glob("*.txt")))
+    first = next((f for f in files if not f.read_text(encoding="utf-8").strip()), path)
+    return f"{first}: empty text ({count} blank .txt files under {path}; remove them)"
+
+
+def _read_rows(path: Path, delimiter: str | None) -> tuple[list[str], list[dict]]:
     """(column names, rows) of a CSV/TSV/JSONL file; row numbers are 1-based data rows."""
     try:
         raw = path.read_text(encoding="utf-8-sig")
@@ -146,10 +162,24 @@ def _read_rows(path: Path) -> tuple[list[str], list[dict]]:
             rows.append(row)
         columns = list(dict.fromkeys(k for row in rows for k in row))
         return columns, rows
-    delimiter = TABLE_SUFFIXES[path.suffix.lower()]
-    reader = csv.DictReader(raw.splitlines(), delimiter=delimiter,
-                            quoting=csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL)
+    tsv = path.suffix.lower() == ".tsv"
+    if delimiter is not None and delimiter not in DELIMITERS:
+        raise DataError(f"delimiter must be one of {', '.join(DELIMITERS)} (got {delimiter!r})")
+    separator = DELIMITERS[delimiter] if delimiter else "\t" if tsv else _csv_delimiter(raw)
+    # TSV files such as SST-2's quote nothing: a '"' there is part of the text.
+    reader = csv.DictReader(raw.splitlines(), delimiter=separator,
+                            quoting=csv.QUOTE_NONE if tsv else csv.QUOTE_MINIMAL)
     return list(reader.fieldnames or []), list(reader)
+
+
+def _csv_delimiter(raw: str) -> str:
+    """The one of `CSV_DELIMITERS` the header line holds most often (outside quotes); a comma
+    when it holds none: a header names the columns, so its separators are the file's."""
+    header = raw.split("\n", 1)[0]
+    unquoted = "".join(header.split('"')[::2])
+    counts = {d: unquoted.count(d) for d in CSV_DELIMITERS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > 0 else ","
 
 
 def _pick_column(path: Path, columns: list[str], wanted: str | None, candidates: tuple[str, ...],
@@ -165,6 +195,19 @@ def _pick_column(path: Path, columns: list[str], wanted: str | None, candidates:
                     f"name one with {option}")
 
 
+def _check_label_kinds(path: Path, column: str, values: list[str]) -> None:
+    """Refuse a label column that mixes whole numbers and names (`1` and `neg`): either kind
+    alone is a set of classes, a mix is almost always two label schemes pasted together."""
+    kinds: dict[bool, int] = {}
+    for number, value in enumerate(values, start=1):
+        kinds.setdefault(value.lstrip("+-").isdigit(), number)
+        if len(kinds) == 2:
+            number_row, name_row = kinds[True], kinds[False]
+            raise DataError(f"{path}: column {column!r} mixes numbers (row {number_row}: "
+                            f"{values[number_row - 1]!r}) and names (row {name_row}: "
+                            f"{values[name_row - 1]!r}); use one kind of label")
+
+
 def _label_order(values: list[str]) -> list[str]:
     """Distinct labels, sorted numerically when they are all integers, else alphabetically."""
     distinct = set(values)
@@ -175,8 +218,8 @@ def _label_order(values: list[str]) -> list[str]:
 
 
 def _load_table(path: Path, text_column: str | None, label_column: str | None,
-                class_names: list[str] | None) -> LabeledTexts:
-    columns, rows = _read_rows(path)
+                class_names: list[str] | None, delimiter: str | None) -> LabeledTexts:
+    columns, rows = _read_rows(path, delimiter)
     if not rows:
         raise DataError(f"{path}: no data rows")
     text_key = _pick_column(path, columns, text_column, TEXT_COLUMNS, "--text-column")
@@ -191,6 +234,7 @@ def _load_table(path: Path, text_column: str | None, label_column: str | None,
         texts.append(str(text))
         values.append(str(label).strip())
     if class_names is None:
+        _check_label_kinds(path, label_key, values)
         class_names = _label_order(values)
         if len(class_names) < 2:
             raise DataError(f"{path}: column {label_key!r} has 1 distinct label "

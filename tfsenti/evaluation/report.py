@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 CURVES = "training_curves.png"
 CONFUSION = "confusion_matrix.png"
@@ -33,7 +34,7 @@ def plot_training_curves(history: dict, path: Path | None = None) -> Figure:
         if f"val_{key}" in history:
             ax.plot(epochs, history[f"val_{key}"], "s-", color="tab:red", label=f"Validation {key}")
         if history.get("best_epoch") is not None:
-            ax.axvline(history["best_epoch"] + 1, color="gray", linestyle=":", label="kept epoch")
+            ax.axvline(history["best_epoch"], color="gray", linestyle=":", label="kept epoch")
         ax.set_title(title)
         ax.set_ylabel(key.capitalize())
         ax.legend()
@@ -67,7 +68,10 @@ def plot_confusion_matrix(matrix: list[list[int]], class_names: list[str], path:
     ax.set_xlabel("Predicted")
     ax.set_ylabel("True")
     ax.set_title(title)
-    fig.colorbar(image, ax=ax, fraction=0.046)
+    # A shorter bar keeps clear of the title; counts are whole numbers, so are its ticks.
+    colorbar = fig.colorbar(image, ax=ax, fraction=0.046, shrink=0.8)
+    colorbar.locator = MaxNLocator(integer=True)
+    colorbar.update_ticks()
     return _finish(fig, path)
 
 
@@ -135,16 +139,16 @@ def write_report(folder: Path, title: str, metrics: dict, mistakes: list[dict],
                   "(5+ words).", ""]
     if has_curves:
         parts += ["## Training curves", "", f"![training curves]({CURVES})", ""]
-    parts += ["## Confusion matrix", "", f"![confusion matrix]({CONFUSION})", "",
-              f"## The {len(mistakes)} most confident mistakes", ""]
+    parts += ["## Confusion matrix", "", f"![confusion matrix]({CONFUSION})", ""]
     if mistakes:
-        parts += ["| confidence | true | predicted | text |", "|---:|---|---|---|"]
+        parts += [f"## The {len(mistakes)} most confident mistakes", "",
+                  "| confidence | true | predicted | text |", "|---:|---|---|---|"]
         for m in mistakes:
             text = m["text"].replace("|", "\\|").replace("\n", " ")
             text = text if len(text) <= 300 else text[:297] + "..."
             parts.append(f"| {m['confidence']:.3f} | {m['true']} | {m['predicted']} | {text} |")
     else:
-        parts.append("None: every example was classified correctly.")
+        parts += ["## Mistakes", "", "None: every example was classified correctly."]
     path = folder / "report.md"
     path.write_text("\n".join(parts) + "\n", encoding="utf-8")
     return path

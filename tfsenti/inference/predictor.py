@@ -15,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_text  # noqa: F401  (registers the tokenizer ops before a SavedModel loads)
 
-from tfsenti.errors import ConfigError
+from tfsenti.errors import ConfigError, TfsentiError
 from tfsenti.inference.model_folder import CONFIG, model_folder
 from tfsenti.inference.signature import serving_function
 from tfsenti.progress import Progress
@@ -93,7 +93,12 @@ def load(folder: str | Path) -> Classifier:
     """
     folder = model_folder(folder)
     class_names = json.loads((folder / CONFIG).read_text())["class_names"]
-    loaded = tf.saved_model.load(str(folder))
+    try:
+        loaded = tf.saved_model.load(str(folder))
+    except (tf.errors.OpError, IndexError, ValueError, OSError) as err:  # truncated, corrupt
+        reason = (getattr(err, "message", None) or str(err)).strip().splitlines()[0][:200]
+        raise TfsentiError(f"{folder}: the SavedModel could not be read ({reason}); copy or "
+                           "export the model folder again") from None
     return Classifier(loaded.signatures["serving_default"], class_names, owner=loaded)
 
 

@@ -37,18 +37,28 @@ SAVED_MODEL_FILES = ("saved_model.pb", "fingerprint.pb", "keras_metadata.pb", "v
                      "assets", "config.json")
 
 
-def graph_op_types(folder: str | Path) -> set[str]:
-    """Every op type in a SavedModel: its graphs and all the functions they call.
+def read_saved_model(folder: str | Path) -> saved_model_pb2.SavedModel:
+    """The parsed `saved_model.pb` of a SavedModel folder.
 
     Example:
-        >>> "StatefulPartitionedCall" in graph_op_types("saved_models/demo")
-        True
+        >>> read_saved_model("saved_models/demo").meta_graphs[0].meta_info_def.tensorflow_version
+        '2.21.0'
     """
     path = Path(folder) / "saved_model.pb"
     if not path.is_file():
         raise TfsentiError(f"{folder}: no saved_model.pb (not a SavedModel folder)")
     saved_model = saved_model_pb2.SavedModel()
     saved_model.ParseFromString(path.read_bytes())
+    return saved_model
+
+
+def graph_op_types(saved_model: saved_model_pb2.SavedModel) -> set[str]:
+    """Every op type in a SavedModel: its graphs and all the functions they call.
+
+    Example:
+        >>> "StatefulPartitionedCall" in graph_op_types(read_saved_model("saved_models/demo"))
+        True
+    """
     ops, functions = set(), set()
     for graph in saved_model.meta_graphs:
         ops |= {node.op for node in graph.graph_def.node}
@@ -66,6 +76,7 @@ class ServingCheck:
     core: list[str]
     text: list[str]
     flagged: list[str]
+    tensorflow_version: str  # of the TensorFlow that wrote the model
 
     @property
     def ok(self) -> bool:
@@ -80,7 +91,10 @@ class ServingCheck:
         lines += [f"FLAGGED {op}: not core TensorFlow and not among the tensorflow_text ops TF "
                   "Serving has linked for years; model servers before 2.20 may fail with "
                   f"\"Op type not registered '{op}'\"" for op in self.flagged]
-        lines.append("OK: TF Serving 2.x can load this model" if self.ok else
+        # A model server knows the core ops of its own TensorFlow release, not of later ones.
+        release = ".".join(self.tensorflow_version.split(".")[:2])
+        lines.append(f"OK: tensorflow/serving {release} or newer can load this model (written by "
+                     f"TensorFlow {self.tensorflow_version})" if self.ok else
                      f"NOT OK: {len(self.flagged)} op type(s) may be missing in TF Serving < 2.20")
         return "\n".join(lines)
 
@@ -92,10 +106,12 @@ def check_serving(folder: str | Path) -> ServingCheck:
         >>> check_serving("saved_models/demo").flagged
         []
     """
-    ops = graph_op_types(folder)
+    saved_model = read_saved_model(folder)
+    ops = graph_op_types(saved_model)
     core = sorted(op for op in ops if hasattr(tf.raw_ops, op))
     text = sorted(op for op in ops if op in LONG_LINKED_TEXT_OPS)
-    return ServingCheck(core, text, sorted(ops - set(core) - set(text)))
+    return ServingCheck(core, text, sorted(ops - set(core) - set(text)),
+                        saved_model.meta_graphs[0].meta_info_def.tensorflow_version)
 
 
 def export_for_serving(model_dir: str | Path, serving_dir: str | Path, version: int | None = None,

@@ -163,9 +163,11 @@ class KeepBestEpoch(keras.callbacks.Callback):
             self.model.load_weights(str(self.state_dir / "best" / "weights")).expect_partial()
 
     def history(self) -> dict:
-        """Metric -> per-epoch values, plus `best_epoch` (0-based)."""
+        """Metric -> per-epoch values, plus `best_epoch`: the kept epoch, counted from 1 as Keras'
+        "Epoch 1/3" lines and the plots count (None before any validation)."""
         keys = self.epochs[0].keys() if self.epochs else []
-        return {**{k: [e[k] for e in self.epochs] for k in keys}, "best_epoch": self.best_epoch}
+        best = None if self.best_epoch is None else self.best_epoch + 1
+        return {**{k: [e[k] for e in self.epochs] for k in keys}, "best_epoch": best}
 
 
 class LossRecorder(keras.callbacks.Callback):

@@ -120,7 +120,7 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
 
     Returns:
         (model, history) where history maps each metric to its per-epoch values, `best_epoch`
-        (0-based) to the epoch whose weights the model holds, `steps` to the optimizer steps
+        to the epoch whose weights the model holds (counted from 1), `steps` to the optimizer steps
         taken, `seq_len` to the sequence length used (the one `--seq-len auto` chose) and
         `train_seconds` to the wall time of this call (what `TrainConfig.time_budget` bounds).
 
@@ -129,7 +129,7 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
         >>> data = load_dataset(DEMO_DATA / "train").head_per_class(16)
         >>> model, history = train(TrainConfig(epochs=2, seq_len=32), *data.split(0.25, seed=42),
         ...                        verbose=0)
-        >>> len(history["val_accuracy"]), history["best_epoch"] in (0, 1), history["steps"]
+        >>> len(history["val_accuracy"]), history["best_epoch"] in (1, 2), history["steps"]
         (2, True, 2)
     """
     start = time.monotonic()

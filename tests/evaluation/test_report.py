@@ -1,0 +1,28 @@
+"""The report's plots and report.md."""
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+from tfsenti import compute_metrics
+from tfsenti.evaluation.report import plot_confusion_matrix, write_report
+
+
+def test_confusion_matrix_bar_has_whole_counts_and_clears_the_title(tmp_path):
+    fig = plot_confusion_matrix([[3, 1, 0], [0, 2, 1], [1, 0, 4]], ["neg", "neutral", "pos"],
+                                tmp_path / "cm.png")
+    assert (tmp_path / "cm.png").stat().st_size > 0
+    matrix_ax, bar_ax = fig.axes
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    ticks = [label.get_text() for label in bar_ax.get_yticklabels()]
+    assert ticks == ["0", "1", "2", "3", "4"]
+    title = matrix_ax.title.get_window_extent(renderer)
+    assert not title.overlaps(bar_ax.get_window_extent(renderer))
+    assert [t.get_text() for t in matrix_ax.texts] == ["3", "1", "0", "0", "2", "1", "1", "0", "4"]
+
+
+def test_report_without_mistakes_says_so(tmp_path):
+    metrics = compute_metrics([0, 1], [[0.9, 0.1], [0.2, 0.8]], ["neg", "pos"])
+    path = write_report(tmp_path, "Demo", metrics, [], "test.tsv", has_curves=False)
+    report = path.read_text()
+    assert "Accuracy **1.0000**" in report and "most confident mistakes" not in report
+    assert "## Mistakes\n\nNone: every example was classified correctly." in report
