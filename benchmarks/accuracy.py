@@ -6,8 +6,10 @@ Usage: python benchmarks/accuracy.py --task sst2|imdb [--seeds N] [--budget-minu
 The budget is passed on as `tfsenti train --time-budget` (give `--budget-minutes 0` for none), so
 the run plans its steps to end training in time; everything else is the CLI's defaults.
 
-- sst2: trains on `sst2/train.tsv` (the CLI's 10% validation split picks the best epoch) and
-  reports the whole `dev.tsv` (whole sentences, none of whose phrases is in train) as the test set.
+- sst2: trains on `sst2/train.tsv` and reports `dev.tsv` (whole sentences, none of whose phrases
+  is in train). `--val dev` (default) is `tfsenti train train.tsv --val dev.tsv`: dev picks the
+  best epoch, as GLUE results and the peer's recipe do. `--val split` holds out 10% of the
+  training phrases to pick the epoch and reports dev as an untouched test set.
 - imdb: extracts `imdb/aclImdb_train.tar.gz` once (to `--work`) and trains with
   `--val-split 0.2`; reports that validation split.
 
@@ -19,6 +21,7 @@ settings; SST-2 only), evaluated on the same whole `dev.tsv`.
 `Trainer` and its usual recipe (`benchmarks/hf_accuracy_peer.py`, in `.venv-peer`), for the
 minutes each tfsenti run trained, on the same training texts and validation split, and reports
 both accuracies on `dev.tsv`.
+`--peer-seeds N` trains the peer for the first N seeds only.
 Last line: `task=... seeds=N train_examples=... accuracy=MEAN spread=MAX-MIN accuracies=A,B,...
 f1=MEAN train_minutes=LONGEST minutes=MEAN budget_minutes=... within_budget=...`, where
 `train_minutes` is the training time the budget bounds (`train_seconds` in history.json:
@@ -66,10 +69,14 @@ def sst2_subset(work: Path, examples: int) -> Path:
     return path
 
 
-def train_arguments(task: str, work: Path, out: Path, examples: int | None) -> tuple[list[str], str]:
+def train_arguments(args: argparse.Namespace, out: Path) -> tuple[list[str], str]:
     """(`tfsenti train` arguments, the metrics.json split to report) for a task."""
-    if task == "sst2":
+    work = args.work
+    if args.task == "sst2":
+        examples = args.train_examples
         table = sst2_subset(work, examples) if examples else SST2 / "train.tsv"
+        if args.val == "dev":
+            return [str(table), "--val", str(SST2 / "dev.tsv"), "--out", str(out)], "validation"
         return [str(table), "--test", str(SST2 / "dev.tsv"), "--out", str(out)], "test"
     return [str(imdb_train_folder(work)), "--val-split", "0.2", "--out", str(out)], "validation"
 
@@ -77,7 +84,7 @@ def train_arguments(task: str, work: Path, out: Path, examples: int | None) -> t
 def run_once(args: argparse.Namespace, extra: list[str], seed: int) -> dict:
     """One `tfsenti train` run with `--seed seed`; prints its line and returns its figures."""
     out = args.work / f"model_{args.task}"
-    train_args, split = train_arguments(args.task, args.work, out, args.train_examples)
+    train_args, split = train_arguments(args, out)
     if args.budget_minutes > 0:
         train_args += ["--time-budget", f"{args.budget_minutes:g}"]
     start = time.perf_counter()
@@ -92,7 +99,7 @@ def run_once(args: argparse.Namespace, extra: list[str], seed: int) -> dict:
                 ("lr", "epochs", "batch_size", "seq_len", "truncate", "precision", "warmup", "dropout",
                  "time_budget", "seed")}
     print(f"{args.task}: {split} accuracy {metrics['accuracy']:.4f} on {metrics['examples']} "
-          f"examples, best epoch {history['best_epoch'] + 1} of {len(history['loss'])}, "
+          f"examples, best epoch {history['best_epoch']} of {len(history['loss'])}, "
           f"{history['steps']} of {config['train_config']['epochs'] * history['steps_per_epoch']} "
           f"planned steps, settings {json.dumps(settings)}", flush=True)
     if not args.keep:
@@ -104,10 +111,11 @@ def run_once(args: argparse.Namespace, extra: list[str], seed: int) -> dict:
 
 def peer_run(args: argparse.Namespace, seed: int, minutes: float) -> dict:
     """The Hugging Face peer (`hf_accuracy_peer.py` in `.venv-peer`) on the same SST-2 split as
-    `run_once` (its 10% validation split, drawn by tfsenti's own code), for `minutes`."""
+    `run_once` (with `--val split`, the 10% drawn by tfsenti's own code), for `minutes`."""
     table = sst2_subset(args.work, args.train_examples) if args.train_examples else SST2 / "train.tsv"
-    train, val = load_dataset(table).split(0.1, seed)
+    train = load_dataset(table)
     test = load_dataset(SST2 / "dev.tsv", class_names=train.class_names)
+    train, val = (train, test) if args.val == "dev" else train.split(0.1, seed)
     job = {"checkpoint": str(checkpoint_dir()), "lr": args.peer_lr, "epochs": 3, "batch_size": 32,
            "seed": seed, "minutes": minutes, "work": str(args.work / "peer")}
     for split, data in (("train", train), ("validation", val), ("test", test)):
@@ -135,9 +143,13 @@ def main() -> None:
                         help="extracted data and the trained model go here")
     parser.add_argument("--train-examples", type=int, default=None,
                         help="train on this many random SST-2 training texts (default: all)")
+    parser.add_argument("--val", choices=["dev", "split"], default="dev",
+                        help="sst2: dev.tsv picks the best epoch (dev), or 10%% of train (split)")
     parser.add_argument("--keep", action="store_true", help="keep the trained model (last seed)")
     parser.add_argument("--peer", action="store_true", help="also train the Hugging Face peer "
                         "(.venv-peer) for the same minutes on the same split (sst2)")
+    parser.add_argument("--peer-seeds", type=int, default=None,
+                        help="train the peer for the first N seeds only (default: all)")
     parser.add_argument("--peer-lr", type=float, default=5e-5, help="the peer's learning rate")
     parser.add_argument("train_options", nargs=argparse.REMAINDER,
                         help="after --: options passed to tfsenti train")
@@ -152,7 +164,7 @@ def main() -> None:
     peer = ""
     if args.peer:
         peers = [peer_run(args, seed, run["train_minutes"])["accuracy"]
-                 for seed, run in zip(range(42, 42 + args.seeds), runs)]
+                 for seed, run in zip(range(42, 42 + args.seeds), runs[:args.peer_seeds])]
         peer = (f"peer_accuracy={statistics.mean(peers):.4f} peer_spread="
                 f"{max(peers) - min(peers):.4f} ahead_points="
                 f"{100 * (statistics.mean(accuracies) - statistics.mean(peers)):+.2f} ")
