@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from run_cli import tfsenti
+from tfsenti.cli import main
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +113,7 @@ def test_train_on_a_csv_with_named_columns_and_string_labels(tiny_encoder, tmp_p
 
 
 def test_train_warns_in_one_line_about_test_texts_seen_in_training(tiny_encoder, small_reviews,
-                                                                  tmp_path):
+                                                                  tmp_path, capsys):
     texts = {label: [f.read_text(encoding="utf-8").strip()
                      for f in sorted((small_reviews / "train" / label).glob("*.txt"))]
              for label in ("neg", "pos")}
@@ -135,8 +136,8 @@ def test_train_warns_in_one_line_about_test_texts_seen_in_training(tiny_encoder,
                                                      "containing_a_training_text": 0}
     assert "2 identical" in (tmp_path / "kept" / "report.md").read_text()
 
-    result = tfsenti(*args, "--dedupe", "--out", tmp_path / "deduped")
-    assert result.returncode == 0 and "dropped the 2 training texts involved" in result.stderr
+    code = main([str(a) for a in (*args, "--dedupe", "--out", tmp_path / "deduped")])
+    assert code == 0 and "dropped the 2 training texts involved" in capsys.readouterr().err
     config = json.loads((tmp_path / "deduped" / "config.json").read_text())
     assert config["data"]["train_examples"] == len(rows) - 4 - 2
     assert config["train_config"]["dedupe"] is True
