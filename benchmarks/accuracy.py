@@ -60,25 +60,25 @@ def imdb_train_folder(work: Path) -> Path:
     return folder
 
 
-def sst2_subset(work: Path, examples: int) -> Path:
-    """A TSV of `examples` random SST-2 training rows (seed 0)."""
+def sst2_train_table(args: argparse.Namespace) -> Path:
+    """`sst2/train.tsv`, or with `--train-examples N` a TSV of N random rows of it (seed 0)."""
+    if not args.train_examples:
+        return SST2 / "train.tsv"
     header, *rows = (SST2 / "train.tsv").read_text(encoding="utf-8").splitlines()
-    chosen = random.Random(0).sample(rows, min(examples, len(rows)))
-    path = work / f"sst2_train_{examples}.tsv"
+    chosen = random.Random(0).sample(rows, min(args.train_examples, len(rows)))
+    path = args.work / f"sst2_train_{args.train_examples}.tsv"
     path.write_text("\n".join([header, *chosen]) + "\n", encoding="utf-8")
     return path
 
 
 def train_arguments(args: argparse.Namespace, out: Path) -> tuple[list[str], str]:
     """(`tfsenti train` arguments, the metrics.json split to report) for a task."""
-    work = args.work
     if args.task == "sst2":
-        examples = args.train_examples
-        table = sst2_subset(work, examples) if examples else SST2 / "train.tsv"
+        table = sst2_train_table(args)
         if args.val == "dev":
             return [str(table), "--val", str(SST2 / "dev.tsv"), "--out", str(out)], "validation"
         return [str(table), "--test", str(SST2 / "dev.tsv"), "--out", str(out)], "test"
-    return [str(imdb_train_folder(work)), "--val-split", "0.2", "--out", str(out)], "validation"
+    return [str(imdb_train_folder(args.work)), "--val-split", "0.2", "--out", str(out)], "validation"
 
 
 def run_once(args: argparse.Namespace, extra: list[str], seed: int) -> dict:
@@ -112,8 +112,7 @@ def run_once(args: argparse.Namespace, extra: list[str], seed: int) -> dict:
 def peer_run(args: argparse.Namespace, seed: int, minutes: float) -> dict:
     """The Hugging Face peer (`hf_accuracy_peer.py` in `.venv-peer`) on the same SST-2 split as
     `run_once` (with `--val split`, the 10% drawn by tfsenti's own code), for `minutes`."""
-    table = sst2_subset(args.work, args.train_examples) if args.train_examples else SST2 / "train.tsv"
-    train = load_dataset(table)
+    train = load_dataset(sst2_train_table(args))
     test = load_dataset(SST2 / "dev.tsv", class_names=train.class_names)
     train, val = (train, test) if args.val == "dev" else train.split(0.1, seed)
     job = {"checkpoint": str(checkpoint_dir()), "lr": args.peer_lr, "epochs": 3, "batch_size": 32,

@@ -123,14 +123,16 @@ def checked_texts(texts: list[str], where: Callable[[int], str], skip_empty: boo
     """`texts` without blank ones (an error, unless `skip_empty`), warning once about texts with
     no letter or digit: the tokenizer turns emoji and symbols into [UNK], so the model's answer
     for such a text says nothing about it."""
-    kept = []
+    kept, letterless = [], []
     for number, text in enumerate(texts, start=1):
-        if text.strip():
-            kept.append(text)
-        elif not skip_empty:
-            raise TfsentiError(f"{where(number)}: empty text (--skip-empty leaves blank texts out)")
-    letterless = [n for n, text in enumerate(texts, start=1)
-                  if text.strip() and not any(c.isalnum() for c in text)]
+        if not text.strip():
+            if not skip_empty:
+                raise TfsentiError(f"{where(number)}: empty text (--skip-empty leaves blank texts "
+                                   "out)")
+            continue
+        kept.append(text)
+        if not any(c.isalnum() for c in text):
+            letterless.append(number)
     if letterless:
         log.warning("%d text(s) have no letter or digit, so the model sees only unknown tokens or "
                     "punctuation (first: %s: %r); their predictions mean little", len(letterless),
