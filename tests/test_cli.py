@@ -34,13 +34,6 @@ def test_help_listing_and_argument_errors_load_no_tensorflow(argv, code):
     assert result.stderr.splitlines()[-1] == "False"
 
 
-def test_a_bad_input_run_prints_exactly_one_stderr_line():
-    result = tfsenti("train", "/nope")  # a command that loads TensorFlow before it fails
-    assert result.returncode == 2
-    assert result.stderr == "tfsenti: error: /nope: no such file or folder\n"
-    assert result.stdout == ""
-
-
 def test_argument_errors_name_the_flag_in_one_line(capsys):
     assert main(["train", "reviews", "--dropout", "1.5"]) == 2
     assert capsys.readouterr().err == "tfsenti: error: --dropout must be in [0, 1) (got 1.5)\n"
@@ -52,19 +45,6 @@ def test_argument_errors_name_the_flag_in_one_line(capsys):
     assert exit.value.code == 2
     assert capsys.readouterr().err == ("tfsenti: error: argument --epochs: invalid int value: "
                                        "'three' (see `tfsenti train --help`)\n")
-
-
-def test_native_start_up_lines_are_hidden_and_python_output_is_not():
-    script = """
-import os, sys
-from tfsenti._startup import native_stderr_silenced
-with native_stderr_silenced():
-    os.write(2, b"native line\\n")
-    print("python line", file=sys.stderr)
-os.write(2, b"after\\n")
-"""
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    assert result.stderr == "python line\nafter\n"
 
 
 def _flags(command: str) -> set[str]:

@@ -1,0 +1,59 @@
+"""In a fresh interpreter: the exported model serves with only TensorFlow and tensorflow_text,
+and the CLI's errors are one stderr line with TensorFlow's native start-up lines hidden."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+
+from run_cli import tfsenti
+from tfsenti.inference.predictor import Classifier
+
+TEXTS = ["An absolute delight from start to finish.", "Skip it. Boring, clumsy and forgettable.",
+         "", "word " * 20_000, "Ünïcödé and emoji 😀 are fine too"]
+
+
+def test_fresh_process_with_only_tensorflow_and_text_gets_the_same_predictions(tiny_classifiers,
+                                                                                tiny_export):
+    model, class_names, folder = tiny_classifiers[0], ["neg", "pos"], tiny_export
+    expected = Classifier.from_model(model, class_names).predict(TEXTS)
+    script = f"""
+import json, sys
+import tensorflow as tf
+import tensorflow_text
+serve = tf.saved_model.load({str(folder)!r}).signatures["serving_default"]
+out = serve(text=tf.constant({TEXTS!r}))
+assert not any(m.split(".")[0] in ("tfsenti", "tf_keras") for m in sys.modules), "imported"
+print(json.dumps({{"probabilities": out["probabilities"].numpy().tolist(),
+                  "label_id": out["label_id"].numpy().tolist(),
+                  "label": [s.decode() for s in out["label"].numpy()]}}))
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    served = json.loads(result.stdout.splitlines()[-1])
+    probabilities = np.array(served["probabilities"])
+    assert probabilities.shape == (len(TEXTS), 2)
+    assert np.abs(probabilities - expected.probabilities).max() <= 1e-5
+    assert served["label_id"] == expected.label_ids.tolist()
+    assert served["label"] == [class_names[i] for i in served["label_id"]]
+
+
+def test_a_bad_input_run_prints_exactly_one_stderr_line():
+    result = tfsenti("train", "/nope")  # a command that loads TensorFlow before it fails
+    assert result.returncode == 2
+    assert result.stderr == "tfsenti: error: /nope: no such file or folder\n"
+    assert result.stdout == ""
+
+
+def test_native_start_up_lines_are_hidden_and_python_output_is_not():
+    script = """
+import os, sys
+from tfsenti._startup import native_stderr_silenced
+with native_stderr_silenced():
+    os.write(2, b"native line\\n")
+    print("python line", file=sys.stderr)
+os.write(2, b"after\\n")
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.stderr == "python line\nafter\n"
