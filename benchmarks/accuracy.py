@@ -22,6 +22,7 @@ settings; SST-2 only), evaluated on the same whole `dev.tsv`.
 minutes each tfsenti run trained, on the same training texts and validation split, and reports
 both accuracies on `dev.tsv`.
 `--peer-seeds N` trains the peer for the first N seeds only.
+The first line is the machine's float32 matmul speed: the steps that fit in the budget follow it.
 Last line: `task=... seeds=N train_examples=... accuracy=MEAN spread=MAX-MIN accuracies=A,B,...
 f1=MEAN train_minutes=LONGEST minutes=MEAN budget_minutes=... within_budget=...`, where
 `train_minutes` is the training time the budget bounds (`train_seconds` in history.json:
@@ -43,6 +44,7 @@ import time
 from pathlib import Path
 
 from bench_data import IMDB_ARCHIVE, SST2
+from throughput import matmul_peak_flops
 from tfsenti.cli import main as tfsenti_main
 from tfsenti.data.loaders import load_dataset
 from tfsenti.encoders.default import checkpoint_dir
@@ -99,7 +101,8 @@ def run_once(args: argparse.Namespace, extra: list[str], seed: int) -> dict:
                 ("lr", "epochs", "batch_size", "seq_len", "truncate", "precision", "warmup", "dropout",
                  "time_budget", "seed")}
     print(f"{args.task}: {split} accuracy {metrics['accuracy']:.4f} on {metrics['examples']} "
-          f"examples, best epoch {history['best_epoch']} of {len(history['loss'])}, "
+          f"examples, best epoch {history['best_epoch']} of {len(history['loss'])} (validation "
+          f"accuracy {', '.join(f'{a:.4f}' for a in history.get('val_accuracy', []))}), "
           f"{history['steps']} of {config['train_config']['epochs'] * history['steps_per_epoch']} "
           f"planned steps, settings {json.dumps(settings)}", flush=True)
     if not args.keep:
@@ -157,6 +160,8 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     if (args.train_examples or args.peer) and args.task != "sst2":
         parser.error("--train-examples and --peer apply to --task sst2")
+    # steps per budget depend on the host: its matmul speed makes runs comparable across days
+    print(f"float32 matmul peak of this machine: {matmul_peak_flops() / 1e9:.0f} GFLOP/s", flush=True)
     runs = [run_once(args, extra, seed) for seed in range(42, 42 + args.seeds)]
     accuracies = [run["accuracy"] for run in runs]
     train_minutes = max(run["train_minutes"] for run in runs)
