@@ -52,13 +52,22 @@ class StagedFolder:
     def __enter__(self) -> "StagedFolder":
         if self.final.exists() and not (self.overwrite or self.keep_existing):
             raise self._exists_error()  # before any work; checked again when renaming
-        missing = [p for p in [self.final.parent, *self.final.parent.parents] if not p.exists()]
+        self._made_parents = [p for p in [self.final.parent, *self.final.parent.parents]
+                              if not p.exists()]  # deepest first; removed again if the build fails
+        try:
+            self._make_staging_folder()
+        except OSError as err:  # e.g. a read-only folder: name the output, not the staging folder
+            self._remove_made_parents()
+            err.add_note(f"while writing {self.final}; nothing was kept")
+            raise
+        return self
+
+    def _make_staging_folder(self) -> None:
         self.final.parent.mkdir(parents=True, exist_ok=True)
-        self._made_parents = missing  # deepest first; removed again if the build fails
         if self.private:
             self.path = Path(tempfile.mkdtemp(prefix=f".{self.final.name}.", suffix=".partial",
                                               dir=self.final.parent))
-            return self
+            return
         if self.path.exists() and not self.resume:
             log.warning("removing %s, left by an interrupted run%s", self.path,
                         " (--resume continues such a run)" if self.resumable else "")
@@ -66,7 +75,6 @@ class StagedFolder:
         elif self.path.exists():
             log.info("resuming the interrupted run in %s", self.path)
         self.path.mkdir(exist_ok=True)
-        return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:

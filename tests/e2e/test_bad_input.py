@@ -7,20 +7,20 @@ import shutil
 import pytest
 
 from local_server import unused_port_url
+from run_cli import snapshot
 from tfsenti.cli import main
 
 
-def run(capsys, *args):
+def run(capfd, *args):
+    """The error line of `tfsenti ARGS`, which must fail with exit code 2. Its stderr is captured
+    at the file descriptor, so TensorFlow's native log lines would show: all it may print besides
+    the error are tfsenti's own progress lines."""
     code = main([str(a) for a in args])
-    err = capsys.readouterr().err
-    lines = [l for l in err.splitlines() if l.startswith("tfsenti: error:")]
+    err = capfd.readouterr().err
     assert code == 2, err
-    assert len(lines) == 1 and "Traceback" not in err, err
-    return lines[0]
-
-
-def snapshot(root):
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+    assert all(line.startswith("tfsenti: ") for line in err.splitlines()), err
+    (error,) = [line for line in err.splitlines() if line.startswith("tfsenti: error:")]
+    return error
 
 
 @pytest.fixture
@@ -109,45 +109,45 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_bad_training_input(case, work, capsys):
+def test_bad_training_input(case, work, capfd):
     make_args, message = CASES[case]
     args = make_args(work)
     before = snapshot(work)
-    assert message in run(capsys, *args)
+    assert message in run(capfd, *args)
     assert snapshot(work) == before  # nothing written (no out/, no out.partial/, no saved_models/)
 
 
-def test_evaluate_with_labels_unseen_in_training(work, capsys, tiny_model):
+def test_evaluate_with_labels_unseen_in_training(work, capfd, tiny_model):
     (work / "reviews/test/meh").mkdir()
     (work / "reviews/test/meh/1.txt").write_text("so-so", encoding="utf-8")
-    message = run(capsys, "evaluate", "--model", tiny_model, work / "reviews/test")
+    message = run(capfd, "evaluate", "--model", tiny_model, work / "reviews/test")
     assert "class folders ['meh'] were not seen in training (model classes: ['neg', 'pos'])" in message
     csv = _csv(work, "text,label\ngood,pos\nbad,awful\n")
     assert "labels ['awful'] in column 'label' were not seen in training" in run(
-        capsys, "evaluate", "--model", tiny_model, csv)
+        capfd, "evaluate", "--model", tiny_model, csv)
 
 
-def test_evaluate_report_folder_is_not_replaced_without_overwrite(work, capsys, tiny_model):
+def test_evaluate_report_folder_is_not_replaced_without_overwrite(work, capfd, tiny_model):
     (work / "report").mkdir()
     (work / "report" / "notes.md").write_text("mine")
     assert f"{work / 'report'}: already exists; pass --overwrite to replace it" in run(
-        capsys, "evaluate", "--model", tiny_model, work / "reviews/test", "--report",
+        capfd, "evaluate", "--model", tiny_model, work / "reviews/test", "--report",
         work / "report")
     assert (work / "report" / "notes.md").read_text() == "mine"
 
 
-def test_a_truncated_model_is_one_line(work, capsys, tiny_model):
+def test_a_truncated_model_is_one_line(work, capfd, tiny_model):
     shutil.copytree(tiny_model, work / "model")
     (data,) = (work / "model" / "variables").glob("variables.data-*")
     data.write_bytes(data.read_bytes()[:1000])
     before = snapshot(work)
-    assert run(capsys, "predict", "--model", work / "model", "fine") == (
+    assert run(capfd, "predict", "--model", work / "model", "fine") == (
         f"tfsenti: error: {work / 'model'}: the SavedModel could not be read (Read less bytes "
         "than requested); copy or export the model folder again")
     assert snapshot(work) == before
 
 
-def test_a_full_disk_while_writing_a_report_leaves_nothing(work, tiny_model, capsys):
+def test_a_full_disk_while_writing_a_report_leaves_nothing(work, tiny_model, capfd):
     before = snapshot(work)
     soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
     resource.setrlimit(resource.RLIMIT_FSIZE, (4096, hard))  # as a full disk: writes fail (EFBIG)
@@ -157,35 +157,35 @@ def test_a_full_disk_while_writing_a_report_leaves_nothing(work, tiny_model, cap
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
     assert code == 1
-    assert capsys.readouterr().err.splitlines() == [
+    assert capfd.readouterr().err.splitlines() == [
         "tfsenti: error: File too large (while writing report; nothing was kept)"]
     assert snapshot(work) == before
 
 
-def test_predict_with_a_folder_that_is_not_a_model(work, capsys):
-    assert "not an exported tfsenti model" in run(capsys, "predict", "--model", work, "hi")
+def test_predict_with_a_folder_that_is_not_a_model(work, capfd):
+    assert "not an exported tfsenti model" in run(capfd, "predict", "--model", work, "hi")
 
 
-def test_predict_file_errors(capsys, tiny_model, tmp_path):
-    assert "nope.txt: no such file" in run(capsys, "predict", "--model", tiny_model, "--file",
+def test_predict_file_errors(capfd, tiny_model, tmp_path):
+    assert "nope.txt: no such file" in run(capfd, "predict", "--model", tiny_model, "--file",
                                            tmp_path / "nope.txt")
     (tmp_path / "latin1.txt").write_bytes(b"caf\xe9\n")
-    assert "latin1.txt: not UTF-8 text" in run(capsys, "predict", "--model", tiny_model, "--file",
+    assert "latin1.txt: not UTF-8 text" in run(capfd, "predict", "--model", tiny_model, "--file",
                                                tmp_path / "latin1.txt")
     (tmp_path / "blank.txt").write_text("a fine film\n   \nawful\n", encoding="utf-8")
-    assert run(capsys, "predict", "--model", tiny_model, "--file", tmp_path / "blank.txt") == (
+    assert run(capfd, "predict", "--model", tiny_model, "--file", tmp_path / "blank.txt") == (
         f"tfsenti: error: {tmp_path / 'blank.txt'}: line 2: empty text "
         "(--skip-empty leaves blank texts out)")
-    assert "text 2: empty text" in run(capsys, "predict", "--model", tiny_model, "fine", "")
+    assert "text 2: empty text" in run(capfd, "predict", "--model", tiny_model, "fine", "")
 
 
-def test_predict_skips_blank_lines_and_warns_about_texts_without_words(capsys, tiny_model,
+def test_predict_skips_blank_lines_and_warns_about_texts_without_words(capfd, tiny_model,
                                                                          tmp_path):
     (tmp_path / "texts.txt").write_text("a fine film\n\n\U0001f600\U0001f600\n!!!\n",
                                         encoding="utf-8")
     code = main(["predict", "--model", str(tiny_model), "--file", str(tmp_path / "texts.txt"),
                  "--skip-empty", "--quiet"])
-    out, err = capsys.readouterr()
+    out, err = capfd.readouterr()
     assert code == 0
     assert [json.loads(line)["text"] for line in out.splitlines()] == [
         "a fine film", "\U0001f600\U0001f600", "!!!"]
@@ -209,13 +209,13 @@ def test_predict_skips_blank_lines_and_warns_about_texts_without_words(capsys, t
     (["--class-weight", "inverse"], {}, "--class-weight must be one of balanced"),
 ])
 def test_bad_recipe_options_fail_in_one_line_and_write_nothing(tiny_encoder, small_reviews,
-                                                               tmp_path, monkeypatch, capsys,
+                                                               tmp_path, monkeypatch, capfd,
                                                                extra, env, message):
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     code = main(["train", str(small_reviews), "--encoder", str(tiny_encoder), "--epochs", "1",
                  "--out", str(tmp_path / "out"), "--quiet", *extra])
-    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("tfsenti:")]
+    errors = capfd.readouterr().err.splitlines()
     assert code == 2 and len(errors) == 1 and message in errors[0], errors
     assert list(tmp_path.iterdir()) == []
 
