@@ -27,15 +27,14 @@ def _without_root_file_access() -> None:
 
 @pytest.fixture
 def work(tmp_path, small_reviews, tiny_encoder, tiny_model) -> Path:
-    """Reviews, the tiny encoder, a trained model and a corrupt copy of it, tables, and a
-    read-only folder `ro`."""
+    """Reviews, the tiny encoder, a trained model and a corrupt copy of it, a table with a label
+    the model never saw, and a read-only folder `ro`."""
     shutil.copytree(small_reviews, tmp_path / "reviews")
     shutil.copytree(tiny_encoder, tmp_path / "encoder")
     shutil.copytree(tiny_model, tmp_path / "model")
     shutil.copytree(tiny_model, tmp_path / "broken")
     (data,) = (tmp_path / "broken" / "variables").glob("variables.data-*")
     data.write_bytes(data.read_bytes()[:1000])
-    (tmp_path / "mixed.csv").write_text("text,label\ngood,1\nbad,0\nawful,neg\n", encoding="utf-8")
     (tmp_path / "unseen.csv").write_text("text,label\ngood,pos\nbad,awful\n", encoding="utf-8")
     (tmp_path / "ro").mkdir(mode=0o555)
     return tmp_path
@@ -47,10 +46,6 @@ def _train(w: Path, data: str, *extra: str) -> list[str]:
 
 
 CASES = {
-    "labels mixing numbers and names": (
-        lambda w: _train(w, "mixed.csv", "--out", str(w / "out")), 2,
-        lambda w: f"{w / 'mixed.csv'}: column 'label' mixes numbers (row 1: '1') and names "
-                  "(row 3: 'neg'); use one kind of label"),
     "output inside a read-only folder": (
         lambda w: _train(w, "reviews/train", "--out", str(w / "ro" / "model")), 1,
         lambda w: f"{w / 'ro' / 'model.partial'}: Permission denied (while writing "
