@@ -57,8 +57,7 @@ class StagedFolder:
         try:
             self._make_staging_folder()
         except OSError as err:  # e.g. a read-only folder: name the output, not the staging folder
-            self._remove_made_parents()
-            err.add_note(f"while writing {self.final}; nothing was kept")
+            self._abandon(err)
             raise
         return self
 
@@ -82,9 +81,7 @@ class StagedFolder:
                 exc.add_note(f"{self.path} is kept for --resume")  # the CLI's one line says it
             else:
                 shutil.rmtree(self.path, ignore_errors=True)
-                self._remove_made_parents()
-                if issubclass(exc_type, OSError):  # e.g. a full disk: say which output failed
-                    exc.add_note(f"while writing {self.final}; nothing was kept")
+                self._abandon(exc)
             return
         if self.final.exists() and not self.overwrite:
             shutil.rmtree(self.path, ignore_errors=True)
@@ -100,12 +97,16 @@ class StagedFolder:
         if previous is not None:
             shutil.rmtree(previous, ignore_errors=True)
 
-    def _remove_made_parents(self) -> None:
+    def _abandon(self, exc: BaseException) -> None:
+        """Remove the parent folders this build made; an OSError (a full disk, a read-only
+        folder) is told which output failed."""
         for parent in self._made_parents:
             try:
                 parent.rmdir()
             except OSError:  # not empty: something else was written there meanwhile
-                return
+                break
+        if isinstance(exc, OSError):
+            exc.add_note(f"while writing {self.final}; nothing was kept")
 
     def _exists_error(self) -> ConfigError:
         return ConfigError(f"{self.final}: already exists; pass {{overwrite}} to replace it",
