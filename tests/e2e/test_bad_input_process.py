@@ -40,14 +40,10 @@ def work(tmp_path, small_reviews, tiny_encoder, tiny_model) -> Path:
     return tmp_path
 
 
-def _train(w: Path, data: str, *extra: str) -> list[str]:
-    return ["train", str(w / data), "--encoder", str(w / "encoder"), "--epochs", "1",
-            "--seq-len", "32", "--quiet", *extra]
-
-
 CASES = {
     "output inside a read-only folder": (
-        lambda w: _train(w, "reviews/train", "--out", str(w / "ro" / "model")), 1,
+        lambda w: ["train", str(w / "reviews/train"), "--encoder", str(w / "encoder"),
+                   "--epochs", "1", "--quiet", "--out", str(w / "ro" / "model")], 1,
         lambda w: f"{w / 'ro' / 'model.partial'}: Permission denied (while writing "
                   f"{w / 'ro' / 'model'}; nothing was kept)"),
     "a truncated model": (
