@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
     p = _command(sub, "predict", commands.run_predict, "JSON lines of predictions from an exported model")
-    p.add_argument("--model", required=True, help="exported model folder")
+    p.add_argument("--model", required=True, help="exported model folder or .tflite file")
     p.add_argument("texts", nargs="*", help="texts (default: --file, else one per line on stdin)")
     p.add_argument("--file", default=None, help="file with one text per line")
     p.add_argument("--skip-empty", action="store_true", help="leave blank texts out (default: "
@@ -108,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _command(sub, "evaluate", commands.run_evaluate, "metrics (JSON) of an exported model on "
                  "labelled data")
-    p.add_argument("--model", required=True, help="exported model folder")
+    p.add_argument("--model", required=True, help="exported model folder or .tflite file")
     p.add_argument("data", help="folder of class subfolders, or .csv/.tsv/.jsonl")
     add_config_options(p, "train", names=("text_column", "label_column", "delimiter"))
     p.add_argument("--report", default=None, help="also write metrics.json, plot and report.md here")
@@ -117,16 +117,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = _command(sub, "export", commands.run_export, "copy a model into TF Serving's NAME/VERSION "
-                 "layout; check its ops against TF Serving")
+                 "layout and check its ops against TF Serving, or convert it to one .tflite file")
     p.add_argument("--model", required=True, help="exported model folder")
+    p.add_argument("--format", choices=["savedmodel", "tflite"], default="savedmodel",
+                   help="savedmodel (TF Serving; --serving-dir, --check-serving) or tflite (--out)")
+    p.add_argument("--out", default=None, help="the .tflite file to write (with FILE.json beside "
+                   "it: class names, accuracy check)")
+    p.add_argument("--quantize", choices=["none", "dynamic", "float16"], default="none",
+                   help="tflite weights: none (float32), dynamic (int8 weights) or float16")
+    p.add_argument("--check-data", default=None, help="labelled folder or table: score the "
+                   "export and the model on it; refuse the export (exit 1) if accuracy drops more "
+                   "than --max-drop")
+    p.add_argument("--max-drop", type=float, default=0.5,
+                   help="accuracy points --check-data may lose (default 0.5)")
+    add_config_options(p, "train", names=("text_column", "label_column", "delimiter"))
     p.add_argument("--serving-dir", default=None, help="TF Serving model base folder: the model "
                    "goes to DIR/NAME/VERSION/")
     p.add_argument("--name", default=None, help="model name (default: the model folder's name)")
     p.add_argument("--version", type=int, default=None,
                    help="version number (default: one more than the highest in DIR/NAME)")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing version")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing version or "
+                   ".tflite file")
     p.add_argument("--check-serving", action="store_true",
                    help="list the graph's op types and flag any TF Serving < 2.20 lacks (exit 1)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = _command(sub, "data", commands.run_data, "download a public data set", tensorflow=False)
     p.add_argument("dataset", choices=["imdb"])
@@ -191,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     except TfsentiError as err:
         message = err.render(flag_of) if isinstance(err, ConfigError) else str(err)
         print(f"tfsenti: error: {message}", file=sys.stderr)
-        return 2
+        return err.exit_code
     except OSError as err:  # the machine, not the input: a full disk, a size limit, permissions
         where = f"{err.filename}: " if err.filename else ""
         notes = "".join(f" ({note})" for note in getattr(err, "__notes__", []))

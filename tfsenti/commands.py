@@ -140,10 +140,20 @@ def checked_texts(texts: list[str], where: Callable[[int], str], skip_empty: boo
     return kept
 
 
-def run_predict(args: argparse.Namespace) -> None:
+def load_classifier(model: str):
+    """The `Classifier` of `--model`: a `.tflite` file from `export --format tflite`, else an
+    exported model folder."""
+    if Path(model).suffix == ".tflite":
+        from tfsenti.inference.tflite import load_tflite
+
+        return load_tflite(model)
     from tfsenti.inference.predictor import load
 
-    classifier = load(args.model)
+    return load(model)
+
+
+def run_predict(args: argparse.Namespace) -> None:
+    classifier = load_classifier(args.model)
     texts = read_texts(args)
     predictions = classifier.predict(texts, args.batch_size, progress=not args.quiet)
     for record in predictions.records(texts, classifier.class_names):
@@ -153,9 +163,8 @@ def run_predict(args: argparse.Namespace) -> None:
 def run_evaluate(args: argparse.Namespace) -> None:
     from tfsenti.data.loaders import load_dataset
     from tfsenti.evaluation.evaluate import evaluate
-    from tfsenti.inference.predictor import load
 
-    classifier = load(args.model)
+    classifier = load_classifier(args.model)
     data = load_dataset(args.data, getattr(args, "text_column", None),
                         getattr(args, "label_column", None), classifier.class_names,
                         getattr(args, "delimiter", None))
@@ -165,6 +174,9 @@ def run_evaluate(args: argparse.Namespace) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    if args.format == "tflite":
+        run_export_tflite(args)
+        return 0
     from tfsenti.inference.serving import check_serving, export_for_serving
 
     if not args.serving_dir and not args.check_serving:
@@ -179,6 +191,35 @@ def run_export(args: argparse.Namespace) -> int:
                                     args.overwrite)
         print(f"TF Serving version folder: {target}")
     return status
+
+
+def run_export_tflite(args: argparse.Namespace) -> None:
+    from tfsenti.data.loaders import load_dataset
+    from tfsenti.inference.model_folder import model_folder, saved_class_names
+    from tfsenti.inference.tflite import export_tflite, sidecar
+
+    if not args.out:
+        raise TfsentiError("export --format tflite needs --out FILE.tflite")
+    if args.serving_dir or args.check_serving:
+        raise TfsentiError("--serving-dir and --check-serving are for --format savedmodel")
+    if args.max_drop < 0:
+        raise TfsentiError(f"--max-drop must be at least 0 (got {args.max_drop})")
+    check_data = None
+    if args.check_data:
+        check_data = load_dataset(args.check_data, getattr(args, "text_column", None),
+                                  getattr(args, "label_column", None),
+                                  saved_class_names(model_folder(args.model)),
+                                  getattr(args, "delimiter", None))
+    out = export_tflite(args.model, args.out, args.quantize, args.overwrite, check_data,
+                        args.max_drop, progress=not args.quiet)
+    info = json.loads(sidecar(out).read_text())
+    print(f"TFLite model: {out} ({out.stat().st_size / 2**20:.1f} MiB, weights "
+          f"{args.quantize}); class names in {sidecar(out)}")
+    if "check" in info:
+        check = info["check"]
+        print(f"accuracy on {check['data']} ({check['texts']} texts): model "
+              f"{check['accuracy_model']:.4f}, {out.name} {check['accuracy_export']:.4f} "
+              f"(drop {check['drop_points']:.2f} points; allowed {check['max_drop_points']})")
 
 
 def run_data(args: argparse.Namespace) -> None:

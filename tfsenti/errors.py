@@ -1,6 +1,7 @@
 """Errors meant for people: each names the file, row, field or option at fault in one line.
 
-The CLI turns any `TfsentiError` into that line on stderr and exit code 2.
+The CLI turns any `TfsentiError` into that line on stderr and its `exit_code`: 2 for bad input,
+1 for a result tfsenti refuses to write (`AccuracyDropError`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,14 @@ from collections.abc import Callable, Sequence
 
 class TfsentiError(Exception):
     """Base class for every error tfsenti reports to a user."""
+
+    exit_code = 2
+
+
+class AccuracyDropError(TfsentiError):
+    """An exported file scores too far below its source model; it was not written."""
+
+    exit_code = 1
 
 
 class ConversionError(TfsentiError):

@@ -14,20 +14,10 @@ import pytest
 import tensorflow as tf
 import tensorflow_text as text
 
+from readme import readme_block
 from tfsenti.cli import main
 from tfsenti.inference.predictor import load
 from tfsenti.inference.serving import check_serving, export_for_serving
-
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-
-
-def readme_block(language: str, containing: str) -> str:
-    """The README's first ```language code block containing `containing`."""
-    for block in re.findall(rf"```{language}\n(.*?)```", README, flags=re.S):
-        if containing in block:
-            return block
-    raise AssertionError(f"README has no {language} block with {containing!r}")
-
 
 @pytest.fixture(scope="module")
 def served(tiny_export, tmp_path_factory) -> Path:

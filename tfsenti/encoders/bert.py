@@ -87,7 +87,7 @@ class BertEmbeddings(keras.layers.Layer):
 
     def call(self, word_ids, type_ids, training=None):
         seq_length = tf.shape(word_ids)[1]
-        positions = self.position_embeddings[tf.newaxis, :seq_length, :]
+        positions = tf.expand_dims(self.position_embeddings[:seq_length], 0)
         x = self.word_embeddings(word_ids) + self.token_type_embeddings(type_ids)
         x = x + tf.cast(positions, x.dtype)
         return self.dropout(self.layer_norm(x), training=training)
@@ -157,10 +157,15 @@ class TransformerBlock(keras.layers.Layer):
 
 
 class AttentionBias(keras.layers.Layer):
-    """input_mask [batch, seq] (1 = token, 0 = padding) -> additive bias [batch, 1, 1, seq]."""
+    """input_mask [batch, seq] (1 = token, 0 = padding) -> additive bias [batch, 1, 1, seq].
+
+    Built with `tf.reshape` rather than `[:, tf.newaxis, tf.newaxis, :]`: TFLite's builtin
+    strided slice cannot add axes, so the latter would leave a TensorFlow op in a `.tflite` file.
+    """
 
     def call(self, input_mask):
-        mask = tf.cast(input_mask, tf.float32)[:, tf.newaxis, tf.newaxis, :]
+        mask = tf.cast(input_mask, tf.float32)
+        mask = tf.reshape(mask, tf.stack([tf.shape(mask)[0], 1, 1, tf.shape(mask)[1]]))
         return (1.0 - mask) * -10000.0
 
 

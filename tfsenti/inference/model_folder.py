@@ -58,3 +58,12 @@ def model_folder(folder: str | Path) -> Path:
                            f"{CONFIG})")
     return folder
 
+
+def saved_class_names(folder: str | Path) -> list[str]:
+    """The class names of an exported model folder, in label-id order.
+
+    Example:
+        >>> saved_class_names("saved_models/demo")
+        ['neg', 'pos']
+    """
+    return json.loads((Path(folder) / CONFIG).read_text())["class_names"]

@@ -8,7 +8,6 @@ batched by length, so mixed-length inputs cost little padding, and come back in 
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +15,7 @@ import tensorflow as tf
 import tensorflow_text  # noqa: F401  (registers the tokenizer ops before a SavedModel loads)
 
 from tfsenti.errors import ConfigError, TfsentiError
-from tfsenti.inference.model_folder import CONFIG, model_folder
+from tfsenti.inference.model_folder import model_folder, saved_class_names
 from tfsenti.inference.signature import serving_function
 from tfsenti.progress import Progress
 
@@ -77,7 +76,7 @@ class Classifier:
             for start in range(0, len(texts), batch_size):
                 rows = order[start:start + batch_size]
                 batch = tf.constant([texts[i] for i in rows], dtype=tf.string)
-                probabilities[rows] = self.serve(text=batch)["probabilities"].numpy()
+                probabilities[rows] = np.asarray(self.serve(text=batch)["probabilities"])
                 bar.update(len(rows))
         ids = probabilities.argmax(axis=-1).astype(np.int32)
         return Predictions(probabilities, ids, [self.class_names[i] for i in ids])
@@ -92,7 +91,7 @@ def load(folder: str | Path) -> Classifier:
         (['neg', 'pos'], ['label', 'label_id', 'probabilities'])
     """
     folder = model_folder(folder)
-    class_names = json.loads((folder / CONFIG).read_text())["class_names"]
+    class_names = saved_class_names(folder)
     try:
         loaded = tf.saved_model.load(str(folder))
     except (tf.errors.OpError, IndexError, ValueError, OSError) as err:  # truncated, corrupt

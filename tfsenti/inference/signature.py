@@ -25,14 +25,24 @@ def serving_function(model, class_names: list[str]) -> tf.types.experimental.Gen
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
     def serve(text):
-        logits = tf.cast(model(text, training=False), tf.float32)
-        if len(class_names) == 2:
-            positive = tf.sigmoid(logits)
-            probabilities = tf.concat([1.0 - positive, positive], axis=-1)
-        else:
-            probabilities = tf.nn.softmax(logits, axis=-1)
+        probabilities = class_probabilities(model(text, training=False), len(class_names))
         label_id = tf.argmax(probabilities, axis=-1, output_type=tf.int32)
         return {"probabilities": probabilities, "label_id": label_id,
                 "label": tf.gather(names, label_id)}
 
     return serve
+
+
+def class_probabilities(logits: tf.Tensor, num_classes: int) -> tf.Tensor:
+    """Logits [N, 1 or C] -> float32 probabilities [N, C]: sigmoid as [1 - p, p] for two classes,
+    softmax otherwise.
+
+    Example:
+        >>> class_probabilities(tf.constant([[0.0]]), 2).numpy().tolist()
+        [[0.5, 0.5]]
+    """
+    logits = tf.cast(logits, tf.float32)
+    if num_classes == 2:
+        positive = tf.sigmoid(logits)
+        return tf.concat([1.0 - positive, positive], axis=-1)
+    return tf.nn.softmax(logits, axis=-1)
