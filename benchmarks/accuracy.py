@@ -52,7 +52,6 @@ from tfsenti.encoders.default import checkpoint_dir
 PEER_PYTHON = Path(__file__).resolve().parents[1] / ".venv-peer" / "bin" / "python"
 
 
-
 def imdb_train_folder(work: Path) -> Path:
     """aclImdb/train (neg/ and pos/) extracted from the shared archive, once."""
     folder = work / "aclImdb" / "train"

@@ -34,7 +34,7 @@ def interrupt_training(args: list, sig: signal.Signals, once: Path) -> tuple[int
 def test_sigkill_then_resume_completes_the_planned_steps(tiny_encoder, tmp_path):
     data = copy_demo(tmp_path / "data", {"train": 100})
     out = tmp_path / "model"
-    args = ["train", data, "--encoder", tiny_encoder, "--epochs", "8", "--batch-size", "8",
+    args = ["train", data, "--encoder", tiny_encoder, "--epochs", "4", "--batch-size", "8",
             "--seq-len", "32", "--out", out]
     record = out.with_name("model.partial") / "work" / "best" / "epochs.json"
     interrupt_training(args, signal.SIGKILL, once=record)
@@ -45,8 +45,8 @@ def test_sigkill_then_resume_completes_the_planned_steps(tiny_encoder, tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming the interrupted run" in resumed.stderr
     history = json.loads((out / "history.json").read_text())
-    assert 1 <= killed_at < 8 and len(history["loss"]) == 8
-    assert history["steps"] == 8 * history["steps_per_epoch"]
+    assert 1 <= killed_at < 4 and len(history["loss"]) == 4
+    assert history["steps"] == 4 * history["steps_per_epoch"]
     assert not out.with_name("model.partial").exists() and not (out / "work").exists()
     assert load(out).predict(["a fine film"]).probabilities.shape == (1, 2)
 
