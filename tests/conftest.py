@@ -25,8 +25,8 @@ def pytest_configure(config):
     _SESSION_CACHE = Path(tempfile.mkdtemp(prefix="tfsenti-test-cache-"))
     os.environ["TFSENTI_CACHE"] = str(_SESSION_CACHE)
     # `make test` runs two workers on two cores: one intra-op thread per TensorFlow process keeps
-    # them (and the CLI subprocesses they start) from competing for the same cores; the training
-    # tests ran 7% faster so. Set TF_NUM_INTRAOP_THREADS to choose otherwise.
+    # them (and the CLI subprocesses they start) from competing for the same cores (the training
+    # test files: 158 s against 171 s). Set TF_NUM_INTRAOP_THREADS to choose otherwise.
     os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
 
 

@@ -27,17 +27,20 @@ def fork_server() -> multiprocessing.context.ForkServerContext:
     return context
 
 
-@pytest.mark.parametrize("module", MODULES)
-def test_module_imports_alone(module, fork_server):
-    child = fork_server.Process(target=importlib.import_module, args=(module,))
+def _exit_code(fork_server, target, argument: str) -> int | None:
+    """The exit code of `target(argument)` run in a child of the fork server."""
+    child = fork_server.Process(target=target, args=(argument,))
     child.start()
     child.join(300)
-    assert child.exitcode == 0, f"`python -c 'import {module}'` shows why"
+    return child.exitcode
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_module_imports_alone(module, fork_server):
+    assert _exit_code(fork_server, importlib.import_module, module) == 0, (
+        f"`python -c 'import {module}'` shows why")
 
 
 def test_the_fork_server_holds_no_tfsenti_module(fork_server):
-    child = fork_server.Process(target=exec, args=(
-        "import sys; sys.exit(any(m.startswith('tfsenti') for m in sys.modules))",))
-    child.start()
-    child.join(300)
-    assert child.exitcode == 0
+    assert _exit_code(fork_server, exec, "import sys; sys.exit(any(m.startswith('tfsenti') "
+                                         "for m in sys.modules))") == 0
