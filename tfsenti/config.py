@@ -131,6 +131,10 @@ class TrainConfig:
                            check=in_range(0, 1))
     weight_decay: float = option(0.01, "AdamW's decoupled weight decay (LayerNorm and biases "
                                  "excluded)", "training", check=at_least(0))
+    layer_decay: float = option(1.0, "layer-wise learning-rate decay: the pooler and head train "
+                                "at --lr, each transformer block below at FACTOR times the one "
+                                "above, the embeddings last (1: one rate for all)", "training",
+                                check=Check("in (0, 1]", lambda v: 0 < v <= 1), metavar="FACTOR")
     embedding_updates: str = option("lazy", "lazy: AdamW updates only the embedding rows a batch "
                                     "looks up; dense: every row every step (tf_keras AdamW)",
                                     "training", choices=("lazy", "dense"))
@@ -202,6 +206,9 @@ _CONSISTENCY: list[tuple[Callable[[TrainConfig], bool], str, list[str]]] = [
     (lambda c: c.strategy == "multiworker" and c.time_budget is not None,
      "{time_budget} cannot be used with {strategy} multiworker: each worker would time itself "
      "and plan a different number of steps", ["time_budget", "strategy"]),
+    (lambda c: c.layer_decay != 1.0 and c.embedding_updates != "lazy",
+     "{layer_decay} needs {embedding_updates} lazy (tf_keras AdamW has one rate for all "
+     "variables)", ["layer_decay", "embedding_updates"]),
 ]
 
 

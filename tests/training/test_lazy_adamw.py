@@ -57,3 +57,27 @@ def test_excluded_tables_are_not_decayed():
     optimizer.exclude_from_weight_decay(var_names=["layer_norm"])
     optimizer.apply_gradients([(_rows([[1.0, 1.0]], [2], (4, 2)), table)])
     assert table.numpy()[2, 0] == pytest.approx(0.9)  # Adam's step only, no decay
+
+
+def test_layer_decay_scales_each_layers_rate_and_weight_decay():
+    rng = np.random.default_rng(2)
+    names_and_scales = [("embeddings/word_embeddings/embeddings", 0.125),
+                        ("transformer_layer_0/query/kernel", 0.25),
+                        ("transformer_layer_1/query/kernel", 0.5), ("pooler/kernel", 1.0)]
+    start = [rng.normal(size=(6, 3)).astype("float32") for _ in names_and_scales]
+    variables = [tf.Variable(w, name=n) for w, (n, _) in zip(start, names_and_scales)]
+    optimizer = LazyAdamW(learning_rate=0.01, weight_decay=0.1, epsilon=1e-6, layer_decay=0.5)
+    references = [(keras.optimizers.AdamW(learning_rate=0.01 * scale, weight_decay=0.1,
+                                          epsilon=1e-6), tf.Variable(w))
+                  for w, (_, scale) in zip(start, names_and_scales)]
+    for step in range(2):
+        gradients = [tf.constant(rng.normal(size=(6, 3)), tf.float32) for _ in variables]
+        gradients[0] = _rows(gradients[0].numpy()[:2], [1, 4])  # an embedding lookup
+        optimizer.apply_gradients(zip(gradients, variables))
+        for (reference_optimizer, reference), gradient in zip(references, gradients):
+            reference_optimizer.apply_gradients([(tf.convert_to_tensor(gradient), reference)])
+    np.testing.assert_allclose(variables[0].numpy()[[1, 4]], references[0][1].numpy()[[1, 4]],
+                               rtol=1e-5)
+    for variable, (_, reference) in zip(variables[1:], references[1:]):
+        np.testing.assert_allclose(variable.numpy(), reference.numpy(), rtol=1e-5)
+    assert LazyAdamW.from_config(optimizer.get_config()).layer_decay == 0.5

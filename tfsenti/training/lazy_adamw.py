@@ -12,12 +12,19 @@ Dense gradients get tf_keras' AdamW update (weight decay, then Adam's step), wit
 one fused kernel per variable (`ResourceApplyAdam`, the kernel of Keras 2's legacy Adam: the
 same formula as tf_keras' update, equal to it up to float rounding) instead of about ten
 separate element-wise passes over each weight and its moments.
+
+With `layer_decay` below 1 the learning rate (and with it the weight decay) shrinks layer by layer
+from the top of the encoder down, as in ELECTRA and BEiT fine-tuning: the pooler and the head get
+the full rate, transformer block i of L gets `layer_decay ** (L - i)` of it, the embeddings
+`layer_decay ** (L + 1)`. Lower layers hold the more general features and move less.
 """
 
 from __future__ import annotations
 
 import tensorflow as tf
 import tf_keras as keras
+
+from tfsenti.modeling.freezing import block_index
 
 
 @keras.utils.register_keras_serializable(package="tfsenti")
@@ -33,11 +40,29 @@ class LazyAdamW(keras.optimizers.AdamW):
         [1.0, 1.0, 0.85, 1.0]
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, layer_decay: float = 1.0, **kwargs):
         super().__init__(*args, **kwargs)
         if self.amsgrad:
             raise ValueError("LazyAdamW does not implement amsgrad")
+        self.layer_decay = layer_decay
         self._row_sparse: set[str] = set()
+        self._lr_scales: dict[str, float] = {}
+
+    def build(self, var_list):
+        super().build(var_list)
+        if self.layer_decay != 1.0:
+            self._lr_scales = {self._var_key(v): scale
+                               for v, scale in zip(var_list, layer_scales(var_list,
+                                                                          self.layer_decay))}
+
+    def get_config(self):
+        return {**super().get_config(), "layer_decay": self.layer_decay}
+
+    def _scaled_lr(self, variable) -> tf.Tensor:
+        """The learning rate of `variable`: the schedule's, times its layer's scale."""
+        lr = tf.cast(self.learning_rate, variable.dtype)
+        scale = self._lr_scales.get(self._var_key(variable), 1.0)
+        return lr if scale == 1.0 else lr * scale
 
     def apply_gradients(self, grads_and_vars, name=None, **kwargs):
         """tf_keras' apply_gradients; `kwargs` such as `skip_gradients_aggregation` (which
@@ -50,7 +75,11 @@ class LazyAdamW(keras.optimizers.AdamW):
         return super().apply_gradients(grads_and_vars, name, **kwargs)
 
     def _use_weight_decay(self, variable) -> bool:
-        return self._var_key(variable) not in self._row_sparse and super()._use_weight_decay(variable)
+        # tf_keras decays with the unscaled rate: variables with a layer scale are decayed in
+        # `update_step` instead
+        key = self._var_key(variable)
+        return (key not in self._row_sparse and key not in self._lr_scales
+                and super()._use_weight_decay(variable))
 
     def update_step(self, gradient, variable):
         if not isinstance(gradient, tf.IndexedSlices):
@@ -59,7 +88,7 @@ class LazyAdamW(keras.optimizers.AdamW):
         # reads only those rows of a plain variable (`sparse_read`), all of a mirrored one
         rows, grad = gradient.indices, gradient.values
         dtype = variable.dtype
-        lr = tf.cast(self.learning_rate, dtype)
+        lr = self._scaled_lr(variable)
         step = tf.cast(self.iterations + 1, dtype)
         beta_1, beta_2 = tf.cast(self.beta_1, dtype), tf.cast(self.beta_2, dtype)
         alpha = lr * tf.sqrt(1 - tf.pow(beta_2, step)) / (1 - tf.pow(beta_1, step))
@@ -81,8 +110,30 @@ class LazyAdamW(keras.optimizers.AdamW):
         step = tf.cast(self.iterations + 1, dtype)
         beta_1, beta_2 = tf.cast(self.beta_1, dtype), tf.cast(self.beta_2, dtype)
         index = self._index_dict[self._var_key(variable)]
+        lr = self._scaled_lr(variable)
+        if self._var_key(variable) in self._lr_scales and super()._use_weight_decay(variable):
+            variable.assign_sub(variable * tf.cast(self.weight_decay, dtype) * lr)
         tf.raw_ops.ResourceApplyAdam(
             var=variable.handle, m=self._momentums[index].handle, v=self._velocities[index].handle,
             beta1_power=tf.pow(beta_1, step), beta2_power=tf.pow(beta_2, step),
-            lr=tf.cast(self.learning_rate, dtype), beta1=beta_1, beta2=beta_2,
+            lr=lr, beta1=beta_1, beta2=beta_2,
             epsilon=tf.cast(self.epsilon, dtype), grad=gradient)
+
+
+def layer_scales(variables, layer_decay: float) -> list[float]:
+    """Each variable's share of the learning rate under layer-wise decay by `layer_decay`.
+
+    Embeddings (names containing `embedding`) are layer 0, transformer block i is layer i + 1
+    (`block_index`), everything else (pooler, head) is the top, L + 1 for L blocks.
+
+    Example:
+        >>> names = ["embeddings/word_embeddings/embeddings:0", "transformer_layer_0/query/kernel:0",
+        ...          "transformer_layer_1/query/kernel:0", "pooler/kernel:0", "logits/kernel:0"]
+        >>> [round(s, 3) for s in layer_scales([tf.Variable(0.0, name=n[:-2]) for n in names], 0.5)]
+        [0.125, 0.25, 0.5, 1.0, 1.0]
+    """
+    blocks = [block_index(v.name) for v in variables]
+    top = max((b for b in blocks if b is not None), default=-1) + 2
+    depths = [0 if b is None and "embedding" in v.name else top if b is None else b + 1
+              for v, b in zip(variables, blocks)]
+    return [layer_decay ** (top - d) for d in depths]

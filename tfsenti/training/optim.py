@@ -3,7 +3,8 @@
 As in TensorFlow Model Garden's `create_optimizer`: AdamW (weight decay 0.01, epsilon 1e-6,
 LayerNorm and bias excluded from decay), the learning rate rising linearly over the first
 `warmup` fraction of steps then falling linearly to 0, global gradient clipping at 1.0. By
-default embedding tables are updated lazily, only the rows a batch looks up (`LazyAdamW`).
+default embedding tables are updated lazily, only the rows a batch looks up (`LazyAdamW`), which
+also implements `--layer-decay`.
 """
 
 from __future__ import annotations
@@ -90,8 +91,11 @@ def make_optimizer(config: TrainConfig, total_steps: int,
     """
     if schedule is None:
         schedule = bert_schedule(config, total_steps)
-    adamw = LazyAdamW if config.embedding_updates == "lazy" else keras.optimizers.AdamW
-    optimizer = adamw(learning_rate=schedule, weight_decay=config.weight_decay, epsilon=1e-6,
-                      global_clipnorm=1.0)
+    common = dict(learning_rate=schedule, weight_decay=config.weight_decay, epsilon=1e-6,
+                  global_clipnorm=1.0)
+    if config.embedding_updates == "lazy":
+        optimizer = LazyAdamW(layer_decay=config.layer_decay, **common)
+    else:  # TrainConfig.validate refuses --layer-decay without lazy updates
+        optimizer = keras.optimizers.AdamW(**common)
     optimizer.exclude_from_weight_decay(var_names=NO_DECAY)
     return optimizer
