@@ -1,4 +1,5 @@
-"""Run the `tfsenti` CLI in a subprocess, as a user would."""
+"""Run the `tfsenti` CLI in a subprocess, as a user would, or in this process where only its
+output and exit code matter."""
 
 from __future__ import annotations
 
@@ -25,3 +26,17 @@ def error_line(result: subprocess.CompletedProcess) -> str:
 def snapshot(root: Path) -> list[str]:
     """Every path under `root`, relative and sorted: compared before and after a failed run."""
     return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+def failing_run(capfd, *args) -> str:
+    """The error line of `tfsenti ARGS` run in this process, which must fail with exit code 2.
+    Its stderr is captured at the file descriptor, so TensorFlow's native log lines would show:
+    all it may print besides the error are tfsenti's own progress lines."""
+    from tfsenti.cli import main
+
+    code = main([str(a) for a in args])
+    err = capfd.readouterr().err
+    assert code == 2, err
+    assert all(line.startswith("tfsenti: ") for line in err.splitlines()), err
+    (error,) = [line for line in err.splitlines() if line.startswith("tfsenti: error:")]
+    return error

@@ -1,7 +1,8 @@
-"""Small real data for tests: copies of the bundled demo reviews."""
+"""Small real data for tests: copies of the bundled demo reviews, generated aspect sentences."""
 
 from __future__ import annotations
 
+import random
 import shutil
 from pathlib import Path
 
@@ -16,3 +17,34 @@ def copy_demo(dest: Path, per_class: dict[str, int]) -> Path:
             for f in sorted((DEMO_DATA / split / label).glob("*.txt"))[:count]:
                 shutil.copy(f, dest / split / label / f.name)
     return dest
+
+
+ASPECTS = ["food", "service", "price", "music", "staff", "view", "wine", "decor"]
+PRAISE = ["great", "excellent", "superb", "lovely", "fantastic", "wonderful", "perfect"]
+COMPLAINTS = ["awful", "slow", "terrible", "bland", "rude", "poor", "dreadful"]
+
+
+def aspect_rows(count: int, seed: int) -> list[dict[str, str]]:
+    """Restaurant sentences praising one aspect and faulting another ("the food was great but the
+    service was slow"), each asked about one of the two: the label is that aspect's polarity, so
+    the text alone cannot tell it."""
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(count):
+        good, bad = rng.sample(ASPECTS, 2)
+        praise, complaint = rng.choice(PRAISE), rng.choice(COMPLAINTS)
+        clauses = [f"the {good} was {praise}", f"the {bad} was {complaint}"]
+        if rng.random() < 0.5:
+            clauses.reverse()
+        asked = rng.choice([good, bad])
+        rows.append({"text": f"{clauses[0]} but {clauses[1]}", "aspect": asked,
+                     "label": "pos" if asked == good else "neg"})
+    return rows
+
+
+def write_table(path: Path, rows: list[dict[str, str]]) -> Path:
+    """`rows` as a TSV file with a header line."""
+    columns = list(rows[0])
+    lines = ["\t".join(columns)] + ["\t".join(row[c] for c in columns) for row in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

@@ -23,6 +23,10 @@ from tfsenti.data.download import IMDB_SHA256, IMDB_URL
 from tfsenti.errors import ConfigError, TfsentiError
 
 
+# the options that say how to read a labelled table, for the commands that read one
+TABLE_OPTIONS = ("text_column", "pair_column", "label_column", "delimiter")
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> typing.NoReturn:  # one line, not a usage screen
         self.exit(2, f"tfsenti: error: {message} (see `{self.prog} --help`)\n")
@@ -100,7 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = _command(sub, "predict", commands.run_predict, "JSON lines of predictions from an exported model")
     p.add_argument("--model", required=True, help="exported model folder or .tflite file")
     p.add_argument("texts", nargs="*", help="texts (default: --file, else one per line on stdin)")
-    p.add_argument("--file", default=None, help="file with one text per line")
+    p.add_argument("--file", default=None, help="file with one text per line (for a model of "
+                   "text pairs: TEXT<TAB>PAIR per line)")
+    p.add_argument("--pair", default=None, metavar="TEXT", help="for a model of text pairs: the "
+                   "second text of every text (an aspect, a hypothesis)")
     p.add_argument("--skip-empty", action="store_true", help="leave blank texts out (default: "
                    "an error naming the line)")
     p.add_argument("--batch-size", type=int, default=64)
@@ -110,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
                  "labelled data")
     p.add_argument("--model", required=True, help="exported model folder or .tflite file")
     p.add_argument("data", help="folder of class subfolders, or .csv/.tsv/.jsonl")
-    add_config_options(p, "train", names=("text_column", "label_column", "delimiter"))
+    add_config_options(p, "train", names=TABLE_OPTIONS)
     p.add_argument("--report", default=None, help="also write metrics.json, plot and report.md here")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --report folder")
     p.add_argument("--batch-size", type=int, default=64)
@@ -130,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "than --max-drop")
     p.add_argument("--max-drop", type=float, default=0.5,
                    help="accuracy points --check-data may lose (default 0.5)")
-    add_config_options(p, "train", names=("text_column", "label_column", "delimiter"))
+    add_config_options(p, "train", names=TABLE_OPTIONS)
     p.add_argument("--serving-dir", default=None, help="TF Serving model base folder: the model "
                    "goes to DIR/NAME/VERSION/")
     p.add_argument("--name", default=None, help="model name (default: the model folder's name)")

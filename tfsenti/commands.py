@@ -68,7 +68,7 @@ def run_lr_find(args: argparse.Namespace) -> None:
     if args.steps < 2:
         raise TfsentiError(f"--steps must be at least 2 (got {args.steps})")
     data = load_dataset(dataset_splits(args.data)["train"], config.text_column, config.label_column,
-                        delimiter=config.delimiter)
+                        delimiter=config.delimiter, pair_column=config.pair_column)
     result = lr_range_test(config, data, args.start_lr, args.end_lr, args.steps,
                            verbose=0 if args.quiet else 1)
     out = Path(args.out)
@@ -100,10 +100,11 @@ def run_demo(args: argparse.Namespace) -> None:
     print(f"\nreport: {result.folder / 'report.md'}   wall time {time.perf_counter() - start:.0f} s")
 
 
-def read_texts(args: argparse.Namespace) -> list[str]:
-    """The texts `tfsenti predict` was given (arguments, `--file`, else stdin), checked."""
+def read_texts(args: argparse.Namespace) -> tuple[list[str], Callable[[int], str]]:
+    """The lines `tfsenti predict` was given (arguments, `--file`, else stdin), unchecked, and
+    how to name line n in an error."""
     if args.texts:
-        return checked_texts(args.texts, lambda n: f"text {n}", args.skip_empty)
+        return args.texts, lambda n: f"text {n}"
     if args.file:
         try:
             lines = Path(args.file).read_text(encoding="utf-8").splitlines()
@@ -111,33 +112,46 @@ def read_texts(args: argparse.Namespace) -> list[str]:
             raise TfsentiError(f"{args.file}: no such file") from None
         except UnicodeDecodeError as err:
             raise TfsentiError(f"{args.file}: not UTF-8 text ({err.reason} at byte {err.start})") from None
-        return checked_texts(lines, lambda n: f"{args.file}: line {n}", args.skip_empty)
+        return lines, lambda n: f"{args.file}: line {n}"
     if sys.stdin.isatty():
         print("tfsenti: reading texts from the terminal, one per line; end with Ctrl-D",
               file=sys.stderr)
-    return checked_texts(sys.stdin.read().splitlines(), lambda n: f"stdin: line {n}",
-                         args.skip_empty)
+    return sys.stdin.read().splitlines(), lambda n: f"stdin: line {n}"
 
 
-def checked_texts(texts: list[str], where: Callable[[int], str], skip_empty: bool) -> list[str]:
-    """`texts` without blank ones (an error, unless `skip_empty`), warning once about texts with
-    no letter or digit: the tokenizer turns emoji and symbols into [UNK], so the model's answer
-    for such a text says nothing about it."""
-    kept, letterless = [], []
-    for number, text in enumerate(texts, start=1):
-        if not text.strip():
+def checked_inputs(lines: list[str], where: Callable[[int], str], skip_empty: bool,
+                   pairs: bool = False, pair: str | None = None
+                   ) -> tuple[list[str], list[str] | None]:
+    """(texts, pairs) from `lines`: blank lines are an error (unless `skip_empty`); for a model
+    of text pairs, `pair` is every text's second text, else each line is `TEXT<TAB>PAIR`.
+
+    Warns once about texts with no letter or digit: the tokenizer turns emoji and symbols into
+    [UNK], so the model's answer for such a text says nothing about it."""
+    texts, seconds, letterless = [], [], []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
             if not skip_empty:
                 raise TfsentiError(f"{where(number)}: empty text (--skip-empty leaves blank texts "
                                    "out)")
             continue
-        kept.append(text)
+        text, second = line, pair
+        if pairs and pair is None:
+            text, tab, second = line.partition("\t")
+            if not tab:
+                raise TfsentiError(f"{where(number)}: the model takes text pairs: write TEXT<TAB>"
+                                   "PAIR, or give every text the same pair with --pair")
+            if not text.strip() or not second.strip():
+                raise TfsentiError(f"{where(number)}: empty {'text' if not text.strip() else 'pair'}"
+                                   " before or after the tab")
+        texts.append(text)
+        seconds.append(second)
         if not any(c.isalnum() for c in text):
             letterless.append(number)
     if letterless:
         log.warning("%d text(s) have no letter or digit, so the model sees only unknown tokens or "
                     "punctuation (first: %s: %r); their predictions mean little", len(letterless),
-                    where(letterless[0]), texts[letterless[0] - 1][:60])
-    return kept
+                    where(letterless[0]), lines[letterless[0] - 1][:60])
+    return texts, (seconds if pairs else None)
 
 
 def load_classifier(model: str):
@@ -154,9 +168,14 @@ def load_classifier(model: str):
 
 def run_predict(args: argparse.Namespace) -> None:
     classifier = load_classifier(args.model)
-    texts = read_texts(args)
-    predictions = classifier.predict(texts, args.batch_size, progress=not args.quiet)
-    for record in predictions.records(texts, classifier.class_names):
+    if args.pair is not None and not classifier.takes_pairs:
+        raise TfsentiError(f"{args.model} takes single texts: drop --pair")
+    if args.pair is not None and not args.pair.strip():
+        raise TfsentiError("--pair is empty")
+    texts, pairs = checked_inputs(*read_texts(args), args.skip_empty, classifier.takes_pairs,
+                                  args.pair)
+    predictions = classifier.predict(texts, args.batch_size, progress=not args.quiet, pairs=pairs)
+    for record in predictions.records(texts, classifier.class_names, pairs):
         print(json.dumps(record, ensure_ascii=False))
 
 
@@ -165,9 +184,14 @@ def run_evaluate(args: argparse.Namespace) -> None:
     from tfsenti.evaluation.evaluate import evaluate
 
     classifier = load_classifier(args.model)
+    pair_column = getattr(args, "pair_column", None)
+    if classifier.takes_pairs != (pair_column is not None):
+        raise TfsentiError(f"{args.model} takes text pairs: name the second text's column with "
+                           "--pair-column" if classifier.takes_pairs else
+                           f"{args.model} takes single texts: drop --pair-column")
     data = load_dataset(args.data, getattr(args, "text_column", None),
                         getattr(args, "label_column", None), classifier.class_names,
-                        getattr(args, "delimiter", None))
+                        getattr(args, "delimiter", None), pair_column)
     metrics = evaluate(classifier, data, args.report, args.batch_size, progress=not args.quiet,
                        overwrite=args.overwrite)
     print(json.dumps(metrics, indent=2))

@@ -84,6 +84,10 @@ class TrainConfig:
                                      "first of text, sentence, review, content)", "data")
     label_column: str | None = option(None, "label column of a CSV/TSV/JSONL file (default: the "
                                       "first of label, sentiment, class, target)", "data")
+    pair_column: str | None = option(None, "second text column of a table: each example is a "
+                                     "pair of texts (aspect sentiment, entailment), packed as "
+                                     "two segments; the exported model takes text and text_pair",
+                                     "data")
     delimiter: str | None = option(None, "separator of .csv files (default: the one of , ; tab | "
                                    "that the header line uses)", "data",
                                    choices=(None, *DELIMITERS))

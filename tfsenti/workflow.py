@@ -119,7 +119,7 @@ def load_splits(config: TrainConfig, train_path: str | Path, val_path: str | Pat
     """The run's `train`, `validation` and (if given) `test` data, checked before any work:
     validation is `config.val_split` of the training data when no `val_path` is given."""
     table = {"text_column": config.text_column, "label_column": config.label_column,
-             "delimiter": config.delimiter}
+             "delimiter": config.delimiter, "pair_column": config.pair_column}
     train_data = load_dataset(train_path, **table)
     classes = train_data.class_names
     if val_path is not None:
@@ -141,12 +141,14 @@ def write_results(folder: Path, title: str, classifier: Classifier, splits: dict
     for split in ("validation", "test"):
         if split in splits:
             data = splits[split]
-            probabilities[split] = classifier.predict(data.texts, progress=progress).probabilities
+            probabilities[split] = classifier.predict(data.texts, progress=progress,
+                                                      pairs=data.pairs).probabilities
             metrics[split] = {**compute_metrics(data.labels, probabilities[split], data.class_names),
                               "overlap_with_train": overlap[split]}
     shown = "test" if "test" in splits else "validation"
     data = splits[shown]
-    mistakes = confident_mistakes(data.texts, data.labels, probabilities[shown], data.class_names)
+    mistakes = confident_mistakes(data.shown_texts(), data.labels, probabilities[shown],
+                                  data.class_names)
     plot_training_curves(history, folder / CURVES)
     plot_confusion_matrix(metrics[shown]["confusion_matrix"], data.class_names, folder / CONFUSION,
                           f"Confusion matrix ({data.name})")

@@ -7,20 +7,8 @@ import shutil
 import pytest
 
 from local_server import unused_port_url
-from run_cli import snapshot
+from run_cli import failing_run, snapshot
 from tfsenti.cli import main
-
-
-def run(capfd, *args):
-    """The error line of `tfsenti ARGS`, which must fail with exit code 2. Its stderr is captured
-    at the file descriptor, so TensorFlow's native log lines would show: all it may print besides
-    the error are tfsenti's own progress lines."""
-    code = main([str(a) for a in args])
-    err = capfd.readouterr().err
-    assert code == 2, err
-    assert all(line.startswith("tfsenti: ") for line in err.splitlines()), err
-    (error,) = [line for line in err.splitlines() if line.startswith("tfsenti: error:")]
-    return error
 
 
 @pytest.fixture
@@ -64,6 +52,10 @@ CASES = {  # name: (the command, given the work folder w; its error line after "
         "{w}/t.csv: no column 'review' (columns: ['text', 'label'])"),
     "empty text cell": (lambda w: _train(_csv(w, "text,label\ngood,1\n ,0\nbad,0\n")),
                         "{w}/t.csv: row 2: empty text in column 'text'"),
+    "empty pair cell": (
+        lambda w: _train(_csv(w, "text,aspect,label\ngreat food,food,1\nslow service,,0\n"),
+                         "--pair-column", "aspect"),
+        "{w}/t.csv: row 2: empty text in column 'aspect'"),
     "labels mixing numbers and names": (
         lambda w: _train(_csv(w, "text,label\ngood,1\nbad,0\nawful,neg\n")),
         "{w}/t.csv: column 'label' mixes numbers (row 1: '1') and names (row 3: 'neg'); use one "
@@ -123,14 +115,14 @@ def test_bad_training_input(case, work, capfd):
     make_args, message = CASES[case]
     args = make_args(work)
     before = snapshot(work)
-    assert run(capfd, *args) == "tfsenti: error: " + message.format(w=work)
+    assert failing_run(capfd, *args) == "tfsenti: error: " + message.format(w=work)
     assert snapshot(work) == before  # nothing written (no out/, no out.partial/, no saved_models/)
 
 
 def test_an_encoder_url_without_network_says_what_to_do_offline(work, capfd):
     url = unused_port_url("/bert")
     before = snapshot(work)
-    assert run(capfd, *_train(work / "reviews", "--encoder", url)) == (
+    assert failing_run(capfd, *_train(work / "reviews", "--encoder", url)) == (
         f"tfsenti: error: {url}: download failed ([Errno 111] Connection refused); offline, use "
         "the built-in encoder 'minilm-l6', a local encoder folder, or a TFHUB_CACHE_DIR that holds "
         "this model")
@@ -140,11 +132,11 @@ def test_an_encoder_url_without_network_says_what_to_do_offline(work, capfd):
 def test_evaluate_with_labels_unseen_in_training(work, capfd, tiny_model):
     (work / "reviews/test/meh").mkdir()
     (work / "reviews/test/meh/1.txt").write_text("so-so", encoding="utf-8")
-    assert run(capfd, "evaluate", "--model", tiny_model, work / "reviews/test") == (
+    assert failing_run(capfd, "evaluate", "--model", tiny_model, work / "reviews/test") == (
         f"tfsenti: error: {work}/reviews/test: class folders ['meh'] were not seen in training "
         "(model classes: ['neg', 'pos'])")
     csv = _csv(work, "text,label\ngood,pos\nbad,awful\n")
-    assert run(capfd, "evaluate", "--model", tiny_model, csv) == (
+    assert failing_run(capfd, "evaluate", "--model", tiny_model, csv) == (
         f"tfsenti: error: {csv}: labels ['awful'] in column 'label' were not seen in training "
         "(model classes: ['neg', 'pos'])")
 
@@ -152,7 +144,7 @@ def test_evaluate_with_labels_unseen_in_training(work, capfd, tiny_model):
 def test_evaluate_report_folder_is_not_replaced_without_overwrite(work, capfd, tiny_model):
     (work / "report").mkdir()
     (work / "report" / "notes.md").write_text("mine")
-    assert run(capfd, "evaluate", "--model", tiny_model, work / "reviews/test", "--report",
+    assert failing_run(capfd, "evaluate", "--model", tiny_model, work / "reviews/test", "--report",
                work / "report") == (
         f"tfsenti: error: {work / 'report'}: already exists; pass --overwrite to replace it")
     assert (work / "report" / "notes.md").read_text() == "mine"
@@ -163,7 +155,7 @@ def test_a_truncated_model_is_one_line(work, capfd, tiny_model):
     (data,) = (work / "model" / "variables").glob("variables.data-*")
     data.write_bytes(data.read_bytes()[:1000])
     before = snapshot(work)
-    assert run(capfd, "predict", "--model", work / "model", "fine") == (
+    assert failing_run(capfd, "predict", "--model", work / "model", "fine") == (
         f"tfsenti: error: {work / 'model'}: the SavedModel could not be read (Read less bytes "
         "than requested); copy or export the model folder again")
     assert snapshot(work) == before
@@ -185,23 +177,23 @@ def test_a_full_disk_while_writing_a_report_leaves_nothing(work, tiny_model, cap
 
 
 def test_predict_with_a_folder_that_is_not_a_model(work, capfd):
-    assert run(capfd, "predict", "--model", work, "hi") == (
+    assert failing_run(capfd, "predict", "--model", work, "hi") == (
         f"tfsenti: error: {work}: not an exported tfsenti model (needs saved_model.pb and "
         "config.json)")
 
 
 def test_predict_file_errors(capfd, tiny_model, tmp_path):
-    assert run(capfd, "predict", "--model", tiny_model, "--file", tmp_path / "nope.txt") == (
+    assert failing_run(capfd, "predict", "--model", tiny_model, "--file", tmp_path / "nope.txt") == (
         f"tfsenti: error: {tmp_path / 'nope.txt'}: no such file")
     (tmp_path / "latin1.txt").write_bytes(b"caf\xe9\n")
-    assert run(capfd, "predict", "--model", tiny_model, "--file", tmp_path / "latin1.txt") == (
+    assert failing_run(capfd, "predict", "--model", tiny_model, "--file", tmp_path / "latin1.txt") == (
         f"tfsenti: error: {tmp_path / 'latin1.txt'}: not UTF-8 text (invalid continuation byte "
         "at byte 3)")
     (tmp_path / "blank.txt").write_text("a fine film\n   \nawful\n", encoding="utf-8")
-    assert run(capfd, "predict", "--model", tiny_model, "--file", tmp_path / "blank.txt") == (
+    assert failing_run(capfd, "predict", "--model", tiny_model, "--file", tmp_path / "blank.txt") == (
         f"tfsenti: error: {tmp_path / 'blank.txt'}: line 2: empty text "
         "(--skip-empty leaves blank texts out)")
-    assert run(capfd, "predict", "--model", tiny_model, "fine", "") == (
+    assert failing_run(capfd, "predict", "--model", tiny_model, "fine", "") == (
         "tfsenti: error: text 2: empty text (--skip-empty leaves blank texts out)")
 
 

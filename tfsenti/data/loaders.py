@@ -36,8 +36,8 @@ LABEL_COLUMNS = ("label", "sentiment", "class", "target")
 
 
 def load_dataset(path: str | Path, text_column: str | None = None, label_column: str | None = None,
-                 class_names: list[str] | None = None,
-                 delimiter: str | None = None) -> LabeledTexts:
+                 class_names: list[str] | None = None, delimiter: str | None = None,
+                 pair_column: str | None = None) -> LabeledTexts:
     """Load a folder of class subfolders or a .csv / .tsv / .jsonl file.
 
     Args:
@@ -48,6 +48,8 @@ def load_dataset(path: str | Path, text_column: str | None = None, label_column:
             Default: the sorted folder names, or the sorted distinct labels of the table.
         delimiter: the separator of a .csv file, by name (`comma`, `semicolon`, `tab`, `pipe`);
             default: the one of these its header line uses most.
+        pair_column: the column of each example's second text (tables only): the data are
+            text pairs (`LabeledTexts.pairs`).
 
     Example:
         >>> from tfsenti import DEMO_DATA
@@ -58,11 +60,14 @@ def load_dataset(path: str | Path, text_column: str | None = None, label_column:
     if not path.exists():
         raise DataError(f"{path}: no such file or folder")
     if path.is_dir():
+        if pair_column is not None:
+            raise DataError(f"{path}: a folder holds one text per file; text pairs "
+                            f"(--pair-column {pair_column}) need a .csv, .tsv or .jsonl table")
         return _load_folder(path, class_names)
     if path.suffix.lower() not in TABLE_SUFFIXES:
         raise DataError(f"{path}: unsupported file type {path.suffix!r}; use a folder of class "
                         f"subfolders or a {', '.join(TABLE_SUFFIXES)} file")
-    return _load_table(path, text_column, label_column, class_names, delimiter)
+    return _load_table(path, text_column, label_column, class_names, delimiter, pair_column)
 
 
 def dataset_splits(path: str | Path) -> dict[str, Path]:
@@ -218,21 +223,29 @@ def _label_order(values: list[str]) -> list[str]:
 
 
 def _load_table(path: Path, text_column: str | None, label_column: str | None,
-                class_names: list[str] | None, delimiter: str | None) -> LabeledTexts:
+                class_names: list[str] | None, delimiter: str | None,
+                pair_column: str | None) -> LabeledTexts:
     columns, rows = _read_rows(path, delimiter)
     if not rows:
         raise DataError(f"{path}: no data rows")
     text_key = _pick_column(path, columns, text_column, TEXT_COLUMNS, "--text-column")
     label_key = _pick_column(path, columns, label_column, LABEL_COLUMNS, "--label-column")
-    texts, values = [], []
+    text_keys = [text_key]
+    if pair_column is not None:
+        text_keys.append(_pick_column(path, columns, pair_column, (), "--pair-column"))
+    cells: list[list[str]] = [[] for _ in text_keys]
+    values = []
     for number, row in enumerate(rows, start=1):
-        text, label = row.get(text_key), row.get(label_key)
-        if text is None or not str(text).strip():
-            raise DataError(f"{path}: row {number}: empty text in column {text_key!r}")
+        for key, column in zip(text_keys, cells):
+            text = row.get(key)
+            if text is None or not str(text).strip():
+                raise DataError(f"{path}: row {number}: empty text in column {key!r}")
+            column.append(str(text))
+        label = row.get(label_key)
         if label is None or str(label).strip() == "":
             raise DataError(f"{path}: row {number}: empty label in column {label_key!r}")
-        texts.append(str(text))
         values.append(str(label).strip())
+    texts, pairs = cells[0], (cells[1] if pair_column is not None else None)
     if class_names is None:
         _check_label_kinds(path, label_key, values)
         class_names = _label_order(values)
@@ -245,4 +258,4 @@ def _load_table(path: Path, text_column: str | None, label_column: str | None,
                         f"training (model classes: {class_names})")
     index = {name: i for i, name in enumerate(class_names)}
     labels = np.asarray([index[v] for v in values], dtype=np.int32)
-    return LabeledTexts(texts, labels, list(class_names), data_name(path))
+    return LabeledTexts(texts, labels, list(class_names), data_name(path), pairs)

@@ -133,7 +133,7 @@ def guard_splits(splits: dict[str, LabeledTexts], dedupe: bool = False
         (1, ['a warm and very funny film', 'fine'])
     """
     train = splits["train"]
-    overlaps = {name: find_overlap(train.texts, data.texts)
+    overlaps = {name: find_overlap(train.shown_texts(), data.shown_texts())
                 for name, data in splits.items() if name != "train"}
     involved = set().union(*(o.train_indices for o in overlaps.values()))
     if involved:

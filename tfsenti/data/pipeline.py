@@ -46,14 +46,16 @@ def prefetched(ds: tf.data.Dataset, batches: int = 2) -> tf.data.Dataset:
 def string_dataset(data: LabeledTexts, batch_size: int, shuffle: bool = False,
                    seed: int = 0) -> tf.data.Dataset:
     """Batched tf.data of (text, label), cached, shuffled each epoch if asked, prefetched: the
-    input of a model that takes strings (`--fixed-length`, the TF tutorial's way).
+    input of a model that takes strings (`--fixed-length`, the TF tutorial's way). Text pairs
+    come as ({"text": ..., "text_pair": ...}, label).
 
     Example:
         >>> data = LabeledTexts(["good", "bad", "fine"], np.array([1, 0, 1]), ["neg", "pos"], "x")
         >>> [texts.shape.as_list() for texts, _ in string_dataset(data, batch_size=2)]
         [[2], [1]]
     """
-    ds = tf.data.Dataset.from_tensor_slices((data.texts, data.labels)).cache()
+    texts = data.texts if data.pairs is None else {"text": data.texts, "text_pair": data.pairs}
+    ds = tf.data.Dataset.from_tensor_slices((texts, data.labels)).cache()
     if shuffle:
         ds = ds.shuffle(len(data), seed=seed, reshuffle_each_iteration=True)
     return prefetched(ds.batch(batch_size))
@@ -72,12 +74,20 @@ def auto_seq_len(lengths: np.ndarray, max_len: int = 512) -> int:
 
 
 def length_grouped_dataset(word_ids: tf.RaggedTensor, labels: np.ndarray, batch_size: int,
-                           shuffle: bool = False, seed: int = 0) -> tuple[tf.data.Dataset, int]:
+                           shuffle: bool = False, seed: int = 0,
+                           pairs: bool = False) -> tuple[tf.data.Dataset, int]:
     """(dataset of (encoder inputs, label) batches of similar length, batches per epoch).
 
     Texts (shuffled anew every epoch if `shuffle`) are taken `POOL_BATCHES` batches at a time;
     each pool is sorted by length and cut into batches, which are then shuffled. Every text comes
-    once per epoch, in ceil(N / batch_size) batches.
+    once per epoch, in ceil(N / batch_size) batches. With `pairs` the rows are packed text pairs
+    and the tokens after the first [SEP] (the token each row ends with) get type id 1.
+
+    Example:
+        >>> pair = tf.ragged.constant([[101, 1037, 102, 2204, 102]])
+        >>> inputs, _ = next(iter(length_grouped_dataset(pair, np.array([1]), 1, pairs=True)[0]))
+        >>> inputs["input_type_ids"].numpy().tolist()
+        [[0, 0, 0, 1, 1]]
     """
     lengths = word_ids.row_lengths().numpy().astype(np.int32)
     ds = tf.data.Dataset.from_tensor_slices((word_ids.to_tensor(), lengths, labels))
@@ -94,8 +104,15 @@ def length_grouped_dataset(word_ids: tf.RaggedTensor, labels: np.ndarray, batch_
         ds = ds.shuffle(POOL_BATCHES, seed=seed + 1, reshuffle_each_iteration=True)
 
     def to_inputs(ids, length, label):
-        mask = tf.sequence_mask(length, tf.shape(ids)[1], dtype=tf.int32)
-        return {"input_word_ids": ids, "input_mask": mask,
-                "input_type_ids": tf.zeros_like(ids)}, label
+        width = tf.shape(ids)[1]
+        mask = tf.sequence_mask(length, width, dtype=tf.int32)
+        type_ids = tf.zeros_like(ids)
+        if pairs:
+            sep = tf.gather(ids, length - 1, batch_dims=1)
+            first_sep = tf.argmax(tf.cast(ids == sep[:, tf.newaxis], tf.int32), axis=1,
+                                  output_type=tf.int32)
+            type_ids = tf.cast(tf.range(width)[tf.newaxis, :] > first_sep[:, tf.newaxis],
+                               tf.int32) * mask
+        return {"input_word_ids": ids, "input_mask": mask, "input_type_ids": type_ids}, label
 
     return prefetched(ds.map(to_inputs)), math.ceil(len(lengths) / batch_size)

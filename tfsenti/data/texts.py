@@ -1,4 +1,5 @@
-"""`LabeledTexts`: texts, their integer labels, the class names and where they came from.
+"""`LabeledTexts`: texts (or text pairs), their integer labels, the class names and where they
+came from.
 
 Every loader returns one; the training input pipeline, evaluation and the leakage checks take
 one. Splitting and sampling keep the class names, so labels stay comparable across the parts.
@@ -15,18 +16,29 @@ from tfsenti.errors import DataError
 
 @dataclasses.dataclass
 class LabeledTexts:
-    """Texts, integer labels (indices into `class_names`) and where they came from.
+    """Texts, integer labels (indices into `class_names`) and where they came from; with `pairs`,
+    each example is the pair (texts[i], pairs[i]): an aspect or a hypothesis with its text.
 
     Example:
         >>> data = LabeledTexts(["great", "awful", "fine"], np.array([1, 0, 1]), ["neg", "pos"], "mine")
         >>> len(data), data.class_names[data.labels[0]]
         (3, 'pos')
+        >>> LabeledTexts(["the food was great, the service slow"], np.array([0]), ["neg", "pos"],
+        ...              "aspects", pairs=["service"]).shown_texts()
+        ['the food was great, the service slow | service']
     """
 
     texts: list[str]
     labels: np.ndarray
     class_names: list[str]
     name: str
+    pairs: list[str] | None = None
+
+    def shown_texts(self) -> list[str]:
+        """The examples as one string each, for reports and warnings: `text | pair` for pairs."""
+        if self.pairs is None:
+            return list(self.texts)
+        return [f"{text} | {pair}" for text, pair in zip(self.texts, self.pairs)]
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -54,7 +66,9 @@ class LabeledTexts:
     def subset(self, mask: np.ndarray, suffix: str) -> "LabeledTexts":
         """The examples where the boolean `mask` is true, named `NAME[suffix]`."""
         texts = [t for t, keep in zip(self.texts, mask) if keep]
-        return LabeledTexts(texts, self.labels[mask], self.class_names, f"{self.name}[{suffix}]")
+        pairs = None if self.pairs is None else [p for p, keep in zip(self.pairs, mask) if keep]
+        return LabeledTexts(texts, self.labels[mask], self.class_names, f"{self.name}[{suffix}]",
+                            pairs)
 
     def head_per_class(self, count: int) -> "LabeledTexts":
         """The first `count` examples of each class, in their original order: a small balanced

@@ -35,13 +35,14 @@ def evaluate(model: str | Path | Classifier, data: LabeledTexts, report_dir: str
         stage = (None if report_dir is None else
                  stack.enter_context(StagedFolder(Path(report_dir), overwrite=overwrite)))
         classifier = model if isinstance(model, Classifier) else load(model)
-        predictions = classifier.predict(data.texts, batch_size, progress=progress)
+        predictions = classifier.predict(data.texts, batch_size, progress=progress,
+                                         pairs=data.pairs)
         metrics = compute_metrics(data.labels, predictions.probabilities, classifier.class_names)
         if stage is not None:
             (stage.path / "metrics.json").write_text(json.dumps(metrics, indent=2))
             plot_confusion_matrix(metrics["confusion_matrix"], classifier.class_names,
                                   stage.path / CONFUSION)
-            mistakes = confident_mistakes(data.texts, data.labels, predictions.probabilities,
+            mistakes = confident_mistakes(data.shown_texts(), data.labels, predictions.probabilities,
                                           classifier.class_names)
             write_report(stage.path, f"Evaluation on {data.name}", metrics, mistakes, data.name,
                          has_curves=False)

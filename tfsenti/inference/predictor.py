@@ -28,11 +28,15 @@ class Predictions:
     label_ids: np.ndarray
     labels: list[str]
 
-    def records(self, texts: list[str], class_names: list[str]) -> list[dict]:
-        """One JSON-ready dict per text: text, label, probabilities by class name."""
-        return [{"text": text, "label": label,
+    def records(self, texts: list[str], class_names: list[str],
+                pairs: list[str] | None = None) -> list[dict]:
+        """One JSON-ready dict per text: text (and text_pair), label, probabilities by class
+        name."""
+        inputs = ([{"text": t} for t in texts] if pairs is None else
+                  [{"text": t, "text_pair": p} for t, p in zip(texts, pairs)])
+        return [{**given, "label": label,
                  "probabilities": {c: round(float(p), 6) for c, p in zip(class_names, probs)}}
-                for text, label, probs in zip(texts, self.labels, self.probabilities)]
+                for given, label, probs in zip(inputs, self.labels, self.probabilities)]
 
 
 class Classifier:
@@ -48,10 +52,11 @@ class Classifier:
         ((2, 2), 2, ['neg', 'pos'])
     """
 
-    def __init__(self, serve, class_names: list[str], owner=None):
+    def __init__(self, serve, class_names: list[str], owner=None, takes_pairs: bool = False):
         self.serve = serve
         self.class_names = list(class_names)
         self.owner = owner  # a loaded SavedModel whose variables `serve` uses: kept alive here
+        self.takes_pairs = takes_pairs  # `serve` takes `text` and `text_pair`
 
     @classmethod
     def from_model(cls, model, class_names: list[str]) -> "Classifier":
@@ -63,20 +68,38 @@ class Classifier:
             >>> Classifier.from_model(model, ["neg", "pos"]).predict(["Great!"]).probabilities.shape
             (1, 2)
         """
-        return cls(serving_function(model, class_names), class_names)
+        return cls(serving_function(model, class_names), class_names,
+                   takes_pairs="text_pair" in model.input_names)
 
-    def predict(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> Predictions:
+    def predict(self, texts: list[str], batch_size: int = 64, progress: bool = False,
+                pairs: list[str] | None = None) -> Predictions:
         """Predictions in input order. Texts are batched by length (the model pads each batch
-        only to its longest text); `progress` draws a progress bar on stderr (on a terminal)."""
+        only to its longest text); `progress` draws a progress bar on stderr (on a terminal).
+        A model of text pairs needs `pairs`, one second text per text.
+
+        Example:
+            >>> clf = load("saved_models/demo")
+            >>> clf.takes_pairs, clf.predict(["A joy.", "A bore."]).label_ids.shape
+            (False, (2,))
+        """
         if batch_size < 1:
             raise ConfigError(f"batch size must be at least 1 (got {batch_size})")
-        order = np.argsort([len(t) for t in texts], kind="stable")
+        if self.takes_pairs != (pairs is not None):
+            raise ConfigError("the model takes text pairs: give each text its pair" if
+                              self.takes_pairs else "the model takes single texts, not pairs")
+        if pairs is not None and len(pairs) != len(texts):
+            raise ConfigError(f"{len(texts)} texts but {len(pairs)} pairs")
+        sizes = [len(t) for t in texts] if pairs is None else [
+            len(t) + len(p) for t, p in zip(texts, pairs)]
+        order = np.argsort(sizes, kind="stable")
         probabilities = np.zeros((len(texts), len(self.class_names)), np.float32)
         with Progress(len(texts), "predicting", enabled=progress) as bar:
             for start in range(0, len(texts), batch_size):
                 rows = order[start:start + batch_size]
-                batch = tf.constant([texts[i] for i in rows], dtype=tf.string)
-                probabilities[rows] = np.asarray(self.serve(text=batch)["probabilities"])
+                batch = {"text": tf.constant([texts[i] for i in rows], dtype=tf.string)}
+                if pairs is not None:
+                    batch["text_pair"] = tf.constant([pairs[i] for i in rows], dtype=tf.string)
+                probabilities[rows] = np.asarray(self.serve(**batch)["probabilities"])
                 bar.update(len(rows))
         ids = probabilities.argmax(axis=-1).astype(np.int32)
         return Predictions(probabilities, ids, [self.class_names[i] for i in ids])
@@ -98,15 +121,19 @@ def load(folder: str | Path) -> Classifier:
         reason = (getattr(err, "message", None) or str(err)).strip().splitlines()[0][:200]
         raise TfsentiError(f"{folder}: the SavedModel could not be read ({reason}); copy or "
                            "export the model folder again") from None
-    return Classifier(loaded.signatures["serving_default"], class_names, owner=loaded)
+    serve = loaded.signatures["serving_default"]
+    return Classifier(serve, class_names, owner=loaded,
+                      takes_pairs="text_pair" in serve.structured_input_signature[1])
 
 
-def predict(model: str | Path | Classifier, texts: list[str], batch_size: int = 64) -> Predictions:
-    """Predict with an exported model folder (or a loaded Classifier).
+def predict(model: str | Path | Classifier, texts: list[str], batch_size: int = 64,
+            pairs: list[str] | None = None) -> Predictions:
+    """Predict with an exported model folder (or a loaded Classifier); `pairs` for a model of
+    text pairs.
 
     Example:
         >>> predict("saved_models/demo", ["dull and far too long"]).labels[0] in ("neg", "pos")
         True
     """
     classifier = model if isinstance(model, Classifier) else load(model)
-    return classifier.predict(texts, batch_size)
+    return classifier.predict(texts, batch_size, pairs=pairs)

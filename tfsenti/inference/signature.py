@@ -1,7 +1,8 @@
 """The `serving_default` function of an exported model: raw strings in; probabilities, label ids
 and label names out.
 
-`serving_default` takes `text`: string [None] and returns `probabilities` float32 [None, C]
+`serving_default` takes `text`: string [None] (and `text_pair`: string [None] for a model of text
+pairs) and returns `probabilities` float32 [None, C]
 (sigmoid for two classes, as [1 - p, p]; softmax otherwise), `label_id` int32 [None] and `label`
 string [None]; the class names are constants in the graph. The same function serves predictions
 in memory right after training (`Classifier.from_model`), so they equal the exported model's.
@@ -23,12 +24,23 @@ def serving_function(model, class_names: list[str]) -> tf.types.experimental.Gen
     """
     names = tf.constant(class_names)
 
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
-    def serve(text):
-        probabilities = class_probabilities(model(text, training=False), len(class_names))
+    def outputs(logits):
+        probabilities = class_probabilities(logits, len(class_names))
         label_id = tf.argmax(probabilities, axis=-1, output_type=tf.int32)
         return {"probabilities": probabilities, "label_id": label_id,
                 "label": tf.gather(names, label_id)}
+
+    text_spec = tf.TensorSpec([None], tf.string, name="text")
+    if "text_pair" in model.input_names:
+        @tf.function(input_signature=[text_spec, tf.TensorSpec([None], tf.string, name="text_pair")])
+        def serve_pairs(text, text_pair):
+            return outputs(model({"text": text, "text_pair": text_pair}, training=False))
+
+        return serve_pairs
+
+    @tf.function(input_signature=[text_spec])
+    def serve(text):
+        return outputs(model(text, training=False))
 
     return serve
 

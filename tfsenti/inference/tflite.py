@@ -64,6 +64,9 @@ class StringModel(tf.Module):
         folder = model_folder(folder)
         self.class_names = saved_class_names(folder)
         classifier = keras.models.load_model(str(folder), compile=False)
+        if len(classifier.inputs) > 1:
+            raise TfsentiError(f"{folder}: the model takes text pairs; TFLite export covers "
+                               "single-text models (serve pairs with the SavedModel)")
         to_inputs = classifier.get_layer("preprocess")  # a TextToBertInputs
         layer_config = to_inputs.get_config()
         self.seq_len, self.truncate = layer_config["seq_len"], layer_config["truncate"]

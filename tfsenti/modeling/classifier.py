@@ -54,7 +54,7 @@ class Pooling(keras.layers.Layer):
 
 
 def build_classifier(config: TrainConfig, num_classes: int,
-                     encoder: EncoderHandles | None = None) -> keras.Model:
+                     encoder: EncoderHandles | None = None, pairs: bool = False) -> keras.Model:
     """The classifier of the TF "Classify text with BERT" tutorial, for any encoder.
 
     Build it under the run's precision policy (`tfsenti.precision.precision_policy`): its layers
@@ -66,14 +66,20 @@ def build_classifier(config: TrainConfig, num_classes: int,
         num_classes: 2 gives a Dense(1) logit; more give Dense(num_classes) logits.
         encoder: the handles `config.encoder` resolved to, when the caller has them already
             (resolving the default encoder checks its cache entry file by file).
+        pairs: the model takes text pairs: inputs `text` and `text_pair`, packed as two segments.
 
     Returns:
-        A tf_keras model: string tensor [batch] -> logits [batch, 1 or num_classes].
+        A tf_keras model: string tensor [batch] -> logits [batch, 1 or num_classes] (for pairs:
+        {"text": strings [batch], "text_pair": strings [batch]} -> logits).
 
     Example:
         >>> model = build_classifier(TrainConfig(seq_len=64), num_classes=2)
         >>> model(tf.constant(["a wonderful film"])).shape
         TensorShape([1, 1])
+        >>> pair_model = build_classifier(TrainConfig(seq_len=64), num_classes=3, pairs=True)
+        >>> pair_model({"text": tf.constant(["great food, slow service"]),
+        ...             "text_pair": tf.constant(["service"])}).shape
+        TensorShape([1, 3])
     """
     if encoder is None:
         encoder = resolve_encoder(config.encoder, config.preprocess, config.precision)
@@ -88,9 +94,13 @@ def build_classifier(config: TrainConfig, num_classes: int,
     head = keras.layers.Dense(num_outputs(num_classes), name="classifier", dtype="float32")
     # === Functional Model ===
     text = keras.Input(shape=(), dtype=tf.string, name="text")
-    inputs = to_inputs(text)
+    if pairs:
+        text_pair = keras.Input(shape=(), dtype=tf.string, name="text_pair")
+        model_inputs, inputs = {"text": text, "text_pair": text_pair}, to_inputs(text, text_pair)
+    else:
+        model_inputs, inputs = text, to_inputs(text)
     pooled = pooling(bert(inputs), inputs["input_mask"])
-    return keras.Model(text, head(dropout(pooled)), name="tfsenti_classifier")
+    return keras.Model(model_inputs, head(dropout(pooled)), name="tfsenti_classifier")
 
 
 def packed_inputs_model(classifier: keras.Model, until: str = "classifier") -> keras.Model:

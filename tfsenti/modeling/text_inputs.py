@@ -6,6 +6,10 @@ of training.
 always to `seq_len`: padding is masked out, so predictions are the same and short texts cost far
 less. `tokenize_and_pack` applies the same steps to a whole training set once, unpadded, so the
 ids the model trains on are exactly those of the exported string model.
+
+Text pairs are packed as BERT's two segments, `[CLS] text [SEP] pair [SEP]` with type ids 0 then
+1; when they are too long together, the preprocessor drops tokens from the end of the longer
+segment first (round-robin), and `truncate` applies to single texts only.
 """
 
 from __future__ import annotations
@@ -27,12 +31,16 @@ class TextToBertInputs(keras.layers.Layer):
     [SEP]) capped at `seq_len`. Longer texts are cut as `truncate` says (`truncation`). The
     loaded preprocessor is tracked by the layer, so its vocabulary table is saved with the model.
 
+    Called with `pairs` (strings [batch]) it packs each text with its pair as two segments.
+
     Example:
         >>> import tensorflow_hub as hub
         >>> from tfsenti.encoders.default import default_encoder_dir
         >>> layer = TextToBertInputs(hub.load(str(default_encoder_dir() / "preprocess")), 64)
         >>> layer(tf.constant(["a fine film", "dull"]))["input_word_ids"].shape
         TensorShape([2, 5])
+        >>> layer(tf.constant(["a fine film"]), pairs=tf.constant(["film"]))["input_type_ids"].numpy()
+        array([[0, 0, 0, 0, 0, 1, 1]], dtype=int32)
     """
 
     def __init__(self, preprocessor, seq_len: int, pad_to_longest: bool = True,
@@ -43,24 +51,36 @@ class TextToBertInputs(keras.layers.Layer):
         self.pad_to_longest = pad_to_longest
         self.truncate = truncate
 
-    def call(self, texts):
-        tokens = truncate_pieces(self.preprocessor.tokenize(texts), self.seq_len - 2, self.truncate)
+    def call(self, texts, pairs=None):
+        segments = segment_pieces(self.preprocessor, texts, pairs, self.seq_len, self.truncate)
         seq_length = tf.constant(self.seq_len, tf.int32)
         if self.pad_to_longest:
-            lengths = tf.cast(tokens.merge_dims(1, -1).row_lengths(), tf.int32)
-            longest = tf.reduce_max(tf.concat([lengths, [0]], axis=0)) + 2
+            lengths = tf.add_n([tf.cast(s.merge_dims(1, -1).row_lengths(), tf.int32)
+                                for s in segments])
+            longest = tf.reduce_max(tf.concat([lengths, [0]], axis=0)) + len(segments) + 1
             seq_length = tf.minimum(longest, seq_length)
-        return self.preprocessor.bert_pack_inputs([tokens], seq_length=seq_length)
+        return self.preprocessor.bert_pack_inputs(segments, seq_length=seq_length)
 
     def get_config(self):
         return {**super().get_config(), "seq_len": self.seq_len, "pad_to_longest": self.pad_to_longest,
                 "truncate": self.truncate}
 
 
+def segment_pieces(preprocessor, texts: tf.Tensor, pairs: tf.Tensor | None, seq_len: int,
+                   truncate: str) -> list[tf.RaggedTensor]:
+    """The word pieces of `texts` (cut as `truncate` says), or of `texts` and `pairs`: the
+    segments `bert_pack_inputs` takes."""
+    if pairs is None:
+        return [truncate_pieces(preprocessor.tokenize(texts), seq_len - 2, truncate)]
+    return [preprocessor.tokenize(texts), preprocessor.tokenize(pairs)]
+
+
 def tokenize_and_pack(texts: list[str], preprocessor, seq_len: int, truncate: str = "head",
-                      progress: bool = False) -> tf.RaggedTensor:
+                      progress: bool = False, pairs: list[str] | None = None) -> tf.RaggedTensor:
     """Word ids with [CLS]/[SEP], cut to `seq_len` as `truncate` says, unpadded: ragged
-    [N, (length)]. `progress` draws a progress bar on stderr (on a terminal).
+    [N, (length)]; with `pairs`, each text and its pair as two segments (their type ids follow
+    from the first [SEP]: `tfsenti.data.pipeline.length_grouped_dataset`). `progress` draws a
+    progress bar on stderr (on a terminal).
 
     Example:
         >>> import tensorflow_hub as hub
@@ -68,14 +88,18 @@ def tokenize_and_pack(texts: list[str], preprocessor, seq_len: int, truncate: st
         >>> preprocessor = hub.load(str(default_encoder_dir() / "preprocess"))
         >>> tokenize_and_pack(["a fine film", "dull"], preprocessor, seq_len=128).row_lengths().numpy()
         array([5, 3])
+        >>> tokenize_and_pack(["a fine film"], preprocessor, 128, pairs=["film"]).to_list()
+        [[101, 1037, 2986, 2143, 102, 2143, 102]]
     """
     rows = []
     with Progress(len(texts), "tokenizing", enabled=progress and len(texts) > CHUNK) as bar:
         for start in range(0, len(texts), CHUNK):
             chunk = texts[start:start + CHUNK]
-            tokens = truncate_pieces(preprocessor.tokenize(tf.constant(chunk, dtype=tf.string)),
-                                     seq_len - 2, truncate)
-            packed = preprocessor.bert_pack_inputs([tokens], seq_length=tf.constant(seq_len))
+            chunk_pairs = None if pairs is None else tf.constant(pairs[start:start + CHUNK],
+                                                                 dtype=tf.string)
+            segments = segment_pieces(preprocessor, tf.constant(chunk, dtype=tf.string),
+                                      chunk_pairs, seq_len, truncate)
+            packed = preprocessor.bert_pack_inputs(segments, seq_length=tf.constant(seq_len))
             lengths = tf.reduce_sum(packed["input_mask"], axis=1)
             rows.append(tf.RaggedTensor.from_tensor(packed["input_word_ids"], lengths=lengths))
             bar.update(len(chunk))

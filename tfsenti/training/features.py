@@ -36,8 +36,8 @@ def embed(model: keras.Model, data: LabeledTexts, seq_len: int,
     similar length; rows come grouped by length, each with its own label."""
     features = packed_inputs_model(model, until="pooling")
     ids = tokenize_and_pack(data.texts, model.get_layer("preprocess").preprocessor, seq_len,
-                            truncate)
-    ds, _ = length_grouped_dataset(ids, data.labels, EMBED_BATCH)
+                            truncate, pairs=data.pairs)
+    ds, _ = length_grouped_dataset(ids, data.labels, EMBED_BATCH, pairs=data.pairs is not None)
     vectors, labels = [], []
     for inputs, batch_labels in ds:
         vectors.append(tf.cast(features(inputs, training=False), tf.float32).numpy())

@@ -70,7 +70,8 @@ def resolve_seq_len(config: TrainConfig, train_data: LabeledTexts,
     (`tfsenti.data.pipeline.auto_seq_len`); other configs come back unchanged."""
     if config.seq_len != "auto":
         return config
-    ids = tokenize_and_pack(train_data.texts, hub.load(encoder.preprocess), MAX_SEQ_LEN)
+    ids = tokenize_and_pack(train_data.texts, hub.load(encoder.preprocess), MAX_SEQ_LEN,
+                            pairs=train_data.pairs)
     seq_len = auto_seq_len(ids.row_lengths().numpy(), MAX_SEQ_LEN)
     log.info("--seq-len auto: %d tokens (95th percentile of %d training texts, at most %d)",
              seq_len, len(train_data), MAX_SEQ_LEN)
@@ -96,10 +97,12 @@ def fit_inputs(config: TrainConfig, model: keras.Model, data: LabeledTexts, shuf
         mine = data.subset(share == index, f"worker {index}") if workers > 1 else data
         return model, string_dataset(mine, batch_size, shuffle=shuffle, seed=config.seed), steps
     preprocessor = model.get_layer("preprocess").preprocessor
-    ids = tokenize_and_pack(data.texts, preprocessor, config.seq_len, config.truncate, progress)
+    ids = tokenize_and_pack(data.texts, preprocessor, config.seq_len, config.truncate, progress,
+                            data.pairs)
     mine = np.flatnonzero(share == index)
     dataset, _ = length_grouped_dataset(tf.gather(ids, mine), data.labels[mine], batch_size,
-                                        shuffle=shuffle, seed=config.seed)
+                                        shuffle=shuffle, seed=config.seed,
+                                        pairs=data.pairs is not None)
     return packed_inputs_model(model), dataset, steps
 
 
@@ -137,14 +140,15 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
     encoder = encoder or resolve_encoder(config.encoder, config.preprocess, config.precision)
     config = resolve_seq_len(config, train_data, encoder)
     keras.utils.set_random_seed(config.seed)
-    num_classes = len(train_data.class_names)
+    num_classes, pairs = len(train_data.class_names), train_data.pairs is not None
     with precision_policy(config.precision), op_determinism(config.deterministic):
         if config.mode == "features":
             model, history = train_head_on_features(
-                config, build_classifier(config, num_classes, encoder), train_data, val_data, verbose)
+                config, build_classifier(config, num_classes, encoder, pairs), train_data, val_data,
+                verbose)
             return model, {**history, "seq_len": config.seq_len}
         with strategy.scope():
-            model = build_classifier(config, num_classes, encoder)
+            model = build_classifier(config, num_classes, encoder, pairs)
             plan = _compiled_fit(config, model, train_data, val_data, strategy, verbose)
         trainable = int(sum(w.shape.num_elements() for w in model.trainable_weights))
         log.info("trainable parameters: %s of %s (--freeze %s); %d replica(s), precision %s",
