@@ -16,7 +16,7 @@ import tensorflow_text  # noqa: F401  (registers the tokenizer ops before a Save
 
 from tfsenti.errors import ConfigError, TfsentiError
 from tfsenti.inference.model_folder import model_folder, saved_class_names
-from tfsenti.inference.signature import serving_function
+from tfsenti.inference.signature import serving_function, takes_pairs
 from tfsenti.progress import Progress
 
 
@@ -69,7 +69,7 @@ class Classifier:
             (1, 2)
         """
         return cls(serving_function(model, class_names), class_names,
-                   takes_pairs="text_pair" in model.input_names)
+                   takes_pairs=takes_pairs(model))
 
     def predict(self, texts: list[str], batch_size: int = 64, progress: bool = False,
                 pairs: list[str] | None = None) -> Predictions:

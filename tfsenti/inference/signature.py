@@ -31,7 +31,7 @@ def serving_function(model, class_names: list[str]) -> tf.types.experimental.Gen
                 "label": tf.gather(names, label_id)}
 
     text_spec = tf.TensorSpec([None], tf.string, name="text")
-    if "text_pair" in model.input_names:
+    if takes_pairs(model):
         @tf.function(input_signature=[text_spec, tf.TensorSpec([None], tf.string, name="text_pair")])
         def serve_pairs(text, text_pair):
             return outputs(model({"text": text, "text_pair": text_pair}, training=False))
@@ -43,6 +43,18 @@ def serving_function(model, class_names: list[str]) -> tf.types.experimental.Gen
         return outputs(model(text, training=False))
 
     return serve
+
+
+def takes_pairs(model) -> bool:
+    """Whether a classifier from `build_classifier` takes text pairs (inputs `text` and
+    `text_pair`).
+
+    Example:
+        >>> from tfsenti import TrainConfig, build_classifier
+        >>> takes_pairs(build_classifier(TrainConfig(seq_len=32), 2, pairs=True))
+        True
+    """
+    return "text_pair" in model.input_names
 
 
 def class_probabilities(logits: tf.Tensor, num_classes: int) -> tf.Tensor:

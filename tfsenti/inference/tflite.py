@@ -35,7 +35,7 @@ from tfsenti.encoders.fast_normalizer import fast_normalizer
 from tfsenti.errors import AccuracyDropError, ConfigError, TfsentiError
 from tfsenti.inference.model_folder import model_folder, saved_class_names
 from tfsenti.inference.predictor import Classifier, load
-from tfsenti.inference.signature import class_probabilities
+from tfsenti.inference.signature import class_probabilities, takes_pairs
 from tfsenti.modeling.classifier import packed_inputs_model
 from tfsenti.modeling.truncation import head_share
 
@@ -64,7 +64,7 @@ class StringModel(tf.Module):
         folder = model_folder(folder)
         self.class_names = saved_class_names(folder)
         classifier = keras.models.load_model(str(folder), compile=False)
-        if len(classifier.inputs) > 1:
+        if takes_pairs(classifier):
             raise TfsentiError(f"{folder}: the model takes text pairs; TFLite export covers "
                                "single-text models (serve pairs with the SavedModel)")
         to_inputs = classifier.get_layer("preprocess")  # a TextToBertInputs
