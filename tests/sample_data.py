@@ -1,7 +1,9 @@
-"""Small real data for tests: copies of the bundled demo reviews, generated aspect sentences."""
+"""Small real data for tests: copies of the bundled demo reviews, generated aspect sentences and
+restaurant reviews tagged with the topics they mention."""
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 from pathlib import Path
@@ -47,4 +49,32 @@ def write_table(path: Path, rows: list[dict[str, str]]) -> Path:
     columns = list(rows[0])
     lines = ["\t".join(columns)] + ["\t".join(row[c] for c in columns) for row in rows]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+TOPIC_CLAUSES = {
+    "food": ["the pasta was {}", "the soup tasted {}", "every dish was {}"],
+    "service": ["the waiter was {}", "our server was {}", "the service felt {}"],
+    "price": ["the bill was {}", "the prices were {}", "the wine list cost {}"],
+}
+OPINIONS = ["wonderful", "fine", "awful", "memorable", "disappointing", "steep"]
+FILLERS = ["we went on a tuesday", "it was raining", "we sat by the window", "friends came along"]
+
+
+def topic_rows(count: int, seed: int) -> list[dict]:
+    """Restaurant reviews tagged with the topics they talk about (`food`, `service`, `price`):
+    none, one, two or all three, as multi-label data (`label` is a list)."""
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(count):
+        topics = sorted(rng.sample(sorted(TOPIC_CLAUSES), rng.choice([0, 1, 1, 2, 2, 3])))
+        clauses = [rng.choice(TOPIC_CLAUSES[t]).format(rng.choice(OPINIONS)) for t in topics]
+        clauses.insert(rng.randrange(len(clauses) + 1), rng.choice(FILLERS))
+        rows.append({"text": " and ".join(clauses), "label": topics})
+    return rows
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    """`rows` as JSON lines."""
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     return path

@@ -38,6 +38,8 @@ _API = {
     "check_serving": "tfsenti.inference.serving",
     "export_for_serving": "tfsenti.inference.serving",
     "compute_metrics": "tfsenti.evaluation.metrics",
+    "multilabel_metrics": "tfsenti.evaluation.multilabel",
+    "tune_thresholds": "tfsenti.evaluation.multilabel",
     "evaluate": "tfsenti.evaluation.evaluate",
     "metrics_table": "tfsenti.evaluation.report",
     "plot_confusion_matrix": "tfsenti.evaluation.report",
@@ -69,6 +71,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from tfsenti.errors import ConfigError, ConversionError, DataError, EncoderError, TfsentiError
     from tfsenti.evaluation.evaluate import evaluate
     from tfsenti.evaluation.metrics import compute_metrics
+    from tfsenti.evaluation.multilabel import multilabel_metrics, tune_thresholds
     from tfsenti.evaluation.report import metrics_table, plot_confusion_matrix, plot_training_curves
     from tfsenti.inference.model_folder import save_model
     from tfsenti.inference.predictor import Classifier, load, predict

@@ -24,7 +24,7 @@ from tfsenti.errors import ConfigError, TfsentiError
 
 
 # the options that say how to read a labelled table, for the commands that read one
-TABLE_OPTIONS = ("text_column", "pair_column", "label_column", "delimiter")
+TABLE_OPTIONS = ("text_column", "pair_column", "label_column", "label_separator", "delimiter")
 
 
 class _Parser(argparse.ArgumentParser):

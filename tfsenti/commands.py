@@ -25,8 +25,13 @@ def print_summary(result) -> None:
         return
     print(f"\nexported {result.folder}")
     for split, m in result.metrics.items():
-        print(f"{split:>10}: accuracy {m['accuracy']:.4f}  macro-F1 {m['macro']['f1']:.4f}  "
-              f"MCC {m['mcc']:.4f}  ({m['examples']} examples)")
+        if m.get("task") == "multilabel":
+            print(f"{split:>10}: subset accuracy {m['accuracy']:.4f}  micro-F1 "
+                  f"{m['micro']['f1']:.4f}  macro-F1 {m['macro']['f1']:.4f}  Hamming loss "
+                  f"{m['hamming_loss']:.4f}  ({m['examples']} examples)")
+        else:
+            print(f"{split:>10}: accuracy {m['accuracy']:.4f}  macro-F1 {m['macro']['f1']:.4f}  "
+                  f"MCC {m['mcc']:.4f}  ({m['examples']} examples)")
         print(" " * 12 + "  ".join(f"{name}: P {c['precision']:.3f} R {c['recall']:.3f} "
                                    f"F1 {c['f1']:.3f} (n={c['support']})"
                                    for name, c in m["per_class"].items()))
@@ -68,7 +73,8 @@ def run_lr_find(args: argparse.Namespace) -> None:
     if args.steps < 2:
         raise TfsentiError(f"--steps must be at least 2 (got {args.steps})")
     data = load_dataset(dataset_splits(args.data)["train"], config.text_column, config.label_column,
-                        delimiter=config.delimiter, pair_column=config.pair_column)
+                        delimiter=config.delimiter, pair_column=config.pair_column,
+                        label_separator=config.label_separator)
     result = lr_range_test(config, data, args.start_lr, args.end_lr, args.steps,
                            verbose=0 if args.quiet else 1)
     out = Path(args.out)
@@ -191,7 +197,8 @@ def run_evaluate(args: argparse.Namespace) -> None:
                            f"{args.model} takes single texts: drop --pair-column")
     data = load_dataset(args.data, getattr(args, "text_column", None),
                         getattr(args, "label_column", None), classifier.class_names,
-                        getattr(args, "delimiter", None), pair_column)
+                        getattr(args, "delimiter", None), pair_column,
+                        getattr(args, "label_separator", None), classifier.multilabel)
     metrics = evaluate(classifier, data, args.report, args.batch_size, progress=not args.quiet,
                        overwrite=args.overwrite)
     print(json.dumps(metrics, indent=2))

@@ -88,6 +88,10 @@ class TrainConfig:
                                      "pair of texts (aspect sentiment, entailment), packed as "
                                      "two segments; the exported model takes text and text_pair",
                                      "data")
+    label_separator: str | None = option(None, "split each label cell on SEP: the data are "
+                                         "multi-label (several labels per text; a .jsonl file "
+                                         "with lists of labels needs no separator)", "data",
+                                         metavar="SEP")
     delimiter: str | None = option(None, "separator of .csv files (default: the one of , ; tab | "
                                    "that the header line uses)", "data",
                                    choices=(None, *DELIMITERS))

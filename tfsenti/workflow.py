@@ -1,9 +1,9 @@
 """`fine_tune`: the whole `tfsenti train` job, top to bottom.
 
 load and check all data -> resolve the encoder (once) -> train into `OUT.partial/` -> evaluate
-with the exact serving function -> plots, report, config/history/metrics JSON -> save the
-SavedModel -> rename to `OUT`. Bad input fails before anything is written; a failure later
-removes the partial folder. A killed run leaves `OUT.partial/` with its last end-of-epoch
+with the exact serving function (a multi-label model's thresholds tuned on validation first) ->
+plots, report, config/history/metrics JSON -> save the SavedModel -> rename to `OUT`. Bad input
+fails before anything is written; a failure later removes the partial folder. A killed run leaves `OUT.partial/` with its last end-of-epoch
 checkpoint (never `OUT`), which `resume=True` (`tfsenti train --resume`) continues. On several
 workers only the chief writes `OUT`; the others stage theirs in a temporary folder that is removed.
 """
@@ -18,15 +18,17 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 from tfsenti._staging import StagedFolder
 from tfsenti.config import TrainConfig
 from tfsenti.data.loaders import data_name, load_dataset
 from tfsenti.data.overlap import guard_splits
 from tfsenti.data.texts import LabeledTexts
 from tfsenti.encoders.catalog import EncoderHandles, resolve_encoder
-from tfsenti.evaluation.metrics import compute_metrics, confident_mistakes
-from tfsenti.evaluation.report import (CONFUSION, CURVES, plot_confusion_matrix,
-                                       plot_training_curves, write_report)
+from tfsenti.evaluation.evaluate import score
+from tfsenti.evaluation.multilabel import tune_thresholds
+from tfsenti.evaluation.report import CURVES, plot_errors, plot_training_curves, write_report
 from tfsenti.inference.model_folder import write_saved_model
 from tfsenti.inference.predictor import Classifier
 from tfsenti.training.distribute import get_strategy, is_chief
@@ -97,15 +99,15 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
                                encoder=encoder)
         shutil.rmtree(stage.path / WORK, ignore_errors=True)
         config = dataclasses.replace(config, seq_len=history["seq_len"])  # `auto` -> the length used
-        classifier = Classifier.from_model(model, splits["train"].class_names)
-        metrics = write_results(stage.path, final.name, classifier, splits, overlap, history,
-                                verbose > 0)
+        classifier, probabilities = predict_splits(model, splits, verbose > 0)
+        metrics = write_results(stage.path, final.name, classifier, splits, probabilities,
+                                overlap, history)
         info = run_info(config, encoder, splits, {"train": train_path, "val": val_path,
                                                   "test": test_path})
         write_saved_model(model, classifier.serve, classifier.class_names, stage.path, {
             **info, "trainable_params": history["trainable_params"],
             "total_params": model.count_params(), "replicas": strategy.num_replicas_in_sync,
-            "steps": history["steps"]})
+            "steps": history["steps"]}, classifier.thresholds)
         if default_name:
             shown = metrics.get("test", metrics["validation"])
             stage.final = free_name(SAVED_MODELS, f"{stem}_acc{round(100 * shown['accuracy']):02d}")
@@ -119,9 +121,10 @@ def load_splits(config: TrainConfig, train_path: str | Path, val_path: str | Pat
     """The run's `train`, `validation` and (if given) `test` data, checked before any work:
     validation is `config.val_split` of the training data when no `val_path` is given."""
     table = {"text_column": config.text_column, "label_column": config.label_column,
-             "delimiter": config.delimiter, "pair_column": config.pair_column}
+             "delimiter": config.delimiter, "pair_column": config.pair_column,
+             "label_separator": config.label_separator}
     train_data = load_dataset(train_path, **table)
-    classes = train_data.class_names
+    table["multilabel"], classes = train_data.multilabel, train_data.class_names
     if val_path is not None:
         splits = {"train": train_data, "validation": load_dataset(val_path, **table,
                                                                   class_names=classes)}
@@ -132,27 +135,38 @@ def load_splits(config: TrainConfig, train_path: str | Path, val_path: str | Pat
     return splits
 
 
+def predict_splits(model, splits: dict[str, LabeledTexts], progress: bool
+                   ) -> tuple[Classifier, dict[str, np.ndarray]]:
+    """(the classifier to export, its probabilities on validation and test data) for a trained
+    model. A multi-label model's thresholds are tuned on the validation probabilities (the
+    probabilities do not depend on them)."""
+    names = splits["train"].class_names
+    multilabel = splits["train"].multilabel
+    classifier = Classifier.from_model(model, names, [0.5] * len(names) if multilabel else None)
+    probabilities = {split: classifier.predict(data.texts, progress=progress,
+                                               pairs=data.pairs).probabilities
+                     for split, data in splits.items() if split != "train"}
+    if multilabel:
+        thresholds = tune_thresholds(splits["validation"].labels, probabilities["validation"])
+        classifier = Classifier.from_model(model, names, thresholds.tolist())
+    return classifier, probabilities
+
+
 def write_results(folder: Path, title: str, classifier: Classifier, splits: dict[str, LabeledTexts],
-                  overlap: dict[str, dict[str, int]], history: dict, progress: bool) -> dict:
-    """Predict validation and test data with the serving function; write `metrics.json` (with
-    each split's `overlap` with training), `history.json`, the plots and `report.md` (on test
-    data if given) into `folder`."""
-    metrics, probabilities = {}, {}
-    for split in ("validation", "test"):
-        if split in splits:
-            data = splits[split]
-            probabilities[split] = classifier.predict(data.texts, progress=progress,
-                                                      pairs=data.pairs).probabilities
-            metrics[split] = {**compute_metrics(data.labels, probabilities[split], data.class_names),
-                              "overlap_with_train": overlap[split]}
+                  probabilities: dict[str, np.ndarray], overlap: dict[str, dict[str, int]],
+                  history: dict) -> dict:
+    """Score the validation and test `probabilities`; write `metrics.json` (with each split's
+    `overlap` with training), `history.json`, the plots and `report.md` (on test data if given)
+    into `folder`."""
+    metrics, mistakes = {}, {}
+    for split, split_probabilities in probabilities.items():
+        metrics[split], mistakes[split] = score(splits[split], split_probabilities, classifier)
+        metrics[split]["overlap_with_train"] = overlap[split]
     shown = "test" if "test" in splits else "validation"
     data = splits[shown]
-    mistakes = confident_mistakes(data.shown_texts(), data.labels, probabilities[shown],
-                                  data.class_names)
     plot_training_curves(history, folder / CURVES)
-    plot_confusion_matrix(metrics[shown]["confusion_matrix"], data.class_names, folder / CONFUSION,
-                          f"Confusion matrix ({data.name})")
-    write_report(folder, f"tfsenti model: {title}", metrics[shown], mistakes,
+    plot_errors(metrics[shown], folder, data.name)
+    write_report(folder, f"tfsenti model: {title}", metrics[shown], mistakes[shown],
                  f"{shown} data ({data.name}, {len(data)} examples)", has_curves=True)
     (folder / "metrics.json").write_text(json.dumps(metrics, indent=2))
     (folder / "history.json").write_text(json.dumps(history, indent=2))

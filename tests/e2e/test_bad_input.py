@@ -66,6 +66,24 @@ CASES = {  # name: (the command, given the work folder w; its error line after "
                        _train(w / "t.jsonl")),
         "{w}/t.jsonl: column 'label' mixes numbers (row 2: '1') and names (row 1: 'neg'); use one "
         "kind of label"),
+    "JSONL labels mixing lists and single labels": (
+        lambda w: then((w / "t.jsonl").write_text('{"text": "soup and bill", "label": ["food"]}\n'
+                                                  '{"text": "slow waiter", "label": "service"}\n'),
+                       _train(w / "t.jsonl")),
+        "{w}/t.jsonl: column 'label' mixes lists of labels (row 1) and single labels (row 2); "
+        "write every row's labels as a list"),
+    "a list inside a list of labels": (
+        lambda w: then((w / "t.jsonl").write_text('{"text": "soup", "label": [["food"]]}\n'),
+                       _train(w / "t.jsonl")),
+        "{w}/t.jsonl: row 1: column 'label' lists ['food']; a label is a name or a number"),
+    "label separator on a folder": (
+        lambda w: _train(w / "reviews/train", "--label-separator", "|"),
+        "{w}/reviews/train: a folder gives each text one class (its subfolder); multi-label data "
+        "need a .jsonl file with lists of labels or a table with --label-separator"),
+    "multi-label with one label": (
+        lambda w: _train(_csv(w, "text,label\nsoup,food\nbread,food|food\nrain,\n"),
+                         "--label-separator", "|"),
+        "{w}/t.csv: column 'label' has 1 distinct label ('food'); need at least 2"),
     "unknown delimiter": (lambda w: _train(_csv(w, "text;label\ngood;1\n"), "--delimiter", ";"),
                           "--delimiter must be one of comma, semicolon, tab, pipe (got ';')"),
     "blank review files": (

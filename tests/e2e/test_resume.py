@@ -9,8 +9,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from run_cli import tfsenti
-from sample_data import copy_demo
+from sample_data import copy_demo, topic_rows, write_jsonl
 from tfsenti import load
 
 
@@ -31,8 +33,10 @@ def interrupt_training(args: list, sig: signal.Signals, once: Path) -> tuple[int
     return run.returncode, stderr
 
 
-def test_sigkill_then_resume_completes_the_planned_steps(tiny_encoder, tmp_path):
-    data = copy_demo(tmp_path / "data", {"train": 100})
+@pytest.mark.parametrize("kind", ["reviews", "multi-label topics"])
+def test_sigkill_then_resume_completes_the_planned_steps(tiny_encoder, tmp_path, kind):
+    data = (copy_demo(tmp_path / "data", {"train": 100}) if kind == "reviews" else
+            write_jsonl(tmp_path / "topics.jsonl", topic_rows(200, seed=0)))
     out = tmp_path / "model"
     args = ["train", data, "--encoder", tiny_encoder, "--epochs", "4", "--batch-size", "8",
             "--seq-len", "32", "--out", out]
@@ -48,7 +52,8 @@ def test_sigkill_then_resume_completes_the_planned_steps(tiny_encoder, tmp_path)
     assert 1 <= killed_at < 4 and len(history["loss"]) == 4
     assert history["steps"] == 4 * history["steps_per_epoch"]
     assert not out.with_name("model.partial").exists() and not (out / "work").exists()
-    assert load(out).predict(["a fine film"]).probabilities.shape == (1, 2)
+    classes = 2 if kind == "reviews" else 3
+    assert load(out).predict(["a fine film"]).probabilities.shape == (1, classes)
 
 
 def test_ctrl_c_prints_one_line_and_keeps_the_run(tiny_encoder, tmp_path):

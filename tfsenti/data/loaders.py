@@ -24,6 +24,7 @@ import numpy as np
 import tf_keras as keras
 
 from tfsenti.config import DELIMITERS
+from tfsenti.data.labels import encode_labels
 from tfsenti.data.texts import LabeledTexts
 from tfsenti.errors import DataError
 
@@ -37,8 +38,13 @@ LABEL_COLUMNS = ("label", "sentiment", "class", "target")
 
 def load_dataset(path: str | Path, text_column: str | None = None, label_column: str | None = None,
                  class_names: list[str] | None = None, delimiter: str | None = None,
-                 pair_column: str | None = None) -> LabeledTexts:
+                 pair_column: str | None = None, label_separator: str | None = None,
+                 multilabel: bool | None = None) -> LabeledTexts:
     """Load a folder of class subfolders or a .csv / .tsv / .jsonl file.
+
+    A table whose label column holds lists (JSON arrays in a .jsonl file, or cells split on
+    `label_separator`) is multi-label data: `LabeledTexts.labels` is then a 0/1 matrix, and a row
+    may carry no label at all (an empty list or cell).
 
     Args:
         path: the data.
@@ -50,11 +56,20 @@ def load_dataset(path: str | Path, text_column: str | None = None, label_column:
             default: the one of these its header line uses most.
         pair_column: the column of each example's second text (tables only): the data are
             text pairs (`LabeledTexts.pairs`).
+        label_separator: split each label cell on this string into a list of labels (tables
+            only): the data are multi-label.
+        multilabel: what the data must be (a trained model's kind); default: as found.
 
     Example:
         >>> from tfsenti import DEMO_DATA
         >>> load_dataset(DEMO_DATA / "test").class_names
         ['neg', 'pos']
+        >>> import tempfile
+        >>> table = Path(tempfile.mkdtemp()) / "emotions.csv"
+        >>> _ = table.write_text("text,label\\nwhat a lovely surprise,joy|surprise\\nfine,\\n")
+        >>> tags = load_dataset(table, label_separator="|")
+        >>> tags.class_names, tags.labels.tolist()
+        (['joy', 'surprise'], [[1, 1], [0, 0]])
     """
     path = Path(path)
     if not path.exists():
@@ -63,11 +78,16 @@ def load_dataset(path: str | Path, text_column: str | None = None, label_column:
         if pair_column is not None:
             raise DataError(f"{path}: a folder holds one text per file; text pairs "
                             f"(--pair-column {pair_column}) need a .csv, .tsv or .jsonl table")
+        if label_separator is not None or multilabel:
+            raise DataError(f"{path}: a folder gives each text one class (its subfolder); "
+                            "multi-label data need a .jsonl file with lists of labels or a table "
+                            "with --label-separator")
         return _load_folder(path, class_names)
     if path.suffix.lower() not in TABLE_SUFFIXES:
         raise DataError(f"{path}: unsupported file type {path.suffix!r}; use a folder of class "
                         f"subfolders or a {', '.join(TABLE_SUFFIXES)} file")
-    return _load_table(path, text_column, label_column, class_names, delimiter, pair_column)
+    return _load_table(path, text_column, label_column, class_names, delimiter, pair_column,
+                       label_separator, multilabel)
 
 
 def dataset_splits(path: str | Path) -> dict[str, Path]:
@@ -200,31 +220,10 @@ def _pick_column(path: Path, columns: list[str], wanted: str | None, candidates:
                     f"name one with {option}")
 
 
-def _check_label_kinds(path: Path, column: str, values: list[str]) -> None:
-    """Refuse a label column that mixes whole numbers and names (`1` and `neg`): either kind
-    alone is a set of classes, a mix is almost always two label schemes pasted together."""
-    kinds: dict[bool, int] = {}
-    for number, value in enumerate(values, start=1):
-        kinds.setdefault(value.lstrip("+-").isdigit(), number)
-        if len(kinds) == 2:
-            number_row, name_row = kinds[True], kinds[False]
-            raise DataError(f"{path}: column {column!r} mixes numbers (row {number_row}: "
-                            f"{values[number_row - 1]!r}) and names (row {name_row}: "
-                            f"{values[name_row - 1]!r}); use one kind of label")
-
-
-def _label_order(values: list[str]) -> list[str]:
-    """Distinct labels, sorted numerically when they are all integers, else alphabetically."""
-    distinct = set(values)
-    try:
-        return sorted(distinct, key=int)
-    except ValueError:
-        return sorted(distinct)
-
-
 def _load_table(path: Path, text_column: str | None, label_column: str | None,
                 class_names: list[str] | None, delimiter: str | None,
-                pair_column: str | None) -> LabeledTexts:
+                pair_column: str | None, label_separator: str | None = None,
+                multilabel: bool | None = None) -> LabeledTexts:
     columns, rows = _read_rows(path, delimiter)
     if not rows:
         raise DataError(f"{path}: no data rows")
@@ -241,21 +240,8 @@ def _load_table(path: Path, text_column: str | None, label_column: str | None,
             if text is None or not str(text).strip():
                 raise DataError(f"{path}: row {number}: empty text in column {key!r}")
             column.append(str(text))
-        label = row.get(label_key)
-        if label is None or str(label).strip() == "":
-            raise DataError(f"{path}: row {number}: empty label in column {label_key!r}")
-        values.append(str(label).strip())
-    texts, pairs = cells[0], (cells[1] if pair_column is not None else None)
-    if class_names is None:
-        _check_label_kinds(path, label_key, values)
-        class_names = _label_order(values)
-        if len(class_names) < 2:
-            raise DataError(f"{path}: column {label_key!r} has 1 distinct label "
-                            f"({class_names[0]!r}); need at least 2")
-    unseen = sorted(set(values) - set(class_names))
-    if unseen:
-        raise DataError(f"{path}: labels {unseen} in column {label_key!r} were not seen in "
-                        f"training (model classes: {class_names})")
-    index = {name: i for i, name in enumerate(class_names)}
-    labels = np.asarray([index[v] for v in values], dtype=np.int32)
-    return LabeledTexts(texts, labels, list(class_names), data_name(path), pairs)
+        values.append(row.get(label_key))
+    labels, class_names = encode_labels(path, label_key, values, class_names, label_separator,
+                                        multilabel)
+    pairs = cells[1] if pair_column is not None else None
+    return LabeledTexts(cells[0], labels, class_names, data_name(path), pairs)

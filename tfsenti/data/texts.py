@@ -1,5 +1,7 @@
-"""`LabeledTexts`: texts (or text pairs), their integer labels, the class names and where they
-came from.
+"""`LabeledTexts`: texts (or text pairs), their labels, the class names and where they came from.
+
+Single-label data hold one class index per example; multi-label data (several labels per text:
+emotions, topics, toxicity kinds) hold a 0/1 row per example, one column per label name.
 
 Every loader returns one; the training input pipeline, evaluation and the leakage checks take
 one. Splitting and sampling keep the class names, so labels stay comparable across the parts.
@@ -16,8 +18,11 @@ from tfsenti.errors import DataError
 
 @dataclasses.dataclass
 class LabeledTexts:
-    """Texts, integer labels (indices into `class_names`) and where they came from; with `pairs`,
-    each example is the pair (texts[i], pairs[i]): an aspect or a hypothesis with its text.
+    """Texts, labels and where they came from; with `pairs`, each example is the pair
+    (texts[i], pairs[i]): an aspect or a hypothesis with its text.
+
+    `labels` is int32 [N] (indices into `class_names`), or for multi-label data int32 [N, C]
+    (1 where the label of column c applies; a row may hold none or several).
 
     Example:
         >>> data = LabeledTexts(["great", "awful", "fine"], np.array([1, 0, 1]), ["neg", "pos"], "mine")
@@ -26,6 +31,10 @@ class LabeledTexts:
         >>> LabeledTexts(["the food was great, the service slow"], np.array([0]), ["neg", "pos"],
         ...              "aspects", pairs=["service"]).shown_texts()
         ['the food was great, the service slow | service']
+        >>> tags = LabeledTexts(["joy and awe", "calm"], np.array([[1, 1], [0, 0]]), ["awe", "joy"],
+        ...                     "emotions")
+        >>> tags.multilabel, tags.label_names(0)
+        (True, ['awe', 'joy'])
     """
 
     texts: list[str]
@@ -40,11 +49,27 @@ class LabeledTexts:
             return list(self.texts)
         return [f"{text} | {pair}" for text, pair in zip(self.texts, self.pairs)]
 
+    @property
+    def multilabel(self) -> bool:
+        """Whether each example holds a set of labels (a 0/1 row) rather than one class."""
+        return self.labels.ndim == 2
+
+    def label_names(self, index: int) -> list[str]:
+        """The label names of example `index`: one for single-label data, any number otherwise."""
+        if self.multilabel:
+            return [name for name, on in zip(self.class_names, self.labels[index]) if on]
+        return [self.class_names[self.labels[index]]]
+
+    def members(self, label: int) -> np.ndarray:
+        """Indices of the examples that carry class `label`."""
+        return np.flatnonzero(self.labels[:, label] if self.multilabel else self.labels == label)
+
     def __len__(self) -> int:
         return len(self.texts)
 
     def split(self, fraction: float, seed: int) -> tuple["LabeledTexts", "LabeledTexts"]:
-        """Stratified (train, validation) split with `fraction` of each class in validation.
+        """Stratified (train, validation) split with `fraction` of each class in validation;
+        multi-label data are split at random (examples carry several labels).
 
         Example:
             >>> data = LabeledTexts([f"text {i}" for i in range(20)], np.arange(20) % 2,
@@ -55,8 +80,10 @@ class LabeledTexts:
         """
         rng = np.random.default_rng(seed)
         val = np.zeros(len(self), dtype=bool)
-        for label in np.unique(self.labels):
-            members = rng.permutation(np.flatnonzero(self.labels == label))
+        groups = ([np.arange(len(self))] if self.multilabel else
+                  [np.flatnonzero(self.labels == label) for label in np.unique(self.labels)])
+        for group in groups:
+            members = rng.permutation(group)
             val[members[:int(round(len(members) * fraction))]] = True
         if val.all() or not val.any():
             raise DataError(f"{self.name}: {len(self)} examples are too few for a "
@@ -82,5 +109,5 @@ class LabeledTexts:
         """
         keep = np.zeros(len(self), dtype=bool)
         for label in range(len(self.class_names)):
-            keep[np.flatnonzero(self.labels == label)[:count]] = True
+            keep[self.members(label)[:count]] = True
         return self.subset(keep, f"first {count} per class")

@@ -13,6 +13,7 @@ from matplotlib.ticker import MaxNLocator
 
 CURVES = "training_curves.png"
 CONFUSION = "confusion_matrix.png"
+ERRORS = "error_cooccurrence.png"  # a multi-label model's counterpart of the confusion matrix
 LR_FIND = "lr_find.png"
 
 
@@ -45,9 +46,11 @@ def plot_training_curves(history: dict, path: Path | None = None) -> Figure:
 
 
 def plot_confusion_matrix(matrix: list[list[int]], class_names: list[str], path: Path | None = None,
-                          title: str = "Confusion matrix") -> Figure:
-    """Counts with true classes as rows and predicted classes as columns; saved as PNG to `path`
-    if given.
+                          title: str = "Confusion matrix",
+                          axis_labels: tuple[str, str] = ("Predicted", "True")) -> Figure:
+    """Counts with true classes as rows and predicted classes as columns (or any count matrix
+    over the classes, with its own `axis_labels`: columns, rows); saved as PNG to `path` if
+    given.
 
     Example:
         >>> fig = plot_confusion_matrix([[5, 1], [0, 4]], ["neg", "pos"])
@@ -65,14 +68,37 @@ def plot_confusion_matrix(matrix: list[list[int]], class_names: list[str], path:
                     color="white" if count > top / 2 else "black")
     ax.set_xticks(range(len(class_names)), class_names, rotation=45, ha="right")
     ax.set_yticks(range(len(class_names)), class_names)
-    ax.set_xlabel("Predicted")
-    ax.set_ylabel("True")
+    ax.set_xlabel(axis_labels[0])
+    ax.set_ylabel(axis_labels[1])
     ax.set_title(title)
     # A shorter bar keeps clear of the title; counts are whole numbers, so are its ticks.
     colorbar = fig.colorbar(image, ax=ax, fraction=0.046, shrink=0.8)
     colorbar.locator = MaxNLocator(integer=True)
     colorbar.update_ticks()
     return _finish(fig, path)
+
+
+def plot_errors(metrics: dict, folder: Path, data_name: str | None = None) -> Path:
+    """Where a model goes wrong, as `folder/confusion_matrix.png` (single-label metrics) or
+    `folder/error_cooccurrence.png` (multi-label: texts on which two labels were both wrong);
+    returns the file.
+
+    Example:
+        >>> import tempfile
+        >>> from tfsenti import compute_metrics
+        >>> plot_errors(compute_metrics([0, 1], [[.9, .1], [.2, .8]], ["neg", "pos"]),
+        ...             Path(tempfile.mkdtemp())).name
+        'confusion_matrix.png'
+    """
+    suffix = f" ({data_name})" if data_name else ""
+    if metrics.get("task") == "multilabel":
+        plot_confusion_matrix(metrics["error_cooccurrence"], metrics["class_names"],
+                              folder / ERRORS, "Labels wrong on the same texts" + suffix,
+                              ("also wrong", "label wrong"))
+        return folder / ERRORS
+    plot_confusion_matrix(metrics["confusion_matrix"], metrics["class_names"], folder / CONFUSION,
+                          "Confusion matrix" + suffix)
+    return folder / CONFUSION
 
 
 def plot_lr_find(lrs: list[float], losses: list[float], smoothed: list[float],
@@ -107,7 +133,9 @@ def _finish(fig: Figure, path: Path | None) -> Figure:
 
 
 def metrics_table(metrics: dict) -> str:
-    """Markdown table: one row per class, then the macro average; accuracy and MCC above it.
+    """Markdown table: one row per class, then the macro average; accuracy and MCC above it. For
+    multi-label metrics: one row per label with its threshold, then the micro and macro
+    averages; subset accuracy, Hamming loss and micro-F1 above it.
 
     Example:
         >>> from tfsenti import compute_metrics
@@ -115,15 +143,46 @@ def metrics_table(metrics: dict) -> str:
         >>> table.splitlines()[0], table.splitlines()[-1]
         ('Accuracy **1.0000** · MCC **1.0000** · 2 examples', '| **macro** | 1.0000 | 1.0000 | 1.0000 | 2 |')
     """
-    lines = [f"Accuracy **{metrics['accuracy']:.4f}** · MCC **{metrics['mcc']:.4f}** · "
-             f"{metrics['examples']} examples", "",
-             "| class | precision | recall | F1 | support |", "|---|---:|---:|---:|---:|"]
+    multilabel = metrics.get("task") == "multilabel"
+    if multilabel:
+        lines = [f"Subset accuracy (every label right) **{metrics['accuracy']:.4f}** · "
+                 f"Hamming loss **{metrics['hamming_loss']:.4f}** · micro-F1 "
+                 f"**{metrics['micro']['f1']:.4f}** · {metrics['examples']} examples", "",
+                 "| label | threshold | precision | recall | F1 | support |",
+                 "|---|---:|---:|---:|---:|---:|"]
+    else:
+        lines = [f"Accuracy **{metrics['accuracy']:.4f}** · MCC **{metrics['mcc']:.4f}** · "
+                 f"{metrics['examples']} examples", "",
+                 "| class | precision | recall | F1 | support |", "|---|---:|---:|---:|---:|"]
     for name, m in metrics["per_class"].items():
-        lines.append(f"| {name} | {m['precision']:.4f} | {m['recall']:.4f} | {m['f1']:.4f} | "
-                     f"{m['support']} |")
-    macro = metrics["macro"]
-    lines.append(f"| **macro** | {macro['precision']:.4f} | {macro['recall']:.4f} | "
-                 f"{macro['f1']:.4f} | {metrics['examples']} |")
+        threshold = f" {m['threshold']:.2f} |" if multilabel else ""
+        lines.append(f"| {name} |{threshold} {m['precision']:.4f} | {m['recall']:.4f} | "
+                     f"{m['f1']:.4f} | {m['support']} |")
+    support = (sum(m["support"] for m in metrics["per_class"].values()) if multilabel
+               else metrics["examples"])
+    for average in ("micro", "macro") if multilabel else ("macro",):
+        m = metrics[average]
+        lines.append(f"| **{average}** |{' |' if multilabel else ''} {m['precision']:.4f} | "
+                     f"{m['recall']:.4f} | {m['f1']:.4f} | {support} |")
+    return "\n".join(lines)
+
+
+def cooccurrence_table(metrics: dict) -> str:
+    """Markdown table of a multi-label evaluation's `error_cooccurrence`: row label wrong, column
+    label wrong on the same texts (the diagonal: the row label's own errors).
+
+    Example:
+        >>> print(cooccurrence_table({"class_names": ["joy", "awe"],
+        ...                           "error_cooccurrence": [[3, 1], [1, 2]]}))
+        | label wrong | joy | awe |
+        |---|---:|---:|
+        | joy | 3 | 1 |
+        | awe | 1 | 2 |
+    """
+    names = metrics["class_names"]
+    lines = ["| label wrong | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    lines += [f"| {name} | " + " | ".join(str(c) for c in row) + " |"
+              for name, row in zip(names, metrics["error_cooccurrence"])]
     return "\n".join(lines)
 
 
@@ -139,7 +198,13 @@ def write_report(folder: Path, title: str, metrics: dict, mistakes: list[dict],
                   "(5+ words).", ""]
     if has_curves:
         parts += ["## Training curves", "", f"![training curves]({CURVES})", ""]
-    parts += ["## Confusion matrix", "", f"![confusion matrix]({CONFUSION})", ""]
+    if metrics.get("task") == "multilabel":
+        parts += ["## Labels wrong on the same texts", "",
+                  "Each row counts the texts on which that label was decided wrongly, by which "
+                  "other labels were wrong on them too (the diagonal: all of its errors).", "",
+                  cooccurrence_table(metrics), "", f"![errors]({ERRORS})", ""]
+    else:
+        parts += ["## Confusion matrix", "", f"![confusion matrix]({CONFUSION})", ""]
     if mistakes:
         parts += [f"## The {len(mistakes)} most confident mistakes", "",
                   "| confidence | true | predicted | text |", "|---:|---|---|---|"]

@@ -17,17 +17,22 @@ from tfsenti.inference.signature import serving_function
 CONFIG = "config.json"
 
 
-def write_saved_model(model, serve, class_names: list[str], folder: Path, info: dict) -> None:
+def write_saved_model(model, serve, class_names: list[str], folder: Path, info: dict,
+                      thresholds: list[float] | None = None) -> None:
     """`model.save` into an existing `folder` without the optimizer, with `serve` (from
     `serving_function`) as the raw-string `serving_default` signature, plus `config.json`
-    (`info` and the class names)."""
-    (folder / CONFIG).write_text(json.dumps({**info, "class_names": class_names}, indent=2))
+    (`info`, the class names and, for a multi-label model, its per-label thresholds)."""
+    labels = {"class_names": class_names}
+    if thresholds is not None:
+        labels.update(task="multilabel", thresholds=[float(t) for t in thresholds])
+    (folder / CONFIG).write_text(json.dumps({**info, **labels}, indent=2))
     model.save(str(folder), include_optimizer=False, signatures={"serving_default": serve})
 
 
 def save_model(model, class_names: list[str], folder: str | Path, info: dict | None = None,
-               overwrite: bool = False) -> Path:
-    """Save a trained classifier (from `train`) as a model folder that takes raw strings.
+               overwrite: bool = False, thresholds: list[float] | None = None) -> Path:
+    """Save a trained classifier (from `train`) as a model folder that takes raw strings; a
+    multi-label model needs its per-label `thresholds` (`tune_thresholds` on validation data).
 
     The folder is built as `FOLDER.partial` and renamed when complete. To lay a model folder out
     for TF Serving (`NAME/VERSION/`), see `export_for_serving`.
@@ -39,8 +44,8 @@ def save_model(model, class_names: list[str], folder: str | Path, info: dict | N
         PosixPath('saved_models/untrained')
     """
     with StagedFolder(Path(folder), overwrite) as stage:
-        write_saved_model(model, serving_function(model, class_names), class_names, stage.path,
-                          info or {})
+        write_saved_model(model, serving_function(model, class_names, thresholds), class_names,
+                          stage.path, info or {}, thresholds)
     return stage.final
 
 
@@ -67,3 +72,13 @@ def saved_class_names(folder: str | Path) -> list[str]:
         ['neg', 'pos']
     """
     return json.loads((Path(folder) / CONFIG).read_text())["class_names"]
+
+
+def saved_thresholds(folder: str | Path) -> list[float] | None:
+    """The per-label thresholds of an exported multi-label model; None for a single-label one.
+
+    Example:
+        >>> saved_thresholds("saved_models/demo") is None
+        True
+    """
+    return json.loads((Path(folder) / CONFIG).read_text()).get("thresholds")

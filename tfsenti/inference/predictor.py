@@ -15,26 +15,29 @@ import tensorflow as tf
 import tensorflow_text  # noqa: F401  (registers the tokenizer ops before a SavedModel loads)
 
 from tfsenti.errors import ConfigError, TfsentiError
-from tfsenti.inference.model_folder import model_folder, saved_class_names
+from tfsenti.inference.model_folder import model_folder, saved_class_names, saved_thresholds
 from tfsenti.inference.signature import serving_function, takes_pairs
 from tfsenti.progress import Progress
 
 
 @dataclasses.dataclass
 class Predictions:
-    """Outputs for N texts: probabilities [N, C], label ids [N], label names [N]."""
+    """Outputs for N texts: probabilities [N, C], label ids [N] and label names [N]; for a
+    multi-label model, label ids are the 0/1 decisions [N, C] and labels one list of names per
+    text."""
 
     probabilities: np.ndarray
     label_ids: np.ndarray
-    labels: list[str]
+    labels: list[str] | list[list[str]]
 
     def records(self, texts: list[str], class_names: list[str],
                 pairs: list[str] | None = None) -> list[dict]:
-        """One JSON-ready dict per text: text (and text_pair), label, probabilities by class
-        name."""
+        """One JSON-ready dict per text: text (and text_pair), label (`labels`, a list, for a
+        multi-label model), probabilities by class name."""
         inputs = ([{"text": t} for t in texts] if pairs is None else
                   [{"text": t, "text_pair": p} for t, p in zip(texts, pairs)])
-        return [{**given, "label": label,
+        key = "labels" if self.label_ids.ndim == 2 else "label"
+        return [{**given, key: label,
                  "probabilities": {c: round(float(p), 6) for c, p in zip(class_names, probs)}}
                 for given, label, probs in zip(inputs, self.labels, self.probabilities)]
 
@@ -52,15 +55,24 @@ class Classifier:
         ((2, 2), 2, ['neg', 'pos'])
     """
 
-    def __init__(self, serve, class_names: list[str], owner=None, takes_pairs: bool = False):
+    def __init__(self, serve, class_names: list[str], owner=None, takes_pairs: bool = False,
+                 thresholds: list[float] | None = None):
         self.serve = serve
         self.class_names = list(class_names)
         self.owner = owner  # a loaded SavedModel whose variables `serve` uses: kept alive here
         self.takes_pairs = takes_pairs  # `serve` takes `text` and `text_pair`
+        self.thresholds = thresholds  # per label, for a multi-label model
+
+    @property
+    def multilabel(self) -> bool:
+        """Whether each text gets any number of labels (those at or above their threshold)."""
+        return self.thresholds is not None
 
     @classmethod
-    def from_model(cls, model, class_names: list[str]) -> "Classifier":
-        """The classifier of an in-memory string model (from `train`), before any export.
+    def from_model(cls, model, class_names: list[str],
+                   thresholds: list[float] | None = None) -> "Classifier":
+        """The classifier of an in-memory string model (from `train`), before any export; a
+        multi-label model needs its per-label `thresholds`.
 
         Example:
             >>> from tfsenti import TrainConfig, build_classifier
@@ -68,8 +80,8 @@ class Classifier:
             >>> Classifier.from_model(model, ["neg", "pos"]).predict(["Great!"]).probabilities.shape
             (1, 2)
         """
-        return cls(serving_function(model, class_names), class_names,
-                   takes_pairs=takes_pairs(model))
+        return cls(serving_function(model, class_names, thresholds), class_names,
+                   takes_pairs=takes_pairs(model), thresholds=thresholds)
 
     def predict(self, texts: list[str], batch_size: int = 64, progress: bool = False,
                 pairs: list[str] | None = None) -> Predictions:
@@ -93,14 +105,21 @@ class Classifier:
             len(t) + len(p) for t, p in zip(texts, pairs)]
         order = np.argsort(sizes, kind="stable")
         probabilities = np.zeros((len(texts), len(self.class_names)), np.float32)
+        above = np.zeros(probabilities.shape, bool)
         with Progress(len(texts), "predicting", enabled=progress) as bar:
             for start in range(0, len(texts), batch_size):
                 rows = order[start:start + batch_size]
                 batch = {"text": tf.constant([texts[i] for i in rows], dtype=tf.string)}
                 if pairs is not None:
                     batch["text_pair"] = tf.constant([pairs[i] for i in rows], dtype=tf.string)
-                probabilities[rows] = np.asarray(self.serve(**batch)["probabilities"])
+                outputs = self.serve(**batch)
+                probabilities[rows] = np.asarray(outputs["probabilities"])
+                if self.multilabel:
+                    above[rows] = np.asarray(outputs["above_threshold"])
                 bar.update(len(rows))
+        if self.multilabel:
+            return Predictions(probabilities, above.astype(np.int32),
+                               [[n for n, on in zip(self.class_names, row) if on] for row in above])
         ids = probabilities.argmax(axis=-1).astype(np.int32)
         return Predictions(probabilities, ids, [self.class_names[i] for i in ids])
 
@@ -114,7 +133,7 @@ def load(folder: str | Path) -> Classifier:
         (['neg', 'pos'], ['label', 'label_id', 'probabilities'])
     """
     folder = model_folder(folder)
-    class_names = saved_class_names(folder)
+    class_names, thresholds = saved_class_names(folder), saved_thresholds(folder)
     try:
         loaded = tf.saved_model.load(str(folder))
     except (tf.errors.OpError, IndexError, ValueError, OSError) as err:  # truncated, corrupt
@@ -123,7 +142,8 @@ def load(folder: str | Path) -> Classifier:
                            "export the model folder again") from None
     serve = loaded.signatures["serving_default"]
     return Classifier(serve, class_names, owner=loaded,
-                      takes_pairs="text_pair" in serve.structured_input_signature[1])
+                      takes_pairs="text_pair" in serve.structured_input_signature[1],
+                      thresholds=thresholds)
 
 
 def predict(model: str | Path | Classifier, texts: list[str], batch_size: int = 64,

@@ -2,30 +2,51 @@
 and label names out.
 
 `serving_default` takes `text`: string [None] (and `text_pair`: string [None] for a model of text
-pairs) and returns `probabilities` float32 [None, C]
-(sigmoid for two classes, as [1 - p, p]; softmax otherwise), `label_id` int32 [None] and `label`
-string [None]; the class names are constants in the graph. The same function serves predictions
-in memory right after training (`Classifier.from_model`), so they equal the exported model's.
+pairs). A single-label model returns `probabilities` float32 [None, C] (sigmoid for two classes,
+as [1 - p, p]; softmax otherwise), `label_id` int32 [None] and `label` string [None]. A
+multi-label model returns `probabilities` float32 [None, C] (a sigmoid per label),
+`above_threshold` bool [None, C] (each label's probability against its threshold, tuned on
+validation data) and `labels` string [None]: the names above threshold joined by
+`LABEL_SEPARATOR` ("" for none). Class names and thresholds are constants in the graph. The same
+function serves predictions in memory right after training (`Classifier.from_model`), so they
+equal the exported model's.
 """
 
 from __future__ import annotations
 
 import tensorflow as tf
 
+LABEL_SEPARATOR = ","  # between the names in a multi-label model's `labels` output
 
-def serving_function(model, class_names: list[str]) -> tf.types.experimental.GenericFunction:
-    """Wrap a logits model into the `serving_default` function of the exported SavedModel.
+
+def serving_function(model, class_names: list[str], thresholds: list[float] | None = None
+                     ) -> tf.types.experimental.GenericFunction:
+    """Wrap a logits model into the `serving_default` function of the exported SavedModel;
+    `thresholds` (one per class) make it a multi-label model's.
 
     Example:
         >>> from tfsenti import TrainConfig, build_classifier
         >>> serve = serving_function(build_classifier(TrainConfig(seq_len=32), 2), ["neg", "pos"])
         >>> sorted(serve(text=tf.constant(["a fine film"])))
         ['label', 'label_id', 'probabilities']
+        >>> tagger = build_classifier(TrainConfig(seq_len=32), 3, multilabel=True)
+        >>> serve = serving_function(tagger, ["awe", "joy", "fear"], [0.0, 1.0, 1.0])
+        >>> out = serve(text=tf.constant(["a fine film"]))
+        >>> out["above_threshold"].numpy().tolist(), out["labels"].numpy().tolist()
+        ([[True, False, False]], [b'awe'])
     """
     names = tf.constant(class_names)
+    multilabel = thresholds is not None
+    if multilabel and len(thresholds) != len(class_names):
+        raise ValueError(f"{len(thresholds)} thresholds for {len(class_names)} classes")
 
     def outputs(logits):
-        probabilities = class_probabilities(logits, len(class_names))
+        probabilities = class_probabilities(logits, len(class_names), multilabel)
+        if multilabel:
+            above = probabilities >= tf.constant(thresholds, tf.float32)
+            chosen = tf.ragged.boolean_mask(tf.broadcast_to(names, tf.shape(above)), above)
+            return {"probabilities": probabilities, "above_threshold": above,
+                    "labels": tf.strings.reduce_join(chosen, axis=-1, separator=LABEL_SEPARATOR)}
         label_id = tf.argmax(probabilities, axis=-1, output_type=tf.int32)
         return {"probabilities": probabilities, "label_id": label_id,
                 "label": tf.gather(names, label_id)}
@@ -57,15 +78,20 @@ def takes_pairs(model) -> bool:
     return "text_pair" in model.input_names
 
 
-def class_probabilities(logits: tf.Tensor, num_classes: int) -> tf.Tensor:
+def class_probabilities(logits: tf.Tensor, num_classes: int, multilabel: bool = False
+                        ) -> tf.Tensor:
     """Logits [N, 1 or C] -> float32 probabilities [N, C]: sigmoid as [1 - p, p] for two classes,
-    softmax otherwise.
+    softmax otherwise, a sigmoid per label for a multi-label model.
 
     Example:
         >>> class_probabilities(tf.constant([[0.0]]), 2).numpy().tolist()
         [[0.5, 0.5]]
+        >>> class_probabilities(tf.constant([[0.0, 0.0]]), 2, multilabel=True).numpy().tolist()
+        [[0.5, 0.5]]
     """
     logits = tf.cast(logits, tf.float32)
+    if multilabel:
+        return tf.sigmoid(logits)
     if num_classes == 2:
         positive = tf.sigmoid(logits)
         return tf.concat([1.0 - positive, positive], axis=-1)

@@ -33,7 +33,7 @@ from tfsenti.data.texts import LabeledTexts
 from tfsenti.encoders.bert import INPUT_NAMES
 from tfsenti.encoders.fast_normalizer import fast_normalizer
 from tfsenti.errors import AccuracyDropError, ConfigError, TfsentiError
-from tfsenti.inference.model_folder import model_folder, saved_class_names
+from tfsenti.inference.model_folder import model_folder, saved_class_names, saved_thresholds
 from tfsenti.inference.predictor import Classifier, load
 from tfsenti.inference.signature import class_probabilities, takes_pairs
 from tfsenti.modeling.classifier import packed_inputs_model
@@ -63,6 +63,9 @@ class StringModel(tf.Module):
         super().__init__(name="tfsenti_tflite")
         folder = model_folder(folder)
         self.class_names = saved_class_names(folder)
+        if saved_thresholds(folder) is not None:
+            raise TfsentiError(f"{folder}: the model is multi-label; TFLite export covers "
+                               "single-label models (serve it with the SavedModel)")
         classifier = keras.models.load_model(str(folder), compile=False)
         if takes_pairs(classifier):
             raise TfsentiError(f"{folder}: the model takes text pairs; TFLite export covers "

@@ -21,9 +21,10 @@ from tfsenti.modeling.freezing import freeze_encoder
 from tfsenti.modeling.text_inputs import TextToBertInputs
 
 
-def num_outputs(num_classes: int) -> int:
-    """One logit for two classes (sigmoid), one per class otherwise (softmax)."""
-    return 1 if num_classes == 2 else num_classes
+def num_outputs(num_classes: int, multilabel: bool = False) -> int:
+    """One logit for two classes (sigmoid), one per class otherwise (softmax, or a sigmoid each
+    for multi-label data)."""
+    return 1 if num_classes == 2 and not multilabel else num_classes
 
 
 class Pooling(keras.layers.Layer):
@@ -54,7 +55,8 @@ class Pooling(keras.layers.Layer):
 
 
 def build_classifier(config: TrainConfig, num_classes: int,
-                     encoder: EncoderHandles | None = None, pairs: bool = False) -> keras.Model:
+                     encoder: EncoderHandles | None = None, pairs: bool = False,
+                     multilabel: bool = False) -> keras.Model:
     """The classifier of the TF "Classify text with BERT" tutorial, for any encoder.
 
     Build it under the run's precision policy (`tfsenti.precision.precision_policy`): its layers
@@ -64,6 +66,8 @@ def build_classifier(config: TrainConfig, num_classes: int,
         config: encoder, preprocess, seq_len, fixed_length, truncate, pooling, dropout, freeze
             (and `mode features`, which freezes the whole encoder) are used.
         num_classes: 2 gives a Dense(1) logit; more give Dense(num_classes) logits.
+        multilabel: one logit per label whatever their number (each a sigmoid: labels are
+            independent).
         encoder: the handles `config.encoder` resolved to, when the caller has them already
             (resolving the default encoder checks its cache entry file by file).
         pairs: the model takes text pairs: inputs `text` and `text_pair`, packed as two segments.
@@ -91,7 +95,8 @@ def build_classifier(config: TrainConfig, num_classes: int,
     freeze_encoder(bert, "encoder" if config.mode == "features" else config.freeze)
     pooling = Pooling(config.pooling, name="pooling")
     dropout = keras.layers.Dropout(config.dropout, name="dropout")
-    head = keras.layers.Dense(num_outputs(num_classes), name="classifier", dtype="float32")
+    head = keras.layers.Dense(num_outputs(num_classes, multilabel), name="classifier",
+                              dtype="float32")
     # === Functional Model ===
     text = keras.Input(shape=(), dtype=tf.string, name="text")
     if pairs:

@@ -32,7 +32,7 @@ EMBED_BATCH = 128
 
 def embed(model: keras.Model, data: LabeledTexts, seq_len: int,
           truncate: str = "head") -> tuple[np.ndarray, np.ndarray]:
-    """(embeddings [N, hidden], labels [N]) of a classifier's pooling layer, in batches of
+    """(embeddings [N, hidden], labels [N] or [N, C]) of a classifier's pooling layer, in batches of
     similar length; rows come grouped by length, each with its own label."""
     features = packed_inputs_model(model, until="pooling")
     ids = tokenize_and_pack(data.texts, model.get_layer("preprocess").preprocessor, seq_len,
@@ -59,9 +59,9 @@ def train_head_on_features(config: TrainConfig, model: keras.Model, train_data: 
 
     num_classes = len(train_data.class_names)
     head = keras.Sequential([keras.layers.Dense(
-        num_outputs(num_classes), kernel_regularizer=keras.regularizers.L2(HEAD_L2),
+        num_outputs(num_classes, train_data.multilabel), kernel_regularizer=keras.regularizers.L2(HEAD_L2),
         input_shape=(train_x.shape[1],), dtype="float32")])
-    loss, metric = loss_and_metric(num_classes)
+    loss, metric = loss_and_metric(num_classes, train_data.multilabel)
     head.compile(optimizer=keras.optimizers.Adam(HEAD_LR), loss=loss, metrics=[metric])
     keep_best = KeepBestEpoch()
     start = time.perf_counter()

@@ -141,14 +141,16 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
     config = resolve_seq_len(config, train_data, encoder)
     keras.utils.set_random_seed(config.seed)
     num_classes, pairs = len(train_data.class_names), train_data.pairs is not None
+    weights = class_weights(train_data.labels, num_classes, config.class_weight)
+    classifier_args = {"num_classes": num_classes, "encoder": encoder, "pairs": pairs,
+                       "multilabel": train_data.multilabel}
     with precision_policy(config.precision), op_determinism(config.deterministic):
         if config.mode == "features":
             model, history = train_head_on_features(
-                config, build_classifier(config, num_classes, encoder, pairs), train_data, val_data,
-                verbose)
+                config, build_classifier(config, **classifier_args), train_data, val_data, verbose)
             return model, {**history, "seq_len": config.seq_len}
         with strategy.scope():
-            model = build_classifier(config, num_classes, encoder, pairs)
+            model = build_classifier(config, **classifier_args)
             plan = _compiled_fit(config, model, train_data, val_data, strategy, verbose)
         trainable = int(sum(w.shape.num_elements() for w in model.trainable_weights))
         log.info("trainable parameters: %s of %s (--freeze %s); %d replica(s), precision %s",
@@ -157,7 +159,7 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
         keep_best = KeepBestEpoch(Path(work_dir) / "best" if work_dir is not None else None)
         plan.model.fit(plan.train, validation_data=plan.validation, epochs=config.epochs,
                        steps_per_epoch=plan.steps, validation_steps=plan.val_steps,
-                       class_weight=class_weights(train_data.labels, num_classes, config.class_weight),
+                       class_weight=weights,
                        callbacks=[keep_best, *_run_callbacks(config, plan, start, work_dir, log_dir)],
                        verbose=verbose)
     return model, {**keep_best.history(), "steps": int(plan.model.optimizer.iterations.numpy()),
@@ -181,7 +183,7 @@ def _compiled_fit(config: TrainConfig, model: keras.Model, train_data: LabeledTe
                                             progress=verbose > 0)
     _, val_ds, val_steps = fit_inputs(config, model, val_data, False, strategy)
     schedule = bert_schedule(config, steps * config.epochs)
-    loss, metric = loss_and_metric(len(train_data.class_names))
+    loss, metric = loss_and_metric(len(train_data.class_names), train_data.multilabel)
     fit_model.compile(optimizer=make_optimizer(config, steps * config.epochs, schedule),
                       loss=loss, metrics=[metric])
     return _FitPlan(fit_model, train_ds.repeat(), val_ds.repeat(), steps, val_steps, schedule)

@@ -89,9 +89,10 @@ def lr_range_test(config: TrainConfig, data: LabeledTexts, start_lr: float = 1e-
     keras.utils.set_random_seed(config.seed)
     schedule = ExponentialRamp(start_lr, end_lr, max(steps - 1, 1))
     with precision_policy(config.precision), op_determinism(config.deterministic):
-        model = build_classifier(config, len(data.class_names), encoder, data.pairs is not None)
+        model = build_classifier(config, len(data.class_names), encoder, data.pairs is not None,
+                                 data.multilabel)
         fit_model, dataset, _ = fit_inputs(config, model, data, shuffle=True)
-        loss, _ = loss_and_metric(len(data.class_names))
+        loss, _ = loss_and_metric(len(data.class_names), data.multilabel)
         fit_model.compile(optimizer=make_optimizer(config, steps, schedule), loss=loss)
         record = LossRecorder(schedule, diverged=DIVERGED)
         fit_model.fit(dataset.repeat(), steps_per_epoch=steps, epochs=1, callbacks=[record],
