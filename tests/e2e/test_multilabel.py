@@ -195,7 +195,7 @@ def test_the_readme_serves_labels_in_a_process_with_only_tensorflow_and_tensorfl
     assert labels == ",".join(expected["labels"]) and loaded == "[]"
 
 
-@pytest.mark.benchmark  # about 2 minutes on 2 cores
+@pytest.mark.benchmark  # about 80 s on 2 cores
 def test_the_default_encoder_learns_which_topics_a_review_mentions(tmp_path):
     train = write_jsonl(tmp_path / "train.jsonl", topic_rows(480, seed=5))
     test = write_jsonl(tmp_path / "test.jsonl", topic_rows(60, seed=6))

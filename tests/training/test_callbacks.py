@@ -5,35 +5,40 @@ import tensorflow as tf
 import tf_keras as keras
 
 from tfsenti.config import TrainConfig
-from tfsenti.training.callbacks import CALIBRATION_STEPS, MARGIN, REPLAN_EVERY, TimeBudget
+from tfsenti.training.callbacks import (CALIBRATION_STEPS, MARGIN, REPLAN_EVERY, REPLAN_SECONDS,
+                                       TimeBudget)
 from tfsenti.training.optim import WarmupLinearDecay, make_optimizer
 
 
 class FakeClock(keras.callbacks.Callback):
-    """Fake time: each training step takes 1 s and each validation batch 0.5 s."""
+    """Fake time: each training step takes `step_seconds(step)` (1 s by default) and each
+    validation batch 0.5 s."""
 
-    def __init__(self):
+    def __init__(self, step_seconds=lambda step: 1.0):
         super().__init__()
         self.now = 0.0
+        self.step_seconds, self.steps = step_seconds, 0
 
     def __call__(self) -> float:
         return self.now
 
     def on_train_batch_end(self, batch, logs=None):
-        self.now += 1.0
+        self.now += self.step_seconds(self.steps)
+        self.steps += 1
 
     def on_test_batch_end(self, batch, logs=None):
         self.now += 0.5
 
 
 def _fit_with_budget(seconds: float, planned_steps: int, epochs: int, steps_per_epoch: int,
-                     val_steps: int) -> tuple[WarmupLinearDecay, TimeBudget, FakeClock, keras.callbacks.History]:
+                     val_steps: int, clock: FakeClock | None = None
+                     ) -> tuple[WarmupLinearDecay, TimeBudget, FakeClock, keras.callbacks.History]:
     inputs = keras.Input((3,))
     model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
     schedule = WarmupLinearDecay(1e-3, warmup_steps=planned_steps // 10, total_steps=planned_steps)
     model.compile(optimizer=make_optimizer(TrainConfig(), planned_steps, schedule), loss="mse")
     batches = tf.data.Dataset.from_tensors((np.ones((1, 3)), np.ones((1, 1)))).repeat()
-    clock = FakeClock()
+    clock = clock or FakeClock()
     budget = TimeBudget(schedule, seconds, start=0.0, planned_steps=planned_steps,
                         steps_per_epoch=steps_per_epoch, val_steps=val_steps, clock=clock)
     history = model.fit(batches, epochs=epochs, steps_per_epoch=steps_per_epoch,
@@ -47,7 +52,7 @@ def test_time_budget_replans_the_schedule_and_stops_at_the_last_step_that_fits()
     # less the 2% margin (323.4 s) leave 78 steps of a third epoch plus its validation
     schedule, budget, clock, history = _fit_with_budget(330.0, 1000, epochs=10, steps_per_epoch=100,
                                                         val_steps=30)
-    assert (CALIBRATION_STEPS, REPLAN_EVERY, MARGIN) == (20, 100, 0.02)
+    assert (CALIBRATION_STEPS, REPLAN_EVERY, REPLAN_SECONDS, MARGIN) == (20, 100, 60.0, 0.02)
     assert budget.model.optimizer.iterations.numpy() == budget.total_steps == 278
     assert clock.now == 323.0
     assert schedule.total_steps == 278 and abs(schedule.warmup_steps - 27.8) <= 0.5  # still 10%
@@ -59,3 +64,13 @@ def test_time_budget_longer_than_the_run_changes_nothing():
     schedule, budget, clock, _ = _fit_with_budget(1e6, 100, epochs=2, steps_per_epoch=50, val_steps=0)
     assert budget.model.optimizer.iterations.numpy() == 100 and clock.now == 100.0
     assert (schedule.warmup_steps, schedule.total_steps) == (10, 100)
+
+
+def test_slow_steps_are_replanned_by_the_minute_and_a_slowdown_still_ends_in_time():
+    # 10 s steps (long reviews on a slow machine) that slow to 15 s after step 40: planned only
+    # every 100 steps, the run would keep the 10 s plan until step 100 and end at 1,210 s
+    clock = FakeClock(lambda step: 10.0 if step < 40 else 15.0)
+    _, budget, clock, _ = _fit_with_budget(1200.0, 1000, epochs=1, steps_per_epoch=1000,
+                                           val_steps=0, clock=clock)
+    assert int(budget.model.optimizer.iterations.numpy()) == budget.total_steps == 92
+    assert clock.now == 1180.0  # 40 x 10 s + 52 x 15 s, within the budget

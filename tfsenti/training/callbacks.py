@@ -4,7 +4,8 @@
 keeps both on disk, so a resumed run knows them). `TimeBudget` (`--time-budget MINUTES`) plans
 fine-tuning to end in time: cutting a run off when time is up would leave it at a high learning
 rate with an unvalidated last stretch, so once the first steps have shown how fast this machine
-trains (after `CALIBRATION_STEPS`, and again every `REPLAN_EVERY` steps), the remaining budget
+trains (after `CALIBRATION_STEPS`, and again every `REPLAN_EVERY` steps or `REPLAN_SECONDS`,
+whichever comes first: 100 IMDB steps take 16 minutes on a slow machine), the remaining budget
 less a `MARGIN` is converted into optimizer steps, the warmup + decay schedule is re-planned to
 reach 0 at the last of them, and training stops there; Keras still validates the epoch it stops
 in. `LossRecorder` is the learning-rate range test's per-batch record (`tfsenti lr-find`).
@@ -28,9 +29,11 @@ log = logging.getLogger(__name__)
 
 CALIBRATION_STEPS = 20  # steps timed (after the first, which traces) before the first plan
 REPLAN_EVERY = 100  # steps between later plans, each on the rates measured so far
+REPLAN_SECONDS = 60.0  # or seconds, when steps are slow
 EVAL_COST = 1 / 3  # until an epoch end is timed: a validation batch, a third of a training step
 # of the budget kept free: step times drift between plans (each plan extrapolates up to
-# REPLAN_EVERY steps), and the run still restores its best weights after the last step
+# REPLAN_EVERY steps or REPLAN_SECONDS), and the run still restores its best weights after the
+# last step
 MARGIN = 0.02
 
 
@@ -83,6 +86,7 @@ class TimeBudget(keras.callbacks.Callback):
         self.total_steps = planned_steps
         self._timed_from: tuple[int, float] | None = None  # (step, time) after the traced first step
         self._last_step_end: float | None = None
+        self._planned_at = start
         # each epoch boundary so far: validation, end-of-epoch checkpoints, the next epoch's start
         self._boundary_seconds: list[float] = []
 
@@ -98,9 +102,11 @@ class TimeBudget(keras.callbacks.Callback):
         timed_steps = step - self._timed_from[0]
         if now - self.start >= self.seconds:  # over budget before a plan could help
             self.total_steps = step
-        elif timed_steps == CALIBRATION_STEPS or (timed_steps > CALIBRATION_STEPS
-                                                  and timed_steps % REPLAN_EVERY == 0):
+        elif timed_steps == CALIBRATION_STEPS or (
+                timed_steps > CALIBRATION_STEPS and (timed_steps % REPLAN_EVERY == 0
+                                                     or now - self._planned_at >= REPLAN_SECONDS)):
             self._plan(step, now, timed_steps)
+            self._planned_at = now
         if step >= self.total_steps:
             self.model.stop_training = True
 
