@@ -157,7 +157,8 @@ def test_multi_label_mistakes_are_one_line_and_write_nothing(topic_model, tiny_m
     assert failing_run(capfd, "evaluate", "--model", tiny_model, root / "test.jsonl") == (
         f"tfsenti: error: {root / 'test.jsonl'}: row 1: column 'label' holds a list of labels, "
         "but the model takes one label per text")
-    write_table(tmp_path / "one.tsv", [{"text": REVIEW, "label": "food;service"}])
+    write_table(tmp_path / "one.tsv", [{"text": "we sat by the window", "label": ""},
+                                       {"text": REVIEW, "label": "food;service"}])
     assert failing_run(capfd, "evaluate", "--model", model, "one.tsv") == (
         "tfsenti: error: one.tsv: column 'label' holds one label per row, but the "
         "model is multi-label: write each row's labels as a JSON list, or give "

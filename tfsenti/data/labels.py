@@ -38,6 +38,11 @@ def encode_labels(path: Path, column: str, cells: list, class_names: list[str] |
     """
     if separator is not None and not separator.strip():
         raise DataError(f"--label-separator must be a visible string (got {separator!r})")
+    if multilabel and separator is None and not any(isinstance(c, list) for c in cells):
+        # before any cell is read: an empty cell would otherwise be reported as a missing label
+        raise DataError(f"{path}: column {column!r} holds one label per row, but the model is "
+                        "multi-label: write each row's labels as a JSON list, or give "
+                        "--label-separator")
     values = [_label_value(path, number, column, cell, separator)
               for number, cell in enumerate(cells, start=1)]
     multilabel = _is_multilabel(path, column, values, multilabel)
@@ -105,8 +110,8 @@ def _label_value(path: Path, number: int, column: str, value, separator: str | N
 
 
 def _is_multilabel(path: Path, column: str, values: list, expected: bool | None) -> bool:
-    """Whether the label column holds lists; a column mixing lists and single labels, or holding
-    the kind the model does not take (`expected`), is refused naming a row."""
+    """Whether the label column holds lists; a column mixing lists and single labels, or lists
+    for a single-label model (`expected` False), is refused naming a row."""
     first_list = next((n for n, v in enumerate(values, start=1) if isinstance(v, list)), None)
     first_single = next((n for n, v in enumerate(values, start=1) if not isinstance(v, list)), None)
     if first_list and first_single:
@@ -116,8 +121,4 @@ def _is_multilabel(path: Path, column: str, values: list, expected: bool | None)
     if expected is False and multilabel:
         raise DataError(f"{path}: row {first_list}: column {column!r} holds a list of labels, but "
                         "the model takes one label per text")
-    if expected and not multilabel:
-        raise DataError(f"{path}: column {column!r} holds one label per row, but the model is "
-                        "multi-label: write each row's labels as a JSON list, or give "
-                        "--label-separator")
     return multilabel
