@@ -15,10 +15,15 @@ import numpy as np
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.96, 0.05), 2)
 
 
-def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
+def _ratio(num, den) -> np.ndarray:
+    """num / den, 0 where den is 0 (per label, or for summed counts)."""
+    num, den = np.asarray(num, float), np.asarray(den, float)
+    return np.divide(num, den, out=np.zeros(np.shape(den)), where=den > 0)
+
+
+def _f1(tp, fp, fn) -> np.ndarray:
     """F1 = 2tp / (2tp + fp + fn), 0 where a label was neither predicted nor present."""
-    den = 2 * tp + fp + fn
-    return np.divide(2 * tp, den, out=np.zeros(np.shape(den), float), where=den > 0)
+    return _ratio(2 * tp, 2 * tp + fp + fn)
 
 
 def tune_thresholds(labels: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
@@ -79,16 +84,14 @@ def multilabel_metrics(labels: np.ndarray, probabilities: np.ndarray, class_name
     predicted = decisions(probabilities, thresholds)
     tp, fp, fn = ((predicted & labels).sum(0), (predicted & ~labels).sum(0),
                   (~predicted & labels).sum(0))
-    precision = np.divide(tp, tp + fp, out=np.zeros(len(tp)), where=tp + fp > 0)
-    recall = np.divide(tp, tp + fn, out=np.zeros(len(tp)), where=tp + fn > 0)
-    f1 = _f1(tp, fp, fn)
+    precision, recall, f1 = _ratio(tp, tp + fp), _ratio(tp, tp + fn), _f1(tp, fp, fn)
     per_class = {name: {"precision": float(precision[i]), "recall": float(recall[i]),
                         "f1": float(f1[i]), "support": int(labels[:, i].sum()),
                         "threshold": float(thresholds[i])}
                  for i, name in enumerate(class_names)}
     all_tp, all_fp, all_fn = tp.sum(), fp.sum(), fn.sum()
-    micro = {"precision": float(all_tp / (all_tp + all_fp)) if all_tp + all_fp else 0.0,
-             "recall": float(all_tp / (all_tp + all_fn)) if all_tp + all_fn else 0.0,
+    micro = {"precision": float(_ratio(all_tp, all_tp + all_fp)),
+             "recall": float(_ratio(all_tp, all_tp + all_fn)),
              "f1": float(_f1(all_tp, all_fp, all_fn))}
     examples = len(labels)
     return {"task": "multilabel", "examples": int(examples),
@@ -117,7 +120,7 @@ def multilabel_mistakes(texts: list[str], labels: np.ndarray, probabilities: np.
     labels = np.asarray(labels, bool)
     predicted = decisions(probabilities, thresholds)
     confidence = np.where(predicted != labels, np.where(predicted, probabilities, 1 - probabilities),
-                          -1.0).max(axis=1) if len(labels) else np.zeros(0)
+                          -1.0).max(axis=1, initial=-1.0)
     wrong = np.flatnonzero(confidence >= 0)
     order = wrong[np.argsort(-confidence[wrong], kind="stable")][:limit]
 

@@ -20,7 +20,7 @@ from tfsenti.data.texts import LabeledTexts
 from tfsenti.modeling.classifier import num_outputs, packed_inputs_model
 from tfsenti.modeling.text_inputs import tokenize_and_pack
 from tfsenti.training.callbacks import KeepBestEpoch
-from tfsenti.training.objectives import MONITOR, class_weights, loss_and_metric
+from tfsenti.training.objectives import MONITOR, loss_and_metric
 
 HEAD_EPOCHS = 100  # at most; early stopping on validation accuracy ends it sooner
 HEAD_PATIENCE = 5
@@ -46,8 +46,11 @@ def embed(model: keras.Model, data: LabeledTexts, seq_len: int,
 
 
 def train_head_on_features(config: TrainConfig, model: keras.Model, train_data: LabeledTexts,
-                           val_data: LabeledTexts, verbose: int = 1) -> tuple[keras.Model, dict]:
-    """Fit the head of `model` (built with a frozen encoder) on cached embeddings.
+                           val_data: LabeledTexts, verbose: int = 1,
+                           class_weight: dict[int, float] | None = None
+                           ) -> tuple[keras.Model, dict]:
+    """Fit the head of `model` (built with a frozen encoder) on cached embeddings, weighting the
+    loss by `class_weight` (`tfsenti.training.objectives.class_weights`) if given.
 
     Returns (model, history) like `tfsenti.train`; history also holds `embed_seconds` and
     `head_seconds_per_epoch`.
@@ -59,7 +62,8 @@ def train_head_on_features(config: TrainConfig, model: keras.Model, train_data: 
 
     num_classes = len(train_data.class_names)
     head = keras.Sequential([keras.layers.Dense(
-        num_outputs(num_classes, train_data.multilabel), kernel_regularizer=keras.regularizers.L2(HEAD_L2),
+        num_outputs(num_classes, train_data.multilabel),
+        kernel_regularizer=keras.regularizers.L2(HEAD_L2),
         input_shape=(train_x.shape[1],), dtype="float32")])
     loss, metric = loss_and_metric(num_classes, train_data.multilabel)
     head.compile(optimizer=keras.optimizers.Adam(HEAD_LR), loss=loss, metrics=[metric])
@@ -67,7 +71,7 @@ def train_head_on_features(config: TrainConfig, model: keras.Model, train_data: 
     start = time.perf_counter()
     head.fit(train_x, train_y, batch_size=HEAD_BATCH, epochs=HEAD_EPOCHS, shuffle=True,
              validation_data=(val_x, val_y), verbose=verbose,
-             class_weight=class_weights(train_data.labels, num_classes, config.class_weight),
+             class_weight=class_weight,
              callbacks=[keep_best, keras.callbacks.EarlyStopping(MONITOR, mode="max",
                                                                  patience=HEAD_PATIENCE)])
     head_seconds = time.perf_counter() - start

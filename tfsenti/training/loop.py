@@ -147,7 +147,8 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
     with precision_policy(config.precision), op_determinism(config.deterministic):
         if config.mode == "features":
             model, history = train_head_on_features(
-                config, build_classifier(config, **classifier_args), train_data, val_data, verbose)
+                config, build_classifier(config, **classifier_args), train_data, val_data, verbose,
+                weights)
             return model, {**history, "seq_len": config.seq_len}
         with strategy.scope():
             model = build_classifier(config, **classifier_args)
