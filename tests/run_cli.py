@@ -1,10 +1,13 @@
-"""Run the `tfsenti` CLI in a subprocess, as a user would, or in this process where only its
-output and exit code matter."""
+"""Run the `tfsenti` CLI in a subprocess, as a user would (and interrupt it there), or in this
+process where only its output and exit code matter."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -40,3 +43,20 @@ def failing_run(capfd, *args) -> str:
     assert all(line.startswith("tfsenti: ") for line in err.splitlines()), err
     (error,) = [line for line in err.splitlines() if line.startswith("tfsenti: error:")]
     return error
+
+
+def interrupt_training(args: list, sig: signal.Signals, once: Path) -> tuple[int, str]:
+    """Start `tfsenti train ARGS`, send `sig` once the path `once` exists; (exit code, stderr).
+    SIGINT reaches it as Ctrl-C reaches a foreground command: with its default disposition, even
+    where the test runner itself ignores SIGINT (a background job)."""
+    run = subprocess.Popen([sys.executable, "-m", "tfsenti", *map(str, args), "--quiet"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 300
+    while not once.exists() and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)  # into the next step
+    assert run.poll() is None, "training finished before it could be interrupted"
+    os.kill(run.pid, sig)
+    _, stderr = run.communicate(timeout=120)
+    return run.returncode, stderr

@@ -1,5 +1,6 @@
-"""Small real data for tests: copies of the bundled demo reviews, generated aspect sentences and
-restaurant reviews tagged with the topics they mention."""
+"""Small real data for tests: copies of the bundled demo reviews, generated aspect sentences,
+restaurant reviews tagged with the topics they mention, and long film reviews whose verdict sits in
+the middle."""
 
 from __future__ import annotations
 
@@ -78,3 +79,29 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
     """`rows` as JSON lines."""
     path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     return path
+
+
+VERDICTS = {
+    "pos": ["i loved every minute of it", "it is a triumph from start to finish",
+            "this is the best film i have seen in years", "a wonderful and moving piece of work"],
+    "neg": ["i hated every minute of it", "it is a disaster from start to finish",
+            "this is the worst film i have seen in years", "a dull and clumsy piece of work"],
+}
+FACTS = ["the story is set in a small northern town", "the director also wrote the script",
+         "it runs for just under two hours", "most of the cast are newcomers",
+         "the score was recorded in one week", "filming took place over a single winter",
+         "the plot follows two brothers and a boat", "a narrator reads letters between scenes",
+         "the second half moves to the coast", "it opened at a festival last spring"]
+
+
+def long_review_rows(count: int, seed: int, facts: int = 10) -> list[dict[str, str]]:
+    """Film reviews of `facts` neutral sentences with the verdict (`pos` or `neg`) in the middle:
+    a model that reads only the start and the end of a long text cannot tell them apart."""
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(count):
+        label = rng.choice(sorted(VERDICTS))
+        sentences = rng.sample(FACTS, facts)
+        sentences.insert(facts // 2, rng.choice(VERDICTS[label]))
+        rows.append({"text": ". ".join(sentences) + ".", "label": label})
+    return rows

@@ -115,6 +115,19 @@ class TrainConfig:
     truncate: str = option("head+tail", "which tokens of longer texts to keep: the first, the "
                            "last, or the first quarter and the last three quarters of the budget",
                            "model", choices=TRUNCATIONS)
+    long: str = option("truncate", "texts longer than --seq-len: truncate (keep --seq-len tokens as "
+                       "--truncate says), or chunks (read them whole in overlapping windows of "
+                       "--seq-len and pool the windows' logits)", "model",
+                       choices=("truncate", "chunks"))
+    stride: int | None = option(None, "--long chunks: word pieces from the start of one window to "
+                                "the next (default: half a window)", "model", check=at_least(1),
+                                metavar="N")
+    max_chunks: int = option(4, "--long chunks: windows per text at most; of longer texts the "
+                             "first quarter and the last three quarters of them (a batch holds up "
+                             "to --batch-size times this many windows)", "model", check=at_least(1),
+                             metavar="N")
+    chunk_pool: str = option("mean", "--long chunks: a text's logits are the mean of its windows' "
+                             "or each logit's max", "model", choices=("mean", "max"))
     fixed_length: bool = option(False, "pad every text to --seq-len, as the TF tutorial does "
                                 "(slower; for comparison)", "model")
     pooling: str = option("pooled", "pooled: the encoder's [CLS] pooler; mean: the mean of the "
@@ -214,6 +227,20 @@ _CONSISTENCY: list[tuple[Callable[[TrainConfig], bool], str, list[str]]] = [
     (lambda c: c.strategy == "multiworker" and c.time_budget is not None,
      "{time_budget} cannot be used with {strategy} multiworker: each worker would time itself "
      "and plan a different number of steps", ["time_budget", "strategy"]),
+    (lambda c: c.long != "chunks" and c.stride is not None,
+     "{stride} sets the step of {long} chunks; add that or drop it", ["stride", "long"]),
+    (lambda c: isinstance(c.seq_len, int) and c.stride is not None and c.stride > c.seq_len - 2,
+     "{stride} must be at most {seq_len} minus 2 (the word pieces of a window), or windows skip "
+     "text", ["stride", "seq_len"]),
+    (lambda c: c.long == "chunks" and c.pair_column is not None,
+     "{long} chunks reads one long text in windows; text pairs ({pair_column}) are packed into "
+     "one window, drop one", ["long", "pair_column"]),
+    (lambda c: c.long == "chunks" and c.mode == "features",
+     "{long} chunks pools the logits of fine-tuned windows; {mode} features embeds each text "
+     "once, drop one", ["long", "mode"]),
+    (lambda c: c.long == "chunks" and c.strategy != "default",
+     "{long} chunks needs {strategy} default: replicas would split a batch's windows apart from "
+     "their texts", ["long", "strategy"]),
     (lambda c: c.layer_decay != 1.0 and c.embedding_updates != "lazy",
      "{layer_decay} needs {embedding_updates} lazy (tf_keras AdamW has one rate for all "
      "variables)", ["layer_decay", "embedding_updates"]),

@@ -2,35 +2,13 @@
 (SIGINT) says so in one line and keeps the run for `--resume`."""
 
 import json
-import os
 import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 
-from run_cli import tfsenti
+from run_cli import interrupt_training, tfsenti
 from sample_data import copy_demo, topic_rows, write_jsonl
 from tfsenti import load
-
-
-def interrupt_training(args: list, sig: signal.Signals, once: Path) -> tuple[int, str]:
-    """Start `tfsenti train ARGS`, send `sig` once the path `once` exists; (exit code, stderr).
-    SIGINT reaches it as Ctrl-C reaches a foreground command: with its default disposition, even
-    where the test runner itself ignores SIGINT (a background job)."""
-    run = subprocess.Popen([sys.executable, "-m", "tfsenti", *map(str, args), "--quiet"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    deadline = time.monotonic() + 300
-    while not once.exists() and run.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.3)  # into the next step
-    assert run.poll() is None, "training finished before it could be interrupted"
-    os.kill(run.pid, sig)
-    _, stderr = run.communicate(timeout=120)
-    return run.returncode, stderr
 
 
 @pytest.mark.parametrize("kind", ["reviews", "multi-label topics"])

@@ -1,5 +1,5 @@
-"""`--truncate head|tail|head+tail`: what the model sees of long texts, in the string model and
-in the texts tokenized once for training."""
+"""`--truncate head|tail|head+tail` and `--long chunks`: what the model sees of long texts, in the
+string model and in the texts tokenized once for training."""
 
 import numpy as np
 import pytest
@@ -11,6 +11,7 @@ from tfsenti.config import TRUNCATIONS
 from tfsenti.data.pipeline import length_grouped_dataset
 from tfsenti.modeling.classifier import build_classifier, packed_inputs_model
 from tfsenti.modeling.text_inputs import TextToBertInputs, tokenize_and_pack
+from tfsenti.modeling.truncation import Windows
 from varied_text import varied_sentences
 
 SEQ_LEN = 24  # budget 22 word pieces: head+tail keeps the first 6 and the last 16
@@ -56,3 +57,53 @@ def test_the_model_trained_on_packed_ids_predicts_like_the_string_model(tiny_enc
     for inputs, index in length_grouped_dataset(ids, np.arange(len(texts)), batch_size=4)[0]:
         got[index.numpy()] = packed(inputs).numpy()
     np.testing.assert_allclose(got, model(tf.constant(texts)).numpy(), atol=1e-5)
+
+
+def _windows_of(ids: list[int]) -> list[list[int]]:
+    """The windows a text's packed rows hold: each row without [CLS] and [SEP]."""
+    return [row[1:-1] for row in ids]
+
+
+@pytest.mark.parametrize("most", [8, 5, 3])
+def test_chunks_cover_a_text_in_overlapping_windows_and_keep_head_and_tail_windows(preprocessor,
+                                                                                  most):
+    pieces = preprocessor.tokenize(tf.constant([LONG])).merge_dims(1, 2)[0].numpy().tolist()
+    windows = Windows.for_seq_len(SEQ_LEN, stride=None, most=most)  # 22 pieces, 11 apart
+    ids = tokenize_and_pack([LONG, "dull"], preprocessor, SEQ_LEN, windows=windows).to_list()
+    starts = range(0, len(pieces) - 22 + 11, 11)  # the last window reaches the end
+    every = [pieces[s:s + 22] for s in starts]
+    assert len(every) == 8 and every[-1][-1] == pieces[-1]
+    head = (most + 3) // 4  # the first quarter and the last three quarters of the windows
+    assert _windows_of(ids[0]) == every[:head] + every[len(every) - (most - head):]
+    assert ids[0][0][0] == 101 and ids[0][-1][-1] == 102 and len(ids[1]) == 1  # [CLS] .. [SEP]
+
+
+def test_chunked_training_inputs_equal_the_string_layers_rows(preprocessor):
+    windows = Windows.for_seq_len(SEQ_LEN, stride=7, most=4)
+    ids = tokenize_and_pack(TEXTS, preprocessor, SEQ_LEN, windows=windows)
+    layer = TextToBertInputs(preprocessor, SEQ_LEN, pad_to_longest=False, windows=windows)
+    expected = layer(tf.constant(TEXTS))
+    rows = ids.merge_dims(0, 1)
+    np.testing.assert_array_equal(rows.to_tensor(shape=[rows.nrows(), SEQ_LEN]).numpy(),
+                                  expected["input_word_ids"].numpy())
+    np.testing.assert_array_equal(ids.value_rowids().numpy(), expected["text_index"].numpy())
+    assert ids.row_lengths().numpy().max() == 4  # LONG: 4 of its windows
+
+
+@pytest.mark.parametrize("chunk_pool", ["mean", "max"])
+def test_the_chunked_model_trained_on_packed_windows_predicts_like_the_string_model(
+        tiny_encoder, preprocessor, chunk_pool):
+    config = TrainConfig(encoder=str(tiny_encoder), seq_len=SEQ_LEN, long="chunks", stride=5,
+                         chunk_pool=chunk_pool)
+    model = build_classifier(config, 3)
+    ids = tokenize_and_pack(TEXTS, preprocessor, SEQ_LEN,
+                            windows=Windows.for_seq_len(SEQ_LEN, 5, config.max_chunks))
+    packed, got = packed_inputs_model(model), np.zeros((len(TEXTS), 3), np.float32)
+    for inputs, index in length_grouped_dataset(ids, np.arange(len(TEXTS)), batch_size=4,
+                                                shuffle=True)[0]:
+        assert inputs["text_index"].shape[0] == inputs["input_word_ids"].shape[0] >= len(index)
+        got[index.numpy()] = packed(inputs).numpy()
+    np.testing.assert_allclose(got, model(tf.constant(TEXTS)).numpy(), atol=1e-5)
+    layer_logits = packed_inputs_model(model, until="pooling")  # rows, one per window
+    windows = layer_logits(next(iter(length_grouped_dataset(ids[-3:-2], np.zeros(1), 1)[0]))[0])
+    assert windows.shape[0] == 4

@@ -83,36 +83,51 @@ def length_grouped_dataset(word_ids: tf.RaggedTensor, labels: np.ndarray, batch_
     once per epoch, in ceil(N / batch_size) batches. With `pairs` the rows are packed text pairs
     and the tokens after the first [SEP] (the token each row ends with) get type id 1.
 
+    `word_ids` ragged [N, (windows), (length)] (`--long chunks`) gives each text's windows as rows
+    of its batch, texts sorted by their windows' total length, and the inputs carry `text_index`,
+    the text of each row.
+
     Example:
         >>> pair = tf.ragged.constant([[101, 1037, 102, 2204, 102]])
         >>> inputs, _ = next(iter(length_grouped_dataset(pair, np.array([1]), 1, pairs=True)[0]))
         >>> inputs["input_type_ids"].numpy().tolist()
         [[0, 0, 0, 1, 1]]
+        >>> windows = tf.ragged.constant([[[101, 1037, 102], [101, 2204, 102]], [[101, 102]]])
+        >>> inputs, _ = next(iter(length_grouped_dataset(windows, np.array([1, 0]), 2)[0]))
+        >>> inputs["input_word_ids"].shape.as_list(), inputs["text_index"].numpy().tolist()
+        ([3, 3], [0, 1, 1])
     """
-    lengths = word_ids.row_lengths().numpy().astype(np.int32)
-    ds = tf.data.Dataset.from_tensor_slices((word_ids.to_tensor(), lengths, labels))
+    chunked = word_ids.ragged_rank == 2
+    sizes = (word_ids.merge_dims(1, 2) if chunked else word_ids).row_lengths()
+    ds = tf.data.Dataset.from_tensor_slices((word_ids, sizes, labels))
     if shuffle:
-        ds = ds.shuffle(len(lengths), seed=seed, reshuffle_each_iteration=True)
+        ds = ds.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
 
-    def sort_by_length(ids, length, label):
-        order = tf.argsort(length, stable=True)
-        return tf.gather(ids, order), tf.gather(length, order), tf.gather(label, order)
+    def sort_by_size(ids, size, label):
+        order = tf.argsort(size, stable=True)
+        return tf.gather(ids, order), tf.gather(size, order), tf.gather(label, order)
 
-    ds = ds.batch(POOL_BATCHES * batch_size).map(sort_by_length).unbatch()
-    ds = ds.map(lambda ids, length, label: (ids[:length], length, label)).padded_batch(batch_size)
+    ds = ds.ragged_batch(POOL_BATCHES * batch_size).map(sort_by_size).unbatch()
+    ds = ds.ragged_batch(batch_size)
     if shuffle:
         ds = ds.shuffle(POOL_BATCHES, seed=seed + 1, reshuffle_each_iteration=True)
 
-    def to_inputs(ids, length, label):
-        width = tf.shape(ids)[1]
+    def to_inputs(ids, size, label):
+        rows = ids.merge_dims(0, 1) if chunked else ids
+        length = tf.cast(rows.row_lengths(), tf.int32)
+        dense = rows.to_tensor()
+        width = tf.shape(dense)[1]
         mask = tf.sequence_mask(length, width, dtype=tf.int32)
-        type_ids = tf.zeros_like(ids)
+        type_ids = tf.zeros_like(dense)
         if pairs:
-            sep = tf.gather(ids, length - 1, batch_dims=1)
-            first_sep = tf.argmax(tf.cast(ids == sep[:, tf.newaxis], tf.int32), axis=1,
+            sep = tf.gather(dense, length - 1, batch_dims=1)
+            first_sep = tf.argmax(tf.cast(dense == sep[:, tf.newaxis], tf.int32), axis=1,
                                   output_type=tf.int32)
             type_ids = tf.cast(tf.range(width)[tf.newaxis, :] > first_sep[:, tf.newaxis],
                                tf.int32) * mask
-        return {"input_word_ids": ids, "input_mask": mask, "input_type_ids": type_ids}, label
+        inputs = {"input_word_ids": dense, "input_mask": mask, "input_type_ids": type_ids}
+        if chunked:
+            inputs["text_index"] = tf.cast(ids.value_rowids(), tf.int32)
+        return inputs, label
 
-    return prefetched(ds.map(to_inputs)), math.ceil(len(lengths) / batch_size)
+    return prefetched(ds.map(to_inputs)), math.ceil(len(labels) / batch_size)

@@ -72,6 +72,10 @@ class StringModel(tf.Module):
                                "single-text models (serve pairs with the SavedModel)")
         to_inputs = classifier.get_layer("preprocess")  # a TextToBertInputs
         layer_config = to_inputs.get_config()
+        if layer_config.get("windows") is not None:
+            raise TfsentiError(f"{folder}: the model reads long texts in windows (--long chunks); "
+                               "TFLite export covers truncated texts (serve it with the "
+                               "SavedModel)")
         self.seq_len, self.truncate = layer_config["seq_len"], layer_config["truncate"]
         preprocessor = to_inputs.preprocessor
         if not hasattr(preprocessor, "vocab_file"):

@@ -5,7 +5,8 @@ The preprocessor runs inside the model (`TextToBertInputs`), so the exported Sav
 strings. For training on already-tokenized batches, `packed_inputs_model` shares the encoder,
 pooling, dropout and head layers of the string model: training it trains the model that is
 exported. The head computes in float32 under any mixed-precision policy, so logits and the loss
-are float32.
+are float32. With `--long chunks` every window of a text goes through the encoder and the head as
+a row of its own, and `WindowPooling` turns the rows' logits into the text's.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from tfsenti.encoders.bert import INPUT_NAMES
 from tfsenti.encoders.catalog import EncoderHandles, resolve_encoder
 from tfsenti.modeling.freezing import freeze_encoder
 from tfsenti.modeling.text_inputs import TextToBertInputs
+from tfsenti.modeling.truncation import Windows
 
 
 def num_outputs(num_classes: int, multilabel: bool = False) -> int:
@@ -54,6 +56,40 @@ class Pooling(keras.layers.Layer):
         return {**super().get_config(), "mode": self.mode}
 
 
+class WindowPooling(keras.layers.Layer):
+    """Logits of windows [rows, k] and the text of each row [rows] -> logits of the texts
+    [texts, k]: their `mean`, or each logit's `max` (a label as strong as in its strongest window:
+    for labels that one passage can carry, as in multi-label data).
+
+    Example:
+        >>> logits = tf.constant([[1.0], [3.0], [-2.0]])
+        >>> WindowPooling("mean")(logits, tf.constant([0, 0, 1])).numpy().tolist()
+        [[2.0], [-2.0]]
+        >>> WindowPooling("max")(logits, tf.constant([0, 0, 1])).numpy().tolist()
+        [[3.0], [-2.0]]
+    """
+
+    def __init__(self, mode: str = "mean", **kwargs):
+        super().__init__(trainable=False, **kwargs)
+        self.mode = mode
+
+    def call(self, logits, text_index):
+        texts = tf.reduce_max(tf.concat([text_index, [-1]], axis=0)) + 1
+        pool = tf.math.unsorted_segment_mean if self.mode == "mean" else tf.math.unsorted_segment_max
+        return pool(logits, text_index, texts)
+
+    def get_config(self):
+        return {**super().get_config(), "mode": self.mode}
+
+
+def windows_of(config: TrainConfig) -> Windows | None:
+    """The windows `--long chunks` reads texts in (None for `--long truncate`); `seq_len` must be
+    resolved (`tfsenti.training.loop.resolve_seq_len`)."""
+    if config.long != "chunks":
+        return None
+    return Windows.for_seq_len(config.seq_len, config.stride, config.max_chunks)
+
+
 def build_classifier(config: TrainConfig, num_classes: int,
                      encoder: EncoderHandles | None = None, pairs: bool = False,
                      multilabel: bool = False) -> keras.Model:
@@ -63,8 +99,9 @@ def build_classifier(config: TrainConfig, num_classes: int,
     take their compute dtype from the policy in force when they are created.
 
     Args:
-        config: encoder, preprocess, seq_len, fixed_length, truncate, pooling, dropout, freeze
-            (and `mode features`, which freezes the whole encoder) are used.
+        config: encoder, preprocess, seq_len, fixed_length, truncate, long (and its stride,
+            max_chunks, chunk_pool), pooling, dropout, freeze (and `mode features`, which freezes
+            the whole encoder) are used.
         num_classes: 2 gives a Dense(1) logit; more give Dense(num_classes) logits.
         multilabel: one logit per label whatever their number (each a sigmoid: labels are
             independent).
@@ -88,29 +125,47 @@ def build_classifier(config: TrainConfig, num_classes: int,
     if encoder is None:
         encoder = resolve_encoder(config.encoder, config.preprocess, config.precision)
     # === Layers ===
-    to_inputs = TextToBertInputs(hub.load(encoder.preprocess), config.seq_len,
-                                 pad_to_longest=not config.fixed_length, truncate=config.truncate,
-                                 name="preprocess")
-    bert = hub.KerasLayer(encoder.encoder, trainable=True, name="encoder")
-    freeze_encoder(bert, "encoder" if config.mode == "features" else config.freeze)
-    pooling = Pooling(config.pooling, name="pooling")
-    dropout = keras.layers.Dropout(config.dropout, name="dropout")
-    head = keras.layers.Dense(num_outputs(num_classes, multilabel), name="classifier",
-                              dtype="float32")
+    layers = {
+        "preprocess": TextToBertInputs(hub.load(encoder.preprocess), config.seq_len,
+                                       pad_to_longest=not config.fixed_length,
+                                       truncate=config.truncate, windows=windows_of(config),
+                                       name="preprocess"),
+        "encoder": hub.KerasLayer(encoder.encoder, trainable=True, name="encoder"),
+        "pooling": Pooling(config.pooling, name="pooling"),
+        "dropout": keras.layers.Dropout(config.dropout, name="dropout"),
+        "classifier": keras.layers.Dense(num_outputs(num_classes, multilabel), name="classifier",
+                                         dtype="float32"),
+    }
+    if config.long == "chunks":
+        layers["window_pooling"] = WindowPooling(config.chunk_pool, name="window_pooling")
+    freeze_encoder(layers["encoder"], "encoder" if config.mode == "features" else config.freeze)
     # === Functional Model ===
     text = keras.Input(shape=(), dtype=tf.string, name="text")
     if pairs:
         text_pair = keras.Input(shape=(), dtype=tf.string, name="text_pair")
-        model_inputs, inputs = {"text": text, "text_pair": text_pair}, to_inputs(text, text_pair)
+        model_inputs, inputs = ({"text": text, "text_pair": text_pair},
+                                layers["preprocess"](text, text_pair))
     else:
-        model_inputs, inputs = text, to_inputs(text)
-    pooled = pooling(bert(inputs), inputs["input_mask"])
-    return keras.Model(model_inputs, head(dropout(pooled)), name="tfsenti_classifier")
+        model_inputs, inputs = text, layers["preprocess"](text)
+    return keras.Model(model_inputs, _packed_to_outputs(inputs, layers), name="tfsenti_classifier")
+
+
+def _packed_to_outputs(inputs: dict, layers: dict[str, keras.layers.Layer],
+                       until: str = "classifier") -> tf.Tensor:
+    """Packed inputs (with `text_index` under `--long chunks`) -> the output of the layer `until`:
+    the texts' logits (`classifier`) or the rows' pooled encoder outputs (`pooling`)."""
+    x = layers["pooling"](layers["encoder"]({name: inputs[name] for name in INPUT_NAMES}),
+                          inputs["input_mask"])
+    if until == "pooling":
+        return x
+    x = layers["classifier"](layers["dropout"](x))
+    return layers["window_pooling"](x, inputs["text_index"]) if "text_index" in inputs else x
 
 
 def packed_inputs_model(classifier: keras.Model, until: str = "classifier") -> keras.Model:
     """The classifier's layers after the preprocessor (shared weights) on packed int32 inputs,
-    up to the layer named `until` (`pooling` gives the text embeddings).
+    up to the layer named `until` (`pooling` gives the text embeddings). A classifier of
+    `--long chunks` also takes `text_index` [rows], the text each row of inputs belongs to.
 
     Example:
         >>> model = build_classifier(TrainConfig(seq_len=64), num_classes=2)
@@ -119,8 +174,9 @@ def packed_inputs_model(classifier: keras.Model, until: str = "classifier") -> k
         ...     "input_mask": tf.ones_like(ids), "input_type_ids": tf.zeros_like(ids)}).shape
         TensorShape([1, 384])
     """
+    layers = {layer.name: layer for layer in classifier.layers}
     inputs = {name: keras.Input(shape=(None,), dtype=tf.int32, name=name) for name in INPUT_NAMES}
-    x = classifier.get_layer("pooling")(classifier.get_layer("encoder")(inputs), inputs["input_mask"])
-    if until == "classifier":
-        x = classifier.get_layer("classifier")(classifier.get_layer("dropout")(x))
-    return keras.Model(inputs, x, name=f"tfsenti_packed_{until}")
+    if "window_pooling" in layers and until == "classifier":
+        inputs["text_index"] = keras.Input(shape=(), dtype=tf.int32, name="text_index")
+    return keras.Model(inputs, _packed_to_outputs(inputs, layers, until),
+                       name=f"tfsenti_packed_{until}")

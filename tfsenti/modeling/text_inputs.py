@@ -10,15 +10,21 @@ ids the model trains on are exactly those of the exported string model.
 Text pairs are packed as BERT's two segments, `[CLS] text [SEP] pair [SEP]` with type ids 0 then
 1; when they are too long together, the preprocessor drops tokens from the end of the longer
 segment first (round-robin), and `truncate` applies to single texts only.
+
+With `windows` (`--long chunks`) a text becomes one row per window of its word pieces
+(`tfsenti.modeling.truncation.window_pieces`), and the packed inputs carry `text_index`, the
+text each row belongs to, for the classifier to pool the rows' logits by.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import tensorflow as tf
 import tensorflow_text  # noqa: F401  (registers the ops of the preprocessor SavedModel)
 import tf_keras as keras
 
-from tfsenti.modeling.truncation import truncate_pieces
+from tfsenti.modeling.truncation import Windows, truncate_pieces, window_pieces
 from tfsenti.progress import Progress
 
 CHUNK = 1024  # texts tokenized per call
@@ -32,6 +38,7 @@ class TextToBertInputs(keras.layers.Layer):
     loaded preprocessor is tracked by the layer, so its vocabulary table is saved with the model.
 
     Called with `pairs` (strings [batch]) it packs each text with its pair as two segments.
+    With `windows` it returns one row per window and `text_index` [rows], the text of each row.
 
     Example:
         >>> import tensorflow_hub as hub
@@ -41,46 +48,59 @@ class TextToBertInputs(keras.layers.Layer):
         TensorShape([2, 5])
         >>> layer(tf.constant(["a fine film"]), pairs=tf.constant(["film"]))["input_type_ids"].numpy()
         array([[0, 0, 0, 0, 0, 1, 1]], dtype=int32)
+        >>> chunked = TextToBertInputs(layer.preprocessor, 4, windows=Windows(2, 1, most=8))
+        >>> chunked(tf.constant(["a fine film", "dull"]))["text_index"].numpy()
+        array([0, 0, 1], dtype=int32)
     """
 
     def __init__(self, preprocessor, seq_len: int, pad_to_longest: bool = True,
-                 truncate: str = "head", **kwargs):
+                 truncate: str = "head", windows: Windows | dict | None = None, **kwargs):
         super().__init__(trainable=False, **kwargs)
         self.preprocessor = preprocessor
         self.seq_len = seq_len
         self.pad_to_longest = pad_to_longest
         self.truncate = truncate
+        self.windows = Windows(**windows) if isinstance(windows, dict) else windows
 
     def call(self, texts, pairs=None):
-        segments = segment_pieces(self.preprocessor, texts, pairs, self.seq_len, self.truncate)
+        segments, text_index = segment_pieces(self.preprocessor, texts, pairs, self.seq_len,
+                                              self.truncate, self.windows)
         seq_length = tf.constant(self.seq_len, tf.int32)
         if self.pad_to_longest:
             lengths = tf.add_n([tf.cast(s.merge_dims(1, -1).row_lengths(), tf.int32)
                                 for s in segments])
             longest = tf.reduce_max(tf.concat([lengths, [0]], axis=0)) + len(segments) + 1
             seq_length = tf.minimum(longest, seq_length)
-        return self.preprocessor.bert_pack_inputs(segments, seq_length=seq_length)
+        packed = self.preprocessor.bert_pack_inputs(segments, seq_length=seq_length)
+        return packed if text_index is None else {**packed, "text_index": text_index}
 
     def get_config(self):
+        windows = None if self.windows is None else dataclasses.asdict(self.windows)
         return {**super().get_config(), "seq_len": self.seq_len, "pad_to_longest": self.pad_to_longest,
-                "truncate": self.truncate}
+                "truncate": self.truncate, "windows": windows}
 
 
 def segment_pieces(preprocessor, texts: tf.Tensor, pairs: tf.Tensor | None, seq_len: int,
-                   truncate: str) -> list[tf.RaggedTensor]:
-    """The word pieces of `texts` (cut as `truncate` says), or of `texts` and `pairs`: the
-    segments `bert_pack_inputs` takes."""
-    if pairs is None:
-        return [truncate_pieces(preprocessor.tokenize(texts), seq_len - 2, truncate)]
-    return [preprocessor.tokenize(texts), preprocessor.tokenize(pairs)]
+                   truncate: str, windows: Windows | None = None
+                   ) -> tuple[list[tf.RaggedTensor], tf.Tensor | None]:
+    """(the segments `bert_pack_inputs` takes, the text of each row or None): the word pieces of
+    `texts` cut as `truncate` says, or in `windows`, or those of `texts` and `pairs`."""
+    if pairs is not None:
+        return [preprocessor.tokenize(texts), preprocessor.tokenize(pairs)], None
+    if windows is not None:
+        chunks, text_index = window_pieces(preprocessor.tokenize(texts), windows)
+        return [chunks], text_index
+    return [truncate_pieces(preprocessor.tokenize(texts), seq_len - 2, truncate)], None
 
 
 def tokenize_and_pack(texts: list[str], preprocessor, seq_len: int, truncate: str = "head",
-                      progress: bool = False, pairs: list[str] | None = None) -> tf.RaggedTensor:
+                      progress: bool = False, pairs: list[str] | None = None,
+                      windows: Windows | None = None) -> tf.RaggedTensor:
     """Word ids with [CLS]/[SEP], cut to `seq_len` as `truncate` says, unpadded: ragged
     [N, (length)]; with `pairs`, each text and its pair as two segments (their type ids follow
-    from the first [SEP]: `tfsenti.data.pipeline.length_grouped_dataset`). `progress` draws a
-    progress bar on stderr (on a terminal).
+    from the first [SEP]: `tfsenti.data.pipeline.length_grouped_dataset`); with `windows`, the
+    windows of each text: ragged [N, (windows), (length)]. `progress` draws a progress bar on
+    stderr (on a terminal).
 
     Example:
         >>> import tensorflow_hub as hub
@@ -90,6 +110,8 @@ def tokenize_and_pack(texts: list[str], preprocessor, seq_len: int, truncate: st
         array([5, 3])
         >>> tokenize_and_pack(["a fine film"], preprocessor, 128, pairs=["film"]).to_list()
         [[101, 1037, 2986, 2143, 102, 2143, 102]]
+        >>> tokenize_and_pack(["a fine film"], preprocessor, 4, windows=Windows(2, 1, 8)).to_list()
+        [[[101, 1037, 2986, 102], [101, 2986, 2143, 102]]]
     """
     rows = []
     with Progress(len(texts), "tokenizing", enabled=progress and len(texts) > CHUNK) as bar:
@@ -97,12 +119,16 @@ def tokenize_and_pack(texts: list[str], preprocessor, seq_len: int, truncate: st
             chunk = texts[start:start + CHUNK]
             chunk_pairs = None if pairs is None else tf.constant(pairs[start:start + CHUNK],
                                                                  dtype=tf.string)
-            segments = segment_pieces(preprocessor, tf.constant(chunk, dtype=tf.string),
-                                      chunk_pairs, seq_len, truncate)
+            segments, text_index = segment_pieces(preprocessor, tf.constant(chunk, dtype=tf.string),
+                                                  chunk_pairs, seq_len, truncate, windows)
             packed = preprocessor.bert_pack_inputs(segments, seq_length=tf.constant(seq_len))
             lengths = tf.reduce_sum(packed["input_mask"], axis=1)
-            rows.append(tf.RaggedTensor.from_tensor(packed["input_word_ids"], lengths=lengths))
+            ids = tf.RaggedTensor.from_tensor(packed["input_word_ids"], lengths=lengths)
+            if text_index is not None:
+                ids = tf.RaggedTensor.from_value_rowids(ids, tf.cast(text_index, tf.int64),
+                                                        nrows=len(chunk))
+            rows.append(ids)
             bar.update(len(chunk))
     if not rows:
-        return tf.ragged.constant([], dtype=tf.int32, ragged_rank=1)
+        return tf.ragged.constant([], dtype=tf.int32, ragged_rank=1 if windows is None else 2)
     return tf.concat(rows, axis=0)

@@ -1,10 +1,13 @@
-"""Which tokens of a long text the model sees: `head`, `tail` or `head+tail` (`--truncate`).
+"""Which tokens of a long text the model sees: `head`, `tail` or `head+tail` (`--truncate`), or
+all of them in overlapping windows (`--long chunks`).
 
 BERT encoders read at most `seq_len` tokens, [CLS] and [SEP] included. `head` keeps the first
 tokens (what every TF-Hub preprocessor does by itself); `tail` the last; `head+tail` a quarter of
 the budget from the start and the rest from the end: at seq_len 512 the first 128 and last 382
 word pieces, the best of the strategies compared by Sun et al. (2019), "How to Fine-Tune BERT for
-Text Classification?", on IMDB, where reviews tend to end with their verdict.
+Text Classification?", on IMDB, where reviews tend to end with their verdict. `--long chunks`
+instead cuts a text into windows of `seq_len` tokens that overlap, each read as a text of its own;
+the classifier pools their logits (`tfsenti.modeling.classifier.WindowPooling`).
 
 Truncation works on word pieces before the preprocessor's `bert_pack_inputs`, in core TensorFlow
 ops, so the training input path and the exported string model cut texts identically and the
@@ -19,6 +22,8 @@ Example:
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import tensorflow as tf
 
@@ -44,6 +49,61 @@ def truncate_pieces(pieces: tf.RaggedTensor, budget: int, truncate: str) -> tf.R
     head = head_share(budget, truncate)
     positions = tf.ragged.range(lengths)
     keep = (positions < head) | (positions >= (lengths - (budget - head))[:, tf.newaxis])
-    kept = tf.ragged.boolean_mask(flat, keep)
+    return _one_piece_per_word(tf.ragged.boolean_mask(flat, keep))
+
+
+@dataclasses.dataclass(frozen=True)
+class Windows:
+    """`--long chunks`: a text is read in windows of `size` word pieces whose starts lie `stride`
+    pieces apart (they overlap when `stride < size`), at most `most` windows per text: of a longer
+    text the first quarter of them and the last three quarters (as `head+tail` keeps pieces).
+
+    Example:
+        >>> Windows.for_seq_len(256, stride=None, most=4)
+        Windows(size=254, stride=127, most=4)
+    """
+
+    size: int
+    stride: int
+    most: int
+
+    @classmethod
+    def for_seq_len(cls, seq_len: int, stride: int | None, most: int) -> "Windows":
+        """Windows that fill `seq_len` tokens with [CLS] and [SEP]; `stride` None is half a window."""
+        size = seq_len - 2
+        return cls(size, stride or max(1, size // 2), most)
+
+
+def window_pieces(pieces: tf.RaggedTensor, windows: Windows) -> tuple[tf.RaggedTensor, tf.Tensor]:
+    """Word pieces ragged [batch, words, pieces] -> (the windows' pieces ragged [W, pieces, 1],
+    the text each window comes from int32 [W]). Every text has at least one window (an empty
+    text one empty window), and a text's windows come in order, texts in batch order.
+
+    Example:
+        >>> pieces = tf.ragged.constant([[[1], [2, 3], [4], [5], [6, 7], [8], [9]], [[4]]])
+        >>> chunks, text = window_pieces(pieces, Windows(size=4, stride=2, most=8))
+        >>> chunks.merge_dims(1, 2).to_list(), text.numpy().tolist()
+        ([[1, 2, 3, 4], [3, 4, 5, 6], [5, 6, 7, 8], [7, 8, 9], [4]], [0, 0, 0, 0, 1])
+        >>> window_pieces(pieces, Windows(size=4, stride=2, most=2))[0].merge_dims(1, 2).to_list()
+        [[1, 2, 3, 4], [7, 8, 9], [4]]
+    """
+    flat = pieces.merge_dims(1, 2)
+    lengths = flat.row_lengths()
+    beyond_first = tf.maximum(lengths - windows.size, 0)
+    count = 1 - (-beyond_first // windows.stride)  # 1 + ceil(beyond_first / stride)
+    index = tf.ragged.range(count)
+    head = head_share(windows.most, "head+tail")
+    keep = (index < head) | (index >= (count - (windows.most - head))[:, tf.newaxis])
+    kept = tf.ragged.boolean_mask(index, keep)
+    text = kept.value_rowids()
+    starts = kept.flat_values * windows.stride
+    limits = tf.minimum(starts + windows.size, tf.gather(lengths, text))
+    offsets = tf.gather(flat.row_splits, text)
+    chosen = tf.gather(flat.flat_values, tf.ragged.range(offsets + starts, offsets + limits))
+    return _one_piece_per_word(chosen), tf.cast(text, tf.int32)
+
+
+def _one_piece_per_word(flat: tf.RaggedTensor) -> tf.RaggedTensor:
+    """Ragged [N, (pieces)] -> [N, (pieces), 1]: the shape `bert_pack_inputs` takes."""
     return tf.RaggedTensor.from_nested_row_lengths(
-        kept.flat_values, [kept.row_lengths(), tf.ones_like(kept.flat_values, tf.int64)])
+        flat.flat_values, [flat.row_lengths(), tf.ones_like(flat.flat_values, tf.int64)])

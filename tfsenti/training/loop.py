@@ -30,7 +30,7 @@ from tfsenti.config import MAX_SEQ_LEN, TrainConfig
 from tfsenti.data.pipeline import auto_seq_len, length_grouped_dataset, string_dataset
 from tfsenti.data.texts import LabeledTexts
 from tfsenti.encoders.catalog import EncoderHandles, resolve_encoder
-from tfsenti.modeling.classifier import build_classifier, packed_inputs_model
+from tfsenti.modeling.classifier import build_classifier, packed_inputs_model, windows_of
 from tfsenti.modeling.text_inputs import tokenize_and_pack
 from tfsenti.precision import precision_policy
 from tfsenti.training.callbacks import KeepBestEpoch, TimeBudget
@@ -75,7 +75,7 @@ def resolve_seq_len(config: TrainConfig, train_data: LabeledTexts,
     seq_len = auto_seq_len(ids.row_lengths().numpy(), MAX_SEQ_LEN)
     log.info("--seq-len auto: %d tokens (95th percentile of %d training texts, at most %d)",
              seq_len, len(train_data), MAX_SEQ_LEN)
-    return dataclasses.replace(config, seq_len=seq_len)
+    return dataclasses.replace(config, seq_len=seq_len).validate()  # --stride fits the window?
 
 
 def fit_inputs(config: TrainConfig, model: keras.Model, data: LabeledTexts, shuffle: bool,
@@ -98,7 +98,7 @@ def fit_inputs(config: TrainConfig, model: keras.Model, data: LabeledTexts, shuf
         return model, string_dataset(mine, batch_size, shuffle=shuffle, seed=config.seed), steps
     preprocessor = model.get_layer("preprocess").preprocessor
     ids = tokenize_and_pack(data.texts, preprocessor, config.seq_len, config.truncate, progress,
-                            data.pairs)
+                            data.pairs, windows_of(config))
     mine = np.flatnonzero(share == index)
     dataset, _ = length_grouped_dataset(tf.gather(ids, mine), data.labels[mine], batch_size,
                                         shuffle=shuffle, seed=config.seed,

@@ -1,0 +1,123 @@
+"""`--long chunks`: a long text read whole in overlapping windows whose logits are pooled, through
+an interrupted and resumed training run, predict, evaluate, the export and a process with only
+TensorFlow."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import tfsenti
+from readme import readme_block
+from run_cli import failing_run, interrupt_training, snapshot, tfsenti as run_tfsenti
+from sample_data import aspect_rows, long_review_rows, write_table
+from tfsenti.cli import main
+
+REVIEW = long_review_rows(1, seed=99)[0]["text"]
+
+
+@pytest.fixture(scope="module")
+def chunk_model(tiny_encoder, tmp_path_factory):
+    """(folder with train.tsv and test.tsv, the model of `tfsenti train --long chunks`, killed
+    after its first epoch and finished with `--resume`)."""
+    root = tmp_path_factory.mktemp("long")
+    write_table(root / "train.tsv", long_review_rows(48, seed=1))
+    write_table(root / "test.tsv", long_review_rows(16, seed=2))
+    out = root / "model"
+    args = ["train", root / "train.tsv", "--test", root / "test.tsv", "--encoder", tiny_encoder,
+            "--long", "chunks", "--max-chunks", "8", "--seq-len", "32", "--epochs", "3",
+            "--batch-size", "8", "--out", out]
+    interrupt_training(args, signal.SIGKILL,
+                       once=root / "model.partial" / "work" / "best" / "epochs.json")
+    resumed = run_tfsenti(*args, "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming the interrupted run" in resumed.stderr
+    return root, out
+
+
+def _records(capfd, *args) -> list[dict]:
+    """The JSON lines `tfsenti predict ARGS` prints (run in this process)."""
+    code = main(["predict", *map(str, args), "--quiet"])
+    out, err = capfd.readouterr()
+    assert code == 0, err
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def test_a_resumed_chunked_run_completes_its_steps_and_records_the_windows(chunk_model):
+    _, model = chunk_model
+    history = json.loads((model / "history.json").read_text())
+    assert len(history["loss"]) == 3 and history["steps"] == 3 * history["steps_per_epoch"] == 18
+    saved = json.loads((model / "config.json").read_text())["train_config"]
+    assert (saved["long"], saved["max_chunks"], saved["stride"]) == ("chunks", 8, None)
+    assert json.loads((model / "metrics.json").read_text())["test"]["examples"] == 16
+
+
+def test_predict_evaluate_and_a_process_with_only_tensorflow_agree(chunk_model, capfd):
+    root, model = chunk_model
+    records = _records(capfd, "--model", model, REVIEW, REVIEW.split(". ")[5])  # and its verdict
+    assert records[0]["probabilities"] != records[1]["probabilities"]
+    assert main(["evaluate", "--model", str(model), str(root / "test.tsv"), "--quiet"]) == 0
+    evaluated = json.loads(capfd.readouterr().out)
+    assert evaluated["accuracy"] == json.loads((model / "metrics.json").read_text())["test"][
+        "accuracy"]
+    assert main(["export", "--model", str(model), "--check-serving"]) == 0
+    script = readme_block("python", 'saved_models/demo").signatures').replace(
+        "saved_models/demo", str(model)) + textwrap.dedent(f"""
+        import sys
+        print(serve(text=tf.constant([{REVIEW!r}]))["probabilities"].numpy()[0].tolist())
+        print(sorted(m for m in sys.modules if m.split(".")[0] in ("tfsenti", "tf_keras",
+                                                                   "tensorflow_hub")))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    probabilities, loaded = done.stdout.splitlines()[-2:]
+    np.testing.assert_allclose(json.loads(probabilities),
+                               list(records[0]["probabilities"].values()), atol=1e-5)
+    assert loaded == "[]"
+
+
+def test_chunk_options_that_cannot_work_are_one_line_and_write_nothing(chunk_model, tmp_path,
+                                                                       capfd, monkeypatch):
+    root, model = chunk_model
+    monkeypatch.chdir(tmp_path)
+    write_table(tmp_path / "aspects.tsv", aspect_rows(8, seed=0))
+    train = root / "train.tsv"
+    assert failing_run(capfd, "train", train, "--stride", "8") == (
+        "tfsenti: error: --stride sets the step of --long chunks; add that or drop it")
+    assert failing_run(capfd, "train", train, "--long", "chunks", "--seq-len", "32",
+                       "--stride", "31") == (
+        "tfsenti: error: --stride must be at most --seq-len minus 2 (the word pieces of a "
+        "window), or windows skip text")
+    assert failing_run(capfd, "train", "aspects.tsv", "--long", "chunks", "--pair-column",
+                       "aspect") == (
+        "tfsenti: error: --long chunks reads one long text in windows; text pairs (--pair-column) "
+        "are packed into one window, drop one")
+    assert failing_run(capfd, "train", train, "--long", "chunks", "--mode", "features") == (
+        "tfsenti: error: --long chunks pools the logits of fine-tuned windows; --mode features "
+        "embeds each text once, drop one")
+    assert failing_run(capfd, "export", "--model", model, "--format", "tflite", "--out",
+                       "m.tflite") == (
+        f"tfsenti: error: {model}: the model reads long texts in windows (--long chunks); TFLite "
+        "export covers truncated texts (serve it with the SavedModel)")
+    assert snapshot(tmp_path) == ["aspects.tsv"]
+
+
+@pytest.mark.benchmark  # about 3 minutes on 2 cores
+def test_chunks_find_a_verdict_in_the_middle_that_head_and_tail_cut_away(tmp_path):
+    train = write_table(tmp_path / "train.tsv", long_review_rows(320, seed=1))
+    test = write_table(tmp_path / "test.tsv", long_review_rows(60, seed=2))
+    accuracy = {}
+    for long in ("truncate", "chunks"):  # 32 tokens: head+tail keeps 8 + 22 of about 100 pieces
+        config = tfsenti.TrainConfig(long=long, max_chunks=8, epochs=3, seq_len=32,
+                                     batch_size=16, deterministic=True)
+        result = tfsenti.fine_tune(config, train, test_path=test, out=tmp_path / long, verbose=0)
+        accuracy[long] = result.metrics["test"]["accuracy"]
+    print(f"verdict in the middle: test accuracy {accuracy}")
+    assert accuracy["chunks"] >= 0.95 and accuracy["truncate"] <= 0.75, accuracy
