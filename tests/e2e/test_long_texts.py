@@ -15,7 +15,7 @@ import pytest
 
 import tfsenti
 from readme import readme_block
-from run_cli import failing_run, interrupt_training, snapshot, tfsenti as run_tfsenti
+from run_cli import failing_run, interrupt_training, snapshot, tfsenti as tfsenti_process
 from sample_data import aspect_rows, long_review_rows, write_table
 from tfsenti.cli import main
 
@@ -35,7 +35,7 @@ def chunk_model(tiny_encoder, tmp_path_factory):
             "--batch-size", "8", "--out", out]
     interrupt_training(args, signal.SIGKILL,
                        once=root / "model.partial" / "work" / "best" / "epochs.json")
-    resumed = run_tfsenti(*args, "--resume")
+    resumed = tfsenti_process(*args, "--resume")
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming the interrupted run" in resumed.stderr
     return root, out

@@ -1,9 +1,10 @@
-"""Text pairs (aspect sentiment): two segments in, one label out, through training, predict,
-evaluate, the report and the exported signature."""
+"""Text pairs (aspect sentiment): two segments in, one label out, through an interrupted and
+resumed training run, predict, evaluate, the report and the exported signature."""
 
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import textwrap
@@ -15,7 +16,7 @@ import tensorflow_hub as hub
 
 import tfsenti
 from readme import readme_block
-from run_cli import failing_run, snapshot
+from run_cli import failing_run, interrupt_training, snapshot, tfsenti as tfsenti_process
 from tfsenti.cli import main
 from sample_data import aspect_rows, write_table
 from tfsenti.data.pipeline import length_grouped_dataset
@@ -85,13 +86,21 @@ def test_the_default_encoder_learns_which_aspect_is_asked_about(tmp_path):
 
 @pytest.fixture(scope="module")
 def pair_model(tiny_encoder, tmp_path_factory):
-    """(folder with train.tsv and test.tsv, the model `tfsenti train --pair-column` exported)."""
+    """(folder with train.tsv and test.tsv, the model `tfsenti train --pair-column` exported:
+    killed after its first epoch and finished with `--resume`)."""
     root = tmp_path_factory.mktemp("pairs")
     write_table(root / "train.tsv", aspect_rows(64, seed=3))
     write_table(root / "test.tsv", aspect_rows(16, seed=4))
-    assert main(["train", str(root / "train.tsv"), "--test", str(root / "test.tsv"),
-                 "--pair-column", "aspect", "--encoder", str(tiny_encoder), "--epochs", "1",
-                 "--seq-len", "32", "--quiet", "--out", str(root / "model")]) == 0
+    args = ["train", root / "train.tsv", "--test", root / "test.tsv", "--pair-column", "aspect",
+            "--encoder", tiny_encoder, "--epochs", "3", "--batch-size", "16", "--seq-len", "32",
+            "--out", root / "model"]
+    interrupt_training(args, signal.SIGKILL,
+                       once=root / "model.partial" / "work" / "best" / "epochs.json")
+    resumed = tfsenti_process(*args, "--resume")
+    assert resumed.returncode == 0 and "resuming the interrupted run" in resumed.stderr, (
+        resumed.stderr)
+    history = json.loads((root / "model" / "history.json").read_text())
+    assert history["steps"] == 3 * history["steps_per_epoch"] == 12
     return root, root / "model"
 
 
