@@ -12,6 +12,7 @@ import textwrap
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import tfsenti
 from readme import readme_block
@@ -81,6 +82,16 @@ def test_predict_evaluate_and_a_process_with_only_tensorflow_agree(chunk_model, 
     np.testing.assert_allclose(json.loads(probabilities),
                                list(records[0]["probabilities"].values()), atol=1e-5)
     assert loaded == "[]"
+
+
+def test_fixed_length_training_feeds_strings_that_the_model_cuts_into_windows(tiny_config,
+                                                                              tmp_path):
+    data = tfsenti.load_dataset(write_table(tmp_path / "a.tsv", long_review_rows(40, seed=5)))
+    config = tiny_config(fixed_length=True, long="chunks", max_chunks=8)
+    model, history = tfsenti.train(config, *data.split(0.2, seed=0), verbose=0)
+    windows = model.get_layer("preprocess")(tf.constant([REVIEW]))
+    assert history["steps"] == 2 and windows["input_word_ids"].shape == (5, 32)
+    assert model(tf.constant([REVIEW, "dull"])).shape == (2, 1)
 
 
 def test_chunk_options_that_cannot_work_are_one_line_and_write_nothing(chunk_model, tmp_path,
