@@ -28,6 +28,10 @@ def pytest_configure(config):
     # them (and the CLI subprocesses they start) from competing for the same cores (the training
     # test files: 158 s against 171 s). Set TF_NUM_INTRAOP_THREADS to choose otherwise.
     os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
+    # TensorFlow loads in this process before the CLI runs in it (`tfsenti.cli.main`), so set
+    # what the CLI sets before it loads TensorFlow (`tfsenti._startup.load_tensorflow`). CLI
+    # subprocesses are started without it (`run_cli.tfsenti`) and must set it themselves.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 def pytest_unconfigure(config):

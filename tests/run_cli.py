@@ -14,9 +14,11 @@ from typing import Any
 
 def tfsenti(*args: str, stdin: str | None = None, timeout: float = 600,
             **popen: Any) -> subprocess.CompletedProcess:
-    """`python -m tfsenti ARGS`; `popen` goes to `subprocess.run` (cwd, env, user, ...)."""
+    """`python -m tfsenti ARGS`; `popen` goes to `subprocess.run` (cwd, env, user, ...). The
+    test session's `TF_CPP_MIN_LOG_LEVEL` is left out of its environment: the CLI sets its own."""
+    env = {k: v for k, v in popen.pop("env", os.environ).items() if k != "TF_CPP_MIN_LOG_LEVEL"}
     return subprocess.run([sys.executable, "-m", "tfsenti", *map(str, args)], input=stdin,
-                          capture_output=True, text=True, timeout=timeout, **popen)
+                          capture_output=True, text=True, timeout=timeout, env=env, **popen)
 
 
 def error_line(result: subprocess.CompletedProcess) -> str:

@@ -4,7 +4,8 @@ TensorFlow and tensorflow_text write C++ log lines (CUDA probing, oneDNN, absl) 
 descriptor 2 while they load and when the first device is looked up; a one-line error message
 would drown in them. `load_tensorflow` points descriptor 2 at /dev/null only while that happens.
 Python's own stderr (warnings, logging, tracebacks) keeps writing to the terminal throughout, and
-everything after start-up reaches it as usual. `--verbose` or `TFSENTI_TF_LOGS=1` shows the lines.
+everything after start-up reaches it as usual, except TensorFlow's native log lines, which
+`TF_CPP_MIN_LOG_LEVEL=3` keeps quiet. `--verbose` or `TFSENTI_TF_LOGS=1` shows them all.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 from collections.abc import Iterator
 
 SHOW_LOGS = "TFSENTI_TF_LOGS"
+NATIVE_LOG_LEVEL = "TF_CPP_MIN_LOG_LEVEL"
 
 
 @contextlib.contextmanager
@@ -46,8 +48,16 @@ def native_stderr_silenced() -> Iterator[None]:
 
 def load_tensorflow(show_logs: bool = False) -> None:
     """Import TensorFlow, tensorflow_text, tensorflow_hub and tf_keras and look up the devices,
-    with their native start-up logs hidden unless `show_logs` or `TFSENTI_TF_LOGS=1`."""
+    with their native start-up logs hidden unless `show_logs` or `TFSENTI_TF_LOGS=1`.
+
+    Quiet, it also sets `TF_CPP_MIN_LOG_LEVEL=3` (unless set) before TensorFlow loads: some native
+    lines come later, in the middle of a command, such as oneDNN's "supports DT_INT64 only on
+    platforms with AVX-512" error line at the first int64 op on AMD EPYC CPUs. Problems that
+    matter reach Python as exceptions and become tfsenti's one-line errors.
+    """
     quiet = not (show_logs or os.environ.get(SHOW_LOGS) == "1")
+    if quiet:
+        os.environ.setdefault(NATIVE_LOG_LEVEL, "3")  # read once, by TensorFlow's first log line
     with native_stderr_silenced() if quiet else contextlib.nullcontext():
         import tensorflow as tf
         import tensorflow_hub  # noqa: F401

@@ -104,6 +104,6 @@ def test_the_chunked_model_trained_on_packed_windows_predicts_like_the_string_mo
         assert inputs["text_index"].shape[0] == inputs["input_word_ids"].shape[0] >= len(index)
         got[index.numpy()] = packed(inputs).numpy()
     np.testing.assert_allclose(got, model(tf.constant(TEXTS)).numpy(), atol=1e-5)
-    layer_logits = packed_inputs_model(model, until="pooling")  # rows, one per window
-    windows = layer_logits(next(iter(length_grouped_dataset(ids[-3:-2], np.zeros(1), 1)[0]))[0])
-    assert windows.shape[0] == 4
+    embeddings = packed_inputs_model(model, until="pooling")  # rows, one per window
+    inputs, _ = next(iter(length_grouped_dataset(ids[-3:-2], np.zeros(1), 1)[0]))
+    assert embeddings({k: v for k, v in inputs.items() if k != "text_index"}).shape[0] == 4
