@@ -1,6 +1,9 @@
 """The README's code blocks, for tests that run what the README shows."""
 
 import re
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
@@ -12,3 +15,20 @@ def readme_block(language: str, containing: str) -> str:
         if containing in block:
             return block
     raise AssertionError(f"README has no {language} block with {containing!r}")
+
+
+def run_with_tensorflow_only(script: str) -> list[str]:
+    """The stdout lines of `script` run in a fresh Python process, which must exit 0 without
+    loading tfsenti, tf_keras or tensorflow_hub (what a TF Serving user has is TensorFlow and
+    tensorflow_text)."""
+    listing = textwrap.dedent("""
+        import sys as _sys
+        print(sorted(m for m in _sys.modules if m.split(".")[0] in ("tfsenti", "tf_keras",
+                                                                    "tensorflow_hub")))
+    """)
+    done = subprocess.run([sys.executable, "-c", script + listing], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    *lines, loaded = done.stdout.splitlines()
+    assert loaded == "[]"
+    return lines

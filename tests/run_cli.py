@@ -3,6 +3,7 @@ process where only its output and exit code matter."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -31,6 +32,16 @@ def error_line(result: subprocess.CompletedProcess) -> str:
 def snapshot(root: Path) -> list[str]:
     """Every path under `root`, relative and sorted: compared before and after a failed run."""
     return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+def predict_records(capfd, *args) -> list[dict]:
+    """The JSON lines `tfsenti predict ARGS --quiet` prints, run in this process."""
+    from tfsenti.cli import main
+
+    code = main(["predict", *map(str, args), "--quiet"])
+    out, err = capfd.readouterr()
+    assert code == 0, err
+    return [json.loads(line) for line in out.splitlines()]
 
 
 def failing_run(capfd, *args) -> str:

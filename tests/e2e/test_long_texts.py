@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
@@ -15,8 +13,9 @@ import pytest
 import tensorflow as tf
 
 import tfsenti
-from readme import readme_block
-from run_cli import failing_run, interrupt_training, snapshot, tfsenti as tfsenti_process
+from readme import readme_block, run_with_tensorflow_only
+from run_cli import (failing_run, interrupt_training, predict_records, snapshot,
+                     tfsenti as tfsenti_process)
 from sample_data import aspect_rows, long_review_rows, write_table
 from tfsenti.cli import main
 
@@ -42,14 +41,6 @@ def chunk_model(tiny_encoder, tmp_path_factory):
     return root, out
 
 
-def _records(capfd, *args) -> list[dict]:
-    """The JSON lines `tfsenti predict ARGS` prints (run in this process)."""
-    code = main(["predict", *map(str, args), "--quiet"])
-    out, err = capfd.readouterr()
-    assert code == 0, err
-    return [json.loads(line) for line in out.splitlines()]
-
-
 def test_a_resumed_chunked_run_completes_its_steps_and_records_the_windows(chunk_model):
     _, model = chunk_model
     history = json.loads((model / "history.json").read_text())
@@ -61,7 +52,8 @@ def test_a_resumed_chunked_run_completes_its_steps_and_records_the_windows(chunk
 
 def test_predict_evaluate_and_a_process_with_only_tensorflow_agree(chunk_model, capfd):
     root, model = chunk_model
-    records = _records(capfd, "--model", model, REVIEW, REVIEW.split(". ")[5])  # and its verdict
+    verdict = REVIEW.split(". ")[5]
+    records = predict_records(capfd, "--model", model, REVIEW, verdict)
     assert records[0]["probabilities"] != records[1]["probabilities"]
     assert main(["evaluate", "--model", str(model), str(root / "test.tsv"), "--quiet"]) == 0
     evaluated = json.loads(capfd.readouterr().out)
@@ -70,18 +62,11 @@ def test_predict_evaluate_and_a_process_with_only_tensorflow_agree(chunk_model, 
     assert main(["export", "--model", str(model), "--check-serving"]) == 0
     script = readme_block("python", 'saved_models/demo").signatures').replace(
         "saved_models/demo", str(model)) + textwrap.dedent(f"""
-        import sys
         print(serve(text=tf.constant([{REVIEW!r}]))["probabilities"].numpy()[0].tolist())
-        print(sorted(m for m in sys.modules if m.split(".")[0] in ("tfsenti", "tf_keras",
-                                                                   "tensorflow_hub")))
     """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=300)
-    assert done.returncode == 0, done.stderr
-    probabilities, loaded = done.stdout.splitlines()[-2:]
+    probabilities = run_with_tensorflow_only(script)[-1]
     np.testing.assert_allclose(json.loads(probabilities),
                                list(records[0]["probabilities"].values()), atol=1e-5)
-    assert loaded == "[]"
 
 
 def test_fixed_length_training_feeds_strings_that_the_model_cuts_into_windows(tiny_config,

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
@@ -15,8 +13,9 @@ import tensorflow as tf
 import tensorflow_hub as hub
 
 import tfsenti
-from readme import readme_block
-from run_cli import failing_run, interrupt_training, snapshot, tfsenti as tfsenti_process
+from readme import readme_block, run_with_tensorflow_only
+from run_cli import (failing_run, interrupt_training, predict_records, snapshot,
+                     tfsenti as tfsenti_process)
 from tfsenti.cli import main
 from sample_data import aspect_rows, write_table
 from tfsenti.data.pipeline import length_grouped_dataset
@@ -104,22 +103,14 @@ def pair_model(tiny_encoder, tmp_path_factory):
     return root, root / "model"
 
 
-def _records(capfd, *args) -> list[dict]:
-    """The JSON lines `tfsenti predict ARGS` prints (run in this process)."""
-    code = main(["predict", *map(str, args), "--quiet"])
-    out, err = capfd.readouterr()
-    assert code == 0, err
-    return [json.loads(line) for line in out.splitlines()]
-
-
 def test_predict_takes_one_pair_for_all_texts_or_a_tab_per_line(pair_model, tmp_path, capfd):
     _, model = pair_model
-    given = _records(capfd, "--model", model, "--pair", "service", SENTENCE, "dull")
+    given = predict_records(capfd, "--model", model, "--pair", "service", SENTENCE, "dull")
     assert [(r["text"], r["text_pair"]) for r in given] == [(SENTENCE, "service"),
                                                             ("dull", "service")]
     lines = tmp_path / "pairs.txt"
     lines.write_text(f"{SENTENCE}\tservice\n{SENTENCE}\tfood\n", encoding="utf-8")
-    from_file = _records(capfd, "--model", model, "--file", lines)
+    from_file = predict_records(capfd, "--model", model, "--file", lines)
     assert [r["text_pair"] for r in from_file] == ["service", "food"]
     assert from_file[0]["probabilities"] == given[0]["probabilities"]
     assert from_file[1]["probabilities"] != from_file[0]["probabilities"]  # the pair is read
@@ -171,21 +162,14 @@ def test_the_readme_serves_pairs_in_a_process_with_only_tensorflow_and_tensorflo
     _, model = pair_model
     readme = readme_block("python", "text_pair=")
     text = "the food was great but the service slow"
-    expected = [r["probabilities"]["pos"] for r in _records(
+    expected = [r["probabilities"]["pos"] for r in predict_records(
         capfd, "--model", model, "--file", _lines(tmp_path, text, ["food", "service"]))]
     script = readme.replace("saved_models/aspects", str(model)) + textwrap.dedent(f"""
-        import sys
         pairs = serve(text=tf.constant([{text!r}] * 2), text_pair=tf.constant(["food", "service"]))
         print(pairs["probabilities"].numpy()[:, 1].tolist())
-        print(sorted(m for m in sys.modules if m.split(".")[0] in ("tfsenti", "tf_keras",
-                                                                   "tensorflow_hub")))
     """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=300)
-    assert done.returncode == 0, done.stderr
-    probabilities, loaded = done.stdout.splitlines()
+    (probabilities,) = run_with_tensorflow_only(script)
     np.testing.assert_allclose(json.loads(probabilities), expected, atol=1e-5)
-    assert loaded == "[]"
 
 
 def _lines(folder, text: str, pairs: list[str]):

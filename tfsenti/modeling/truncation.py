@@ -46,9 +46,7 @@ def truncate_pieces(pieces: tf.RaggedTensor, budget: int, truncate: str) -> tf.R
         return pieces
     flat = pieces.merge_dims(1, 2)
     lengths = flat.row_lengths()
-    head = head_share(budget, truncate)
-    positions = tf.ragged.range(lengths)
-    keep = (positions < head) | (positions >= (lengths - (budget - head))[:, tf.newaxis])
+    keep = _kept(tf.ragged.range(lengths), lengths, budget, head_share(budget, truncate))
     return _one_piece_per_word(tf.ragged.boolean_mask(flat, keep))
 
 
@@ -92,8 +90,7 @@ def window_pieces(pieces: tf.RaggedTensor, windows: Windows) -> tuple[tf.RaggedT
     beyond_first = tf.maximum(lengths - windows.size, 0)
     count = 1 - (-beyond_first // windows.stride)  # 1 + ceil(beyond_first / stride)
     index = tf.ragged.range(count)
-    head = head_share(windows.most, "head+tail")
-    keep = (index < head) | (index >= (count - (windows.most - head))[:, tf.newaxis])
+    keep = _kept(index, count, windows.most, head_share(windows.most, "head+tail"))
     kept = tf.ragged.boolean_mask(index, keep)
     text = kept.value_rowids()
     starts = kept.flat_values * windows.stride
@@ -101,6 +98,12 @@ def window_pieces(pieces: tf.RaggedTensor, windows: Windows) -> tuple[tf.RaggedT
     offsets = tf.gather(flat.row_splits, text)
     chosen = tf.gather(flat.flat_values, tf.ragged.range(offsets + starts, offsets + limits))
     return _one_piece_per_word(chosen), tf.cast(text, tf.int32)
+
+
+def _kept(positions: tf.RaggedTensor, counts: tf.Tensor, budget: int, head: int) -> tf.RaggedTensor:
+    """Which of each row's `counts` positions (ragged [N, (count)]) a budget of `budget` keeps:
+    the first `head` and the last `budget - head` (all of a row within the budget)."""
+    return (positions < head) | (positions >= (counts - (budget - head))[:, tf.newaxis])
 
 
 def _one_piece_per_word(flat: tf.RaggedTensor) -> tf.RaggedTensor:
