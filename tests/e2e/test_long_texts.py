@@ -27,12 +27,12 @@ def chunk_model(tiny_encoder, tmp_path_factory):
     """(folder with train.tsv and test.tsv, the model of `tfsenti train --long chunks`, killed
     after its first epoch and finished with `--resume`)."""
     root = tmp_path_factory.mktemp("long")
-    write_table(root / "train.tsv", long_review_rows(48, seed=1))
+    write_table(root / "train.tsv", long_review_rows(96, seed=1))
     write_table(root / "test.tsv", long_review_rows(16, seed=2))
     out = root / "model"
     args = ["train", root / "train.tsv", "--test", root / "test.tsv", "--encoder", tiny_encoder,
             "--long", "chunks", "--max-chunks", "8", "--seq-len", "32", "--epochs", "3",
-            "--batch-size", "8", "--out", out]
+            "--batch-size", "4", "--out", out]
     interrupt_training(args, signal.SIGKILL,
                        once=root / "model.partial" / "work" / "best" / "epochs.json")
     resumed = tfsenti_process(*args, "--resume")
@@ -44,7 +44,7 @@ def chunk_model(tiny_encoder, tmp_path_factory):
 def test_a_resumed_chunked_run_completes_its_steps_and_records_the_windows(chunk_model):
     _, model = chunk_model
     history = json.loads((model / "history.json").read_text())
-    assert len(history["loss"]) == 3 and history["steps"] == 3 * history["steps_per_epoch"] == 18
+    assert len(history["loss"]) == 3 and history["steps"] == 3 * history["steps_per_epoch"] == 66
     saved = json.loads((model / "config.json").read_text())["train_config"]
     assert (saved["long"], saved["max_chunks"], saved["stride"]) == ("chunks", 8, None)
     assert json.loads((model / "metrics.json").read_text())["test"]["examples"] == 16
