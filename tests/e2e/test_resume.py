@@ -40,7 +40,7 @@ def test_ctrl_c_prints_one_line_and_keeps_the_run(tiny_encoder, tmp_path):
     args = ["train", data, "--encoder", tiny_encoder, "--epochs", "50", "--batch-size", "8",
             "--seq-len", "32", "--out", out]
     code, stderr = interrupt_training(args, signal.SIGINT, once=out.with_name("model.partial"))
-    assert code == 130
+    assert code == 130, stderr  # the line to read when a Ctrl-C lands where it should not
     assert stderr.splitlines() == [
         f"tfsenti: interrupted; {out.with_name('model.partial')} is kept for --resume"]
     assert not out.exists() and out.with_name("model.partial").is_dir()
