@@ -82,6 +82,12 @@ def train_arguments(args: argparse.Namespace, out: Path) -> tuple[list[str], str
     return [str(imdb_train_folder(args.work)), "--val-split", "0.2", "--out", str(out)], "validation"
 
 
+def last_weights(history: dict) -> str:
+    """With `--ema`: the last weights' per-epoch validation accuracy, beside the average's."""
+    scores = history.get("last_val_accuracy")
+    return f"; last weights {', '.join(f'{a:.4f}' for a in scores)}" if scores else ""
+
+
 def run_once(args: argparse.Namespace, extra: list[str], seed: int) -> dict:
     """One `tfsenti train` run with `--seed seed`; prints its line and returns its figures."""
     out = args.work / f"model_{args.task}"
@@ -98,10 +104,11 @@ def run_once(args: argparse.Namespace, extra: list[str], seed: int) -> dict:
     history = json.loads((out / "history.json").read_text())
     settings = {k: config["train_config"][k] for k in
                 ("lr", "epochs", "batch_size", "seq_len", "truncate", "long", "precision", "warmup",
-                 "dropout", "time_budget", "seed")}
+                 "dropout", "ema", "time_budget", "seed")}
     print(f"{args.task}: {split} accuracy {metrics['accuracy']:.4f} on {metrics['examples']} "
           f"examples, best epoch {history['best_epoch']} of {len(history['loss'])} (validation "
-          f"accuracy {', '.join(f'{a:.4f}' for a in history.get('val_accuracy', []))}), "
+          f"accuracy {', '.join(f'{a:.4f}' for a in history.get('val_accuracy', []))}"
+          f"{last_weights(history)}), "
           f"{history['steps']} of {config['train_config']['epochs'] * history['steps_per_epoch']} "
           f"planned steps, settings {json.dumps(settings)}", flush=True)
     if not args.keep:

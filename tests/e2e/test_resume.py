@@ -17,7 +17,7 @@ def test_sigkill_then_resume_completes_the_planned_steps(tiny_encoder, tmp_path,
             write_jsonl(tmp_path / "topics.jsonl", topic_rows(200, seed=0)))
     out = tmp_path / "model"
     args = ["train", data, "--encoder", tiny_encoder, "--epochs", "4", "--batch-size", "8",
-            "--seq-len", "32", "--out", out]
+            "--seq-len", "32", "--out", out, *(["--ema", "0.99"] if kind == "reviews" else [])]
     record = out.with_name("model.partial") / "work" / "best" / "epochs.json"
     interrupt_training(args, signal.SIGKILL, once=record)
     killed_at = len(json.loads(record.read_text())["epochs"])
@@ -29,6 +29,7 @@ def test_sigkill_then_resume_completes_the_planned_steps(tiny_encoder, tmp_path,
     history = json.loads((out / "history.json").read_text())
     assert 1 <= killed_at < 4 and len(history["loss"]) == 4
     assert history["steps"] == 4 * history["steps_per_epoch"]
+    assert len(history.get("last_val_accuracy", [])) == (4 if kind == "reviews" else 0)  # --ema
     assert not out.with_name("model.partial").exists() and not (out / "work").exists()
     classes = 2 if kind == "reviews" else 3
     assert load(out).predict(["a fine film"]).probabilities.shape == (1, classes)

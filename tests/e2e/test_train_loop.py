@@ -1,9 +1,12 @@
-"""Training runs of the tiny encoder: time budget, determinism, early stopping, `--seq-len auto`."""
+"""Training runs of the tiny encoder: time budget, determinism, early stopping, `--seq-len auto`,
+`--ema`."""
 
 import json
 
 import numpy as np
+import pytest
 import tensorflow as tf
+import tf_keras as keras
 import tensorflow_hub as hub
 from tensorflow.python.framework import config as tf_config
 
@@ -64,3 +67,16 @@ def test_cli_seq_len_auto_writes_the_chosen_length(tiny_encoder, small_reviews, 
     saved = json.loads((tmp_path / "m" / "config.json").read_text())["train_config"]
     assert isinstance(saved["seq_len"], int) and 8 <= saved["seq_len"] <= 512
     assert saved["truncate"] == "head+tail"
+
+
+def test_ema_validates_and_keeps_the_weight_average(tiny_encoder, small_reviews):
+    train_part, val_part = load_dataset(small_reviews / "train").split(0.25, seed=1)
+    config = TrainConfig(encoder=str(tiny_encoder), epochs=3, seq_len=32, batch_size=4,
+                         lr=1e-3, ema=0.99)
+    model, history = train(config, train_part, val_part, verbose=0)
+    assert history["steps"] == 27 and len(history["last_val_loss"]) == 3  # averaged at 8, 16, 24
+    best = history["best_epoch"] - 1
+    logits = model(tf.constant(val_part.texts), training=False)
+    loss = float(keras.losses.BinaryCrossentropy(from_logits=True)(val_part.labels[:, None], logits))
+    assert loss == pytest.approx(history["val_loss"][best], abs=1e-5)  # the average was kept
+    assert all(abs(a - b) > 1e-6 for a, b in zip(history["val_loss"], history["last_val_loss"]))

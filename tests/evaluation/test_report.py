@@ -3,7 +3,7 @@
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from tfsenti import compute_metrics
-from tfsenti.evaluation.report import plot_confusion_matrix, write_report
+from tfsenti.evaluation.report import plot_confusion_matrix, plot_training_curves, write_report
 
 
 def test_confusion_matrix_bar_has_whole_counts_and_clears_the_title(tmp_path):
@@ -26,3 +26,15 @@ def test_report_without_mistakes_says_so(tmp_path):
     report = path.read_text()
     assert "Accuracy **1.0000**" in report and "most confident mistakes" not in report
     assert "## Mistakes\n\nNone: every example was classified correctly." in report
+
+
+def test_training_curves_show_the_last_weights_beside_the_weight_average(tmp_path):
+    history = {"loss": [0.6, 0.4], "val_loss": [0.5, 0.45], "last_val_loss": [0.52, 0.47],
+               "accuracy": [0.7, 0.8], "val_accuracy": [0.75, 0.8],
+               "last_val_accuracy": [0.74, 0.78], "best_epoch": 2}
+    fig = plot_training_curves(history, tmp_path / "curves.png")
+    assert [line.get_label() for line in fig.axes[1].get_lines()] == [
+        "Training accuracy", "Validation accuracy (weight average)",
+        "Validation accuracy (last weights)", "kept epoch"]
+    assert list(fig.axes[1].get_lines()[2].get_ydata()) == [0.74, 0.78]
+    assert (tmp_path / "curves.png").stat().st_size > 0

@@ -81,3 +81,18 @@ def test_layer_decay_scales_each_layers_rate_and_weight_decay():
     for variable, (_, reference) in zip(variables[1:], references[1:]):
         np.testing.assert_allclose(variable.numpy(), reference.numpy(), rtol=1e-5)
     assert LazyAdamW.from_config(optimizer.get_config()).layer_decay == 0.5
+
+
+def test_the_weight_average_moves_every_eighth_step_with_a_warmed_up_decay():
+    weight = tf.Variable([0.0])
+    optimizer = LazyAdamW(learning_rate=0.1, use_ema=True, ema_momentum=0.6)
+    expected, averages = 0.0, []
+    for step in range(1, 25):
+        optimizer.apply_gradients([(tf.constant([-1.0]), weight)])
+        if step % 8 == 0:  # decay per step 0.5 at step 8 (warm-up: 9 / 18), then the cap 0.6
+            momentum = min(0.6, (1 + step) / (10 + step)) ** 8
+            expected = momentum * expected + (1 - momentum) * float(weight[0])
+        averages.append((float(optimizer._model_variables_moving_average[0][0]), expected))
+    np.testing.assert_allclose(*zip(*averages), rtol=1e-6)
+    assert averages[7][0] > 0.0 and averages[8][0] == averages[7][0]
+    assert optimizer.get_config()["ema_momentum"] == 0.6

@@ -33,7 +33,12 @@ def plot_training_curves(history: dict, path: Path | None = None) -> Figure:
                            (axes[1], "accuracy", "Training and validation accuracy")):
         ax.plot(epochs, history[key], "o-", color="tab:blue", label=f"Training {key}")
         if f"val_{key}" in history:
-            ax.plot(epochs, history[f"val_{key}"], "s-", color="tab:red", label=f"Validation {key}")
+            averaged = f"last_val_{key}" in history  # --ema: validation scored the weight average
+            ax.plot(epochs, history[f"val_{key}"], "s-", color="tab:red",
+                    label=f"Validation {key}" + (" (weight average)" if averaged else ""))
+        if f"last_val_{key}" in history:
+            ax.plot(epochs, history[f"last_val_{key}"], "s--", color="tab:orange",
+                    label=f"Validation {key} (last weights)")
         if history.get("best_epoch") is not None:
             ax.axvline(history["best_epoch"], color="gray", linestyle=":", label="kept epoch")
         ax.set_title(title)

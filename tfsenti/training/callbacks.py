@@ -13,11 +13,13 @@ in. `LossRecorder` is the learning-rate range test's per-batch record (`tfsenti 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
 
@@ -131,12 +133,16 @@ class KeepBestEpoch(keras.callbacks.Callback):
     accuracy (ties: lower validation loss), restored at the end.
 
     With `state_dir` the record and the best weights are also written there after every epoch,
-    so a run resumed after a crash still knows its earlier epochs and its best one.
+    so a run resumed after a crash still knows its earlier epochs and its best one. The weights
+    kept are those the model holds inside `kept_weights()` (with `--ema`, the weight average:
+    `ScoreAverage.averaged`).
     """
 
-    def __init__(self, state_dir: Path | None = None):
+    def __init__(self, state_dir: Path | None = None,
+                 kept_weights: Callable[[], AbstractContextManager] = contextlib.nullcontext):
         super().__init__()
         self.state_dir = state_dir
+        self.kept_weights = kept_weights
         self.epochs: list[dict[str, float]] = []
         self.best_epoch: int | None = None
         self.best_score = (-math.inf, -math.inf)
@@ -153,9 +159,10 @@ class KeepBestEpoch(keras.callbacks.Callback):
             score = (logs[MONITOR], -logs.get("val_loss", 0.0))
             if score > self.best_score:
                 self.best_epoch, self.best_score = epoch, score
-                self._weights = self.model.get_weights()
-                if self.state_dir is not None:
-                    self.model.save_weights(str(self.state_dir / "best" / "weights"))
+                with self.kept_weights():
+                    self._weights = self.model.get_weights()
+                    if self.state_dir is not None:
+                        self.model.save_weights(str(self.state_dir / "best" / "weights"))
         if self.state_dir is not None:
             self.state_dir.mkdir(parents=True, exist_ok=True)
             (self.state_dir / "epochs.json").write_text(json.dumps(

@@ -17,6 +17,14 @@ With `layer_decay` below 1 the learning rate (and with it the weight decay) shri
 from the top of the encoder down, as in ELECTRA and BEiT fine-tuning: the pooler and the head get
 the full rate, transformer block i of L gets `layer_decay ** (L - i)` of it, the embeddings
 `layer_decay ** (L + 1)`. Lower layers hold the more general features and move less.
+
+With `use_ema=True` (`--ema DECAY`) it keeps tf_keras' moving average of the weights, updated
+every `EMA_EVERY` steps rather than every step (one update reads and writes every weight
+twice, several times the work of a lazy Adam step on the embedding table). Its decay per step is
+`min(DECAY, (1 + t) / (10 + t))` at step t, the warm-up of TensorFlow's
+`ExponentialMovingAverage(num_updates=t)`: the average holds about the last tenth of a run's
+steps (at most about 1 / (1 - DECAY)), so a short run does not average in the pretrained weights
+it started from.
 """
 
 from __future__ import annotations
@@ -25,6 +33,8 @@ import tensorflow as tf
 import tf_keras as keras
 
 from tfsenti.modeling.freezing import block_index
+
+EMA_EVERY = 8  # steps between updates of the weight average
 
 
 @keras.utils.register_keras_serializable(package="tfsenti")
@@ -56,7 +66,22 @@ class LazyAdamW(keras.optimizers.AdamW):
                                                                           self.layer_decay))}
 
     def get_config(self):
-        return {**super().get_config(), "layer_decay": self.layer_decay}
+        return {**super().get_config(), "layer_decay": self.layer_decay,
+                "ema_momentum": self._ema_decay}
+
+    @property
+    def ema_momentum(self) -> tf.Tensor:
+        """The momentum of the weight average's next update (`EMA_EVERY` steps of decay)."""
+        step = tf.cast(self.iterations + 1, tf.float32)
+        return tf.minimum(self._ema_decay, (1.0 + step) / (10.0 + step)) ** EMA_EVERY
+
+    @ema_momentum.setter
+    def ema_momentum(self, decay: float) -> None:  # tf_keras' __init__ sets it
+        self._ema_decay = decay
+
+    def _update_model_variables_moving_average(self, var_list):
+        update = super()._update_model_variables_moving_average
+        tf.cond((self.iterations + 1) % EMA_EVERY == 0, lambda: update(var_list), lambda: None)
 
     def _scaled_lr(self, variable) -> tf.Tensor:
         """The learning rate of `variable`: the schedule's, times its layer's scale."""

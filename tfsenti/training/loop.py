@@ -3,8 +3,8 @@ history.
 
 One run: resolve `--seq-len auto`, build the classifier under the run's precision policy and
 strategy, tokenize the texts once into length-grouped batches (or feed strings with
-`--fixed-length`), fit with the BERT recipe's AdamW (`optim`) and the run's callbacks (best
-epoch, resume checkpoint, time budget, early stopping, TensorBoard). `--mode features` trains a
+`--fixed-length`), fit with the BERT recipe's AdamW (`optim`) and the run's callbacks (weight
+average, best epoch, resume checkpoint, time budget, early stopping, TensorBoard). `--mode features` trains a
 head on frozen embeddings instead (`features`).
 """
 
@@ -33,6 +33,7 @@ from tfsenti.encoders.catalog import EncoderHandles, resolve_encoder
 from tfsenti.modeling.classifier import build_classifier, packed_inputs_model, windows_of
 from tfsenti.modeling.text_inputs import tokenize_and_pack
 from tfsenti.precision import precision_policy
+from tfsenti.training.averaging import ScoreAverage
 from tfsenti.training.callbacks import KeepBestEpoch, TimeBudget
 from tfsenti.training.distribute import get_strategy, worker_shard
 from tfsenti.training.features import train_head_on_features
@@ -157,12 +158,7 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
         log.info("trainable parameters: %s of %s (--freeze %s); %d replica(s), precision %s",
                  f"{trainable:,}", f"{model.count_params():,}", config.freeze,
                  strategy.num_replicas_in_sync, config.precision)
-        keep_best = KeepBestEpoch(Path(work_dir) / "best" if work_dir is not None else None)
-        plan.model.fit(plan.train, validation_data=plan.validation, epochs=config.epochs,
-                       steps_per_epoch=plan.steps, validation_steps=plan.val_steps,
-                       class_weight=weights,
-                       callbacks=[keep_best, *_run_callbacks(config, plan, start, work_dir, log_dir)],
-                       verbose=verbose)
+        keep_best = _fit(config, plan, weights, verbose, start, work_dir, log_dir)
     return model, {**keep_best.history(), "steps": int(plan.model.optimizer.iterations.numpy()),
                    "steps_per_epoch": plan.steps, "trainable_params": trainable,
                    "seq_len": config.seq_len, "train_seconds": round(time.monotonic() - start, 1)}
@@ -190,9 +186,23 @@ def _compiled_fit(config: TrainConfig, model: keras.Model, train_data: LabeledTe
     return _FitPlan(fit_model, train_ds.repeat(), val_ds.repeat(), steps, val_steps, schedule)
 
 
+def _fit(config: TrainConfig, plan: _FitPlan, class_weight: dict[int, float] | None, verbose: int,
+         start: float, work_dir: str | Path | None, log_dir: str | Path | None) -> KeepBestEpoch:
+    """Fit `plan.model` with the run's callbacks; return the record of its epochs."""
+    averaging = [ScoreAverage(plan.validation, plan.val_steps)] if config.ema else []
+    keep_best = KeepBestEpoch(Path(work_dir) / "best" if work_dir is not None else None,
+                              *(a.averaged for a in averaging))
+    plan.model.fit(plan.train, validation_data=plan.validation, epochs=config.epochs,
+                   steps_per_epoch=plan.steps, validation_steps=plan.val_steps,
+                   class_weight=class_weight, verbose=verbose,
+                   callbacks=[*averaging, keep_best,
+                              *_run_callbacks(config, plan, start, work_dir, log_dir)])
+    return keep_best
+
+
 def _run_callbacks(config: TrainConfig, plan: _FitPlan, start: float, work_dir: str | Path | None,
                    log_dir: str | Path | None) -> list[keras.callbacks.Callback]:
-    """The callbacks a run's options ask for, besides `KeepBestEpoch`."""
+    """The callbacks a run's options ask for, besides `KeepBestEpoch` and `ScoreAverage`."""
     callbacks: list[keras.callbacks.Callback] = []
     if work_dir is not None:
         callbacks.append(keras.callbacks.BackupAndRestore(str(Path(work_dir) / "backup")))

@@ -4,7 +4,7 @@ As in TensorFlow Model Garden's `create_optimizer`: AdamW (weight decay 0.01, ep
 LayerNorm and bias excluded from decay), the learning rate rising linearly over the first
 `warmup` fraction of steps then falling linearly to 0, global gradient clipping at 1.0. By
 default embedding tables are updated lazily, only the rows a batch looks up (`LazyAdamW`), which
-also implements `--layer-decay`.
+also implements `--layer-decay` and keeps the weight average of `--ema`.
 """
 
 from __future__ import annotations
@@ -94,7 +94,8 @@ def make_optimizer(config: TrainConfig, total_steps: int,
     common = dict(learning_rate=schedule, weight_decay=config.weight_decay, epsilon=1e-6,
                   global_clipnorm=1.0)
     if config.embedding_updates == "lazy":
-        optimizer = LazyAdamW(layer_decay=config.layer_decay, **common)
+        optimizer = LazyAdamW(layer_decay=config.layer_decay, use_ema=config.ema is not None,
+                              ema_momentum=config.ema or 0.99, **common)
     else:  # TrainConfig.validate refuses --layer-decay without lazy updates
         optimizer = keras.optimizers.AdamW(**common)
     optimizer.exclude_from_weight_decay(var_names=NO_DECAY)

@@ -1,0 +1,72 @@
+"""What `TrainConfig` accepts: `Check`s on one option's value, and `CONSISTENCY`, the
+combinations of options it refuses, each with the message `TrainConfig.validate` raises.
+
+Messages name options as `{field}`; `tfsenti.errors.ConfigError` words them as Python field names
+or as command-line flags.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tfsenti.config import TrainConfig
+
+
+@dataclasses.dataclass(frozen=True)
+class Check:
+    """A condition on one option's value; `phrase` completes "OPTION must be ..."."""
+
+    phrase: str
+    ok: Callable[[Any], bool]
+
+
+def at_least(bound: float) -> Check:
+    return Check(f"at least {bound:g}", lambda v: v >= bound)
+
+
+def in_range(low: float, high: float, closed_low: bool = True) -> Check:
+    """Values in [low, high), or (low, high) when `closed_low` is False."""
+    left = "[" if closed_low else "("
+    return Check(f"in {left}{low:g}, {high:g})",
+                 lambda v: (low <= v if closed_low else low < v) and v < high)
+
+
+
+# (is the combination broken?, message, options it names)
+CONSISTENCY: list[tuple[Callable[[TrainConfig], bool], str, list[str]]] = [
+    (lambda c: c.mode == "features" and c.freeze != "none",
+     "{mode} features freezes the whole encoder by itself; drop {freeze}", ["mode", "freeze"]),
+    (lambda c: c.mode == "features" and c.time_budget is not None,
+     "{time_budget} plans fine-tuning steps; {mode} features has none, drop it",
+     ["time_budget", "mode"]),
+    (lambda c: c.strategy == "multiworker" and c.time_budget is not None,
+     "{time_budget} cannot be used with {strategy} multiworker: each worker would time itself "
+     "and plan a different number of steps", ["time_budget", "strategy"]),
+    (lambda c: c.long != "chunks" and c.stride is not None,
+     "{stride} sets the step of {long} chunks; add that or drop it", ["stride", "long"]),
+    (lambda c: isinstance(c.seq_len, int) and c.stride is not None and c.stride > c.seq_len - 2,
+     "{stride} must be at most {seq_len} minus 2 (the word pieces of a window), or windows skip "
+     "text", ["stride", "seq_len"]),
+    (lambda c: c.long == "chunks" and c.pair_column is not None,
+     "{long} chunks reads one long text in windows; text pairs ({pair_column}) are packed into "
+     "one window, drop one", ["long", "pair_column"]),
+    (lambda c: c.long == "chunks" and c.mode == "features",
+     "{long} chunks pools the logits of fine-tuned windows; {mode} features embeds each text "
+     "once, drop one", ["long", "mode"]),
+    (lambda c: c.long == "chunks" and c.strategy != "default",
+     "{long} chunks needs {strategy} default: replicas would split a batch's windows apart from "
+     "their texts", ["long", "strategy"]),
+    (lambda c: c.layer_decay != 1.0 and c.embedding_updates != "lazy",
+     "{layer_decay} needs {embedding_updates} lazy (tf_keras AdamW has one rate for all "
+     "variables)", ["layer_decay", "embedding_updates"]),
+    (lambda c: c.ema is not None and c.embedding_updates != "lazy",
+     "{ema} needs {embedding_updates} lazy (the average is kept by tfsenti's AdamW)",
+     ["ema", "embedding_updates"]),
+    (lambda c: c.ema is not None and c.mode == "features",
+     "{ema} averages the weights of fine-tuning; {mode} features fits only a head on fixed "
+     "embeddings, drop it",
+     ["ema", "mode"]),
+]
