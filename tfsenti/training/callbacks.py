@@ -19,7 +19,6 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
 
@@ -138,8 +137,8 @@ class KeepBestEpoch(keras.callbacks.Callback):
     `ScoreAverage.averaged`).
     """
 
-    def __init__(self, state_dir: Path | None = None,
-                 kept_weights: Callable[[], AbstractContextManager] = contextlib.nullcontext):
+    def __init__(self, state_dir: Path | None = None, kept_weights: Callable[
+            [], contextlib.AbstractContextManager] = contextlib.nullcontext):
         super().__init__()
         self.state_dir = state_dir
         self.kept_weights = kept_weights
