@@ -3,7 +3,8 @@ values and command-line flag; saved as JSON beside every exported model.
 
 The CLI generates its options from these declarations, and `TrainConfig.validate` words its
 messages with the declared names: Python field names for Python callers, flags for the CLI (see
-`tfsenti.errors.ConfigError`). This module imports no TensorFlow, so `tfsenti --help` and
+`tfsenti.errors.ConfigError`). The value checks and the refused combinations of options are in
+`tfsenti.option_checks`. This module imports no TensorFlow, so `tfsenti --help` and
 argument errors are instant.
 """
 

@@ -34,7 +34,6 @@ def in_range(low: float, high: float, closed_low: bool = True) -> Check:
                  lambda v: (low <= v if closed_low else low < v) and v < high)
 
 
-
 # (is the combination broken?, message, options it names)
 CONSISTENCY: list[tuple[Callable[[TrainConfig], bool], str, list[str]]] = [
     (lambda c: c.mode == "features" and c.freeze != "none",
