@@ -104,7 +104,7 @@ def run_once(args: argparse.Namespace, extra: list[str], seed: int) -> dict:
     history = json.loads((out / "history.json").read_text())
     settings = {k: config["train_config"][k] for k in
                 ("lr", "epochs", "batch_size", "seq_len", "truncate", "long", "precision", "warmup",
-                 "dropout", "ema", "time_budget", "seed")}
+                 "dropout", "ema", "label_smoothing", "time_budget", "seed")}
     print(f"{args.task}: {split} accuracy {metrics['accuracy']:.4f} on {metrics['examples']} "
           f"examples, best epoch {history['best_epoch']} of {len(history['loss'])} (validation "
           f"accuracy {', '.join(f'{a:.4f}' for a in history.get('val_accuracy', []))}"

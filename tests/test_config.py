@@ -28,6 +28,8 @@ def _error(**options) -> ConfigError:
     ({"freeze": "last-0"}, "freeze must be none, encoder, all-but-pooler or last-N with N >= 1",
      "--freeze must be none"),
     ({"ema": 1.0}, "ema must be in (0, 1) (got 1.0)", "--ema must be in (0, 1)"),
+    ({"label_smoothing": 1.0}, "label_smoothing must be in [0, 1) (got 1.0)",
+     "--label-smoothing must be in [0, 1)"),
     ({"ema": 0.999, "embedding_updates": "dense"},
      "ema needs embedding_updates lazy", "--ema needs --embedding-updates lazy"),
     ({"ema": 0.999, "mode": "features"}, "ema averages the weights of fine-tuning; mode features",

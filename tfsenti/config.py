@@ -145,6 +145,10 @@ class TrainConfig:
         "scores and the exported model use the average; history.json also holds the last "
         "weights' scores (last_val_*)", "training", check=Check("in (0, 1)", lambda v: 0 < v < 1),
         metavar="DECAY", train_only=True)
+    label_smoothing: float = option(0.0, "move this share of each training target toward the "
+                                    "uniform distribution (two classes: targets EPS/2 and "
+                                    "1-EPS/2), against over-confident logits", "training",
+                                    check=in_range(0, 1), metavar="EPS")
     embedding_updates: str = option("lazy", "lazy: AdamW updates only the embedding rows a batch "
                                     "looks up; dense: every row every step (tf_keras AdamW)",
                                     "training", choices=("lazy", "dense"))

@@ -65,7 +65,7 @@ def train_head_on_features(config: TrainConfig, model: keras.Model, train_data: 
         num_outputs(num_classes, train_data.multilabel),
         kernel_regularizer=keras.regularizers.L2(HEAD_L2),
         input_shape=(train_x.shape[1],), dtype="float32")])
-    loss, metric = loss_and_metric(num_classes, train_data.multilabel)
+    loss, metric = loss_and_metric(num_classes, train_data.multilabel, config.label_smoothing)
     head.compile(optimizer=keras.optimizers.Adam(HEAD_LR), loss=loss, metrics=[metric])
     keep_best = KeepBestEpoch()
     start = time.perf_counter()

@@ -180,7 +180,8 @@ def _compiled_fit(config: TrainConfig, model: keras.Model, train_data: LabeledTe
                                             progress=verbose > 0)
     _, val_ds, val_steps = fit_inputs(config, model, val_data, False, strategy)
     schedule = bert_schedule(config, steps * config.epochs)
-    loss, metric = loss_and_metric(len(train_data.class_names), train_data.multilabel)
+    loss, metric = loss_and_metric(len(train_data.class_names), train_data.multilabel,
+                                   config.label_smoothing)
     fit_model.compile(optimizer=make_optimizer(config, steps * config.epochs, schedule),
                       loss=loss, metrics=[metric])
     return _FitPlan(fit_model, train_ds.repeat(), val_ds.repeat(), steps, val_steps, schedule)

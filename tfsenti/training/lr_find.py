@@ -92,7 +92,7 @@ def lr_range_test(config: TrainConfig, data: LabeledTexts, start_lr: float = 1e-
         model = build_classifier(config, len(data.class_names), encoder, data.pairs is not None,
                                  data.multilabel)
         fit_model, dataset, _ = fit_inputs(config, model, data, shuffle=True)
-        loss, _ = loss_and_metric(len(data.class_names), data.multilabel)
+        loss, _ = loss_and_metric(len(data.class_names), data.multilabel, config.label_smoothing)
         fit_model.compile(optimizer=make_optimizer(config, steps, schedule), loss=loss)
         record = LossRecorder(schedule, diverged=DIVERGED)
         fit_model.fit(dataset.repeat(), steps_per_epoch=steps, epochs=1, callbacks=[record],
