@@ -35,7 +35,7 @@ from bench_data import SST2
 from hf_accuracy_peer import Texts, WallClockBudget
 
 BATCH = 64
-MAX_LENGTH = 128  # tfsenti's default --seq-len
+MAX_LENGTH = 256  # tfsenti's default --seq-len
 
 
 def read_tsv(path: Path) -> tuple[list[str], list[int]]:

@@ -49,9 +49,14 @@ class StagedFolder:
         self.resumable, self.resume = resumable, resume
         self.path = self.final.with_name(self.final.name + ".partial")
 
-    def __enter__(self) -> "StagedFolder":
+    def refuse_taken(self) -> None:
+        """Raise the "already exists" error if `final` exists and may not be replaced: called by
+        `__enter__`, and by callers before long preparations (the rename checks again)."""
         if self.final.exists() and not (self.overwrite or self.keep_existing):
-            raise self._exists_error()  # before any work; checked again when renaming
+            raise self._exists_error()
+
+    def __enter__(self) -> "StagedFolder":
+        self.refuse_taken()
         self._made_parents = [p for p in [self.final.parent, *self.final.parent.parents]
                               if not p.exists()]  # deepest first; removed again if the build fails
         try:

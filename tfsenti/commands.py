@@ -204,55 +204,6 @@ def run_evaluate(args: argparse.Namespace) -> None:
     print(json.dumps(metrics, indent=2))
 
 
-def run_export(args: argparse.Namespace) -> int:
-    if args.format == "tflite":
-        run_export_tflite(args)
-        return 0
-    from tfsenti.inference.serving import check_serving, export_for_serving
-
-    if not args.serving_dir and not args.check_serving:
-        raise TfsentiError("export needs --serving-dir DIR and/or --check-serving")
-    status = 0
-    if args.check_serving:
-        check = check_serving(args.model)
-        print(check.report())
-        status = 0 if check.ok else 1
-    if args.serving_dir:
-        target = export_for_serving(args.model, args.serving_dir, args.version, args.name,
-                                    args.overwrite)
-        print(f"TF Serving version folder: {target}")
-    return status
-
-
-def run_export_tflite(args: argparse.Namespace) -> None:
-    from tfsenti.data.loaders import load_dataset
-    from tfsenti.inference.model_folder import model_folder, saved_class_names
-    from tfsenti.inference.tflite import export_tflite, sidecar
-
-    if not args.out:
-        raise TfsentiError("export --format tflite needs --out FILE.tflite")
-    if args.serving_dir or args.check_serving:
-        raise TfsentiError("--serving-dir and --check-serving are for --format savedmodel")
-    if args.max_drop < 0:
-        raise TfsentiError(f"--max-drop must be at least 0 (got {args.max_drop})")
-    check_data = None
-    if args.check_data:
-        check_data = load_dataset(args.check_data, getattr(args, "text_column", None),
-                                  getattr(args, "label_column", None),
-                                  saved_class_names(model_folder(args.model)),
-                                  getattr(args, "delimiter", None))
-    out = export_tflite(args.model, args.out, args.quantize, args.overwrite, check_data,
-                        args.max_drop, progress=not args.quiet)
-    info = json.loads(sidecar(out).read_text())
-    print(f"TFLite model: {out} ({out.stat().st_size / 2**20:.1f} MiB, weights "
-          f"{args.quantize}); class names in {sidecar(out)}")
-    if "check" in info:
-        check = info["check"]
-        print(f"accuracy on {check['data']} ({check['texts']} texts): model "
-              f"{check['accuracy_model']:.4f}, {out.name} {check['accuracy_export']:.4f} "
-              f"(drop {check['drop_points']:.2f} points; allowed {check['max_drop_points']})")
-
-
 def run_data(args: argparse.Namespace) -> None:
     from tfsenti.data.download import download_imdb
 

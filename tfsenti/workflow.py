@@ -82,9 +82,6 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
     """
     config.validate()
     strategy = get_strategy(config.strategy)  # first: multi-worker set-up precedes any TF op
-    splits, overlap = guard_splits(load_splits(config, train_path, val_path, test_path),
-                                   config.dedupe)
-    encoder = resolve_encoder(config.encoder, config.preprocess, config.precision)
     default_name = out is None and name is None
     stem = f"{data_name(train_path)}_{datetime.date.today():%Y%m%d}"
     final = (Path(out) if out is not None else SAVED_MODELS / name if name is not None
@@ -92,8 +89,12 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
     chief = is_chief(strategy)
     if not chief:  # trains in step with the chief; its outputs are thrown away
         final, default_name = Path(tempfile.mkdtemp(prefix="tfsenti-worker-")) / "model", False
-
-    with StagedFolder(final, overwrite or not chief, resumable=True, resume=resume) as stage:
+    stage = StagedFolder(final, overwrite or not chief, resumable=True, resume=resume)
+    stage.refuse_taken()  # a taken name fails before the data are read
+    splits, overlap = guard_splits(load_splits(config, train_path, val_path, test_path),
+                                   config.dedupe)
+    encoder = resolve_encoder(config.encoder, config.preprocess, config.precision)
+    with stage:
         model, history = train(config, splits["train"], splits["validation"], verbose=verbose,
                                log_dir=stage.path / "logs", work_dir=stage.path / WORK,
                                encoder=encoder)

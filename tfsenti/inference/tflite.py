@@ -32,7 +32,8 @@ from tfsenti._startup import native_stderr_silenced
 from tfsenti.data.texts import LabeledTexts
 from tfsenti.encoders.bert import INPUT_NAMES
 from tfsenti.encoders.fast_normalizer import fast_normalizer
-from tfsenti.errors import AccuracyDropError, ConfigError, TfsentiError
+from tfsenti.errors import ConfigError, TfsentiError
+from tfsenti.inference.accuracy_guard import guarded_check
 from tfsenti.inference.model_folder import model_folder, saved_class_names, saved_thresholds
 from tfsenti.inference.predictor import Classifier, load
 from tfsenti.inference.signature import class_probabilities, takes_pairs
@@ -181,20 +182,6 @@ def interpreter_classifier(model: bytes | Path, class_names: list[str],
     return Classifier(serve, class_names, owner=interpreter)
 
 
-def accuracy_check(model: Classifier, exported: Classifier, data: LabeledTexts,
-                   max_drop: float, progress: bool = False) -> dict:
-    """Accuracy of a model and of its export on the same labelled texts, the drop in points
-    (100 x the accuracy difference), and whether it is within `max_drop`."""
-    accuracy = {}
-    for name, classifier in (("model", model), ("export", exported)):
-        predicted = classifier.predict(data.texts, progress=progress).label_ids
-        accuracy[name] = float(np.mean(predicted == data.labels))
-    drop = 100 * (accuracy["model"] - accuracy["export"])
-    return {"data": data.name, "texts": len(data.texts), "accuracy_model": accuracy["model"],
-            "accuracy_export": accuracy["export"], "drop_points": round(drop, 4),
-            "max_drop_points": max_drop, "passed": drop <= max_drop}
-
-
 def export_tflite(model_dir: str | Path, out: str | Path, quantize: str = "none",
                   overwrite: bool = False, check_data: LabeledTexts | None = None,
                   max_drop: float = 0.5, progress: bool = False) -> Path:
@@ -218,14 +205,8 @@ def export_tflite(model_dir: str | Path, out: str | Path, quantize: str = "none"
     info = {"class_names": module.class_names, "source": str(model_dir), "quantize": quantize,
             "seq_len": module.seq_len, "truncate": module.truncate}
     if check_data is not None:
-        check = accuracy_check(load(model_dir), exported, check_data, max_drop, progress)
-        if not check["passed"]:
-            raise AccuracyDropError(
-                f"{out}: not written: accuracy on {check_data.name} drops "
-                f"{check['drop_points']:.2f} points ({check['accuracy_model']:.4f} -> "
-                f"{check['accuracy_export']:.4f}) with --quantize {quantize}, more than "
-                f"--max-drop {max_drop:g}")
-        info["check"] = check
+        info["check"] = guarded_check(out, load(model_dir), exported, check_data, max_drop,
+                                      f"--quantize {quantize}", progress)
     return write_tflite(flatbuffer, info, out, overwrite)
 
 

@@ -1,0 +1,108 @@
+"""A bfloat16 copy of an exported model, for TF Serving on CPUs with bfloat16 arithmetic
+(AVX512_BF16, AMX).
+
+The copy keeps the raw-string `serving_default` signature and its float32 outputs, and is an
+ordinary model folder: `tfsenti predict`, `evaluate` and `export --serving-dir` take it. Inside,
+the encoder's weights and arithmetic are bfloat16 (the head stays float32). A TF-Hub encoder
+computes in the dtypes it was saved with, so the encoder is rebuilt from its architecture
+(`source.json` of an encoder tfsenti converted) under Keras' `bfloat16` policy and given the
+trained weights. Storing bfloat16 weights, rather than casting float32 ones at every call
+(`mixed_bfloat16`, or TensorFlow's automatic rewrite), keeps single-text latency level with
+float32: the casts would cost as much as the matmuls save.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import tensorflow as tf
+import tf_keras as keras
+
+from tfsenti._staging import StagedFolder
+from tfsenti.config import DEFAULT_ENCODER, TrainConfig
+from tfsenti.data.texts import LabeledTexts
+from tfsenti.encoders.bert import BertConfig, build_bert_encoder
+from tfsenti.encoders.catalog import EncoderHandles, resolve_encoder
+from tfsenti.errors import TfsentiError
+from tfsenti.inference.accuracy_guard import guarded_check
+from tfsenti.inference.model_folder import (CONFIG, model_folder, saved_class_names,
+                                            saved_thresholds, write_saved_model)
+from tfsenti.inference.predictor import Classifier, load
+from tfsenti.inference.signature import takes_pairs
+from tfsenti.modeling.classifier import build_classifier
+from tfsenti.precision import precision_policy
+
+PRECISIONS = ("float32", "bfloat16")
+
+
+def export_bfloat16(model_dir: str | Path, out: str | Path, overwrite: bool = False,
+                    check_data: LabeledTexts | None = None, max_drop: float = 0.5,
+                    progress: bool = False) -> Path:
+    """Write a bfloat16 copy of an exported model folder to the model folder `out`.
+
+    With `check_data`, the copy is scored against the model on those texts first and not written
+    (`AccuracyDropError`) if its accuracy is more than `max_drop` points lower; the figures go
+    into its `config.json` (`check`).
+
+    Example:
+        >>> export_bfloat16("saved_models/demo", "saved_models/demo_bf16", overwrite=True)
+        PosixPath('saved_models/demo_bf16')
+        >>> load("saved_models/demo_bf16").predict(["a fine film"]).probabilities.dtype
+        dtype('float32')
+    """
+    folder = model_folder(model_dir)
+    info = json.loads((folder / CONFIG).read_text())
+    if info.get("serving_precision") == "bfloat16":
+        raise TfsentiError(f"{folder}: already a bfloat16 copy; export from its float32 model")
+    class_names, thresholds = saved_class_names(folder), saved_thresholds(folder)
+    with StagedFolder(Path(out), overwrite) as stage, tempfile.TemporaryDirectory() as scratch:
+        model = bfloat16_classifier(folder, info, Path(scratch))
+        exported = Classifier.from_model(model, class_names, thresholds)
+        info = {**info, "serving_precision": "bfloat16", "source": str(folder)}
+        if check_data is not None:
+            info["check"] = guarded_check(stage.final, load(folder), exported, check_data,
+                                          max_drop, "--precision bfloat16", progress)
+        write_saved_model(model, exported.serve, class_names, stage.path, info, thresholds)
+    return stage.final
+
+
+def bfloat16_classifier(folder: Path, info: dict, scratch: Path) -> keras.Model:
+    """The model of `folder` (its `config.json` read as `info`) rebuilt with a bfloat16 encoder
+    (saved to `scratch` on the way) and given the trained weights."""
+    config = TrainConfig.load(folder)
+    handles, architecture = _converted_encoder(folder, info, config)
+    trained = keras.models.load_model(str(folder), compile=False)
+    with precision_policy("bfloat16"):
+        build_bert_encoder(architecture).save(str(scratch / "encoder"), include_optimizer=False,
+                                              save_format="tf")
+        model = build_classifier(config, len(info["class_names"]),
+                                 EncoderHandles(str(scratch / "encoder"), handles.preprocess),
+                                 pairs=takes_pairs(trained),
+                                 multilabel=info.get("task") == "multilabel")
+    shapes = [(tuple(w.shape), tuple(v.shape)) for w, v in zip(trained.weights, model.weights)]
+    if len(trained.weights) != len(model.weights) or any(a != b for a, b in shapes):
+        raise TfsentiError(f"{folder}: its weights do not match the encoder architecture in "
+                           f"{handles.encoder}/../source.json; export it with --precision float32")
+    for variable, weight in zip(model.weights, trained.weights):
+        variable.assign(tf.cast(weight, variable.dtype))
+    return model
+
+
+def _converted_encoder(folder: Path, info: dict, config: TrainConfig
+                       ) -> tuple[EncoderHandles, BertConfig]:
+    """The handles of the model's encoder and its architecture, from the `source.json` that
+    `tfsenti convert` (and the default encoder's conversion) writes beside `encoder/`."""
+    recorded = info.get("encoder", {})
+    handles = EncoderHandles(recorded.get("encoder_handle", ""),
+                             recorded.get("preprocess_handle", ""))
+    if config.encoder == DEFAULT_ENCODER and not Path(handles.encoder).is_dir():
+        handles = resolve_encoder(DEFAULT_ENCODER, config.preprocess)  # this user's cache
+    source = Path(handles.encoder).parent / "source.json"
+    if not source.is_file():
+        raise TfsentiError(
+            f"{folder}: --precision bfloat16 rebuilds the encoder, so it needs one tfsenti "
+            f"converted (the default {DEFAULT_ENCODER!r} or a `tfsenti convert` folder); "
+            f"{config.encoder} has no source.json beside it")
+    return handles, BertConfig.from_hf(json.loads(source.read_text())["hf_config"])
