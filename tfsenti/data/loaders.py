@@ -18,6 +18,7 @@ import csv
 import io
 import json
 import logging
+import os
 from pathlib import Path
 
 import numpy as np
@@ -108,7 +109,7 @@ def dataset_splits(path: str | Path) -> dict[str, Path]:
 
 def data_name(path: str | Path) -> str:
     """A short name for a data set, used in default model names (`demo`, `reviews`)."""
-    path = Path(path).resolve()
+    path = Path(os.path.abspath(path))  # "." and ".." named; symlinks (even loops) left alone
     if path.is_dir() and path.name in ("train", "test", "val", "validation", "dev"):
         return path.parent.name
     return path.stem if path.is_file() else path.name
