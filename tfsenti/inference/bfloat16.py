@@ -7,8 +7,8 @@ the encoder's weights and arithmetic are bfloat16 (the head stays float32). A TF
 computes in the dtypes it was saved with, so the encoder is rebuilt from its architecture
 (`source.json` of an encoder tfsenti converted) under Keras' `bfloat16` policy and given the
 trained weights. Storing bfloat16 weights, rather than casting float32 ones at every call
-(`mixed_bfloat16`, or TensorFlow's automatic rewrite), keeps single-text latency level with
-float32: the casts would cost as much as the matmuls save.
+(`mixed_bfloat16`, or TensorFlow's automatic rewrite), halves the bytes and keeps single-text
+latency near float32's, where the casts would cost more than the matmuls save.
 """
 
 from __future__ import annotations
