@@ -1,4 +1,5 @@
-"""`--time-budget` on a fake clock: the schedule is re-planned and training stops in time."""
+"""`--time-budget` on a fake clock: the schedule is re-planned and training stops in time. The
+best epoch's weights survive a resume."""
 
 import numpy as np
 import tensorflow as tf
@@ -6,7 +7,7 @@ import tf_keras as keras
 
 from tfsenti.config import TrainConfig
 from tfsenti.training.callbacks import (CALIBRATION_STEPS, MARGIN, REPLAN_EVERY, REPLAN_SECONDS,
-                                       TimeBudget)
+                                       KeepBestEpoch, TimeBudget)
 from tfsenti.training.optim import WarmupLinearDecay, make_optimizer
 
 
@@ -74,3 +75,23 @@ def test_slow_steps_are_replanned_by_the_minute_and_a_slowdown_still_ends_in_tim
                                            val_steps=0, clock=clock)
     assert int(budget.model.optimizer.iterations.numpy()) == budget.total_steps == 92
     assert clock.now == 1180.0  # 40 x 10 s + 52 x 15 s, within the budget
+
+
+def test_a_best_epoch_from_before_a_resume_comes_back_without_rewinding_the_optimizer(tmp_path):
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    model.compile(optimizer=make_optimizer(TrainConfig(), 10, 1e-3), loss="mse")
+    best = model.get_weights()
+    killed = KeepBestEpoch(tmp_path)  # the run that was killed after its first epoch
+    killed.set_model(model)
+    killed.on_epoch_end(0, {"val_accuracy": 0.9, "val_loss": 0.2})
+    model.set_weights([w + 1 for w in best])
+    model.optimizer.iterations.assign(8)
+    resumed = KeepBestEpoch(tmp_path)  # a new process reads the record
+    resumed.set_model(model)
+    resumed.on_epoch_end(1, {"val_accuracy": 0.8, "val_loss": 0.1})
+    resumed.on_train_end()
+    assert all(np.array_equal(now, then) for now, then in zip(model.get_weights(), best))
+    assert int(model.optimizer.iterations.numpy()) == 8  # the steps taken, as history reports
+    assert resumed.history() == {"val_accuracy": [0.9, 0.8], "val_loss": [0.2, 0.1],
+                                 "best_epoch": 1}

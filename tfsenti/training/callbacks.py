@@ -17,17 +17,20 @@ import contextlib
 import json
 import logging
 import math
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 import tf_keras as keras
 
 from tfsenti.training.objectives import MONITOR
 
 log = logging.getLogger(__name__)
 
+BEST_WEIGHTS = Path("best") / "weights.npz"  # in KeepBestEpoch's state_dir
 CALIBRATION_STEPS = 20  # steps timed (after the first, which traces) before the first plan
 REPLAN_EVERY = 100  # steps between later plans, each on the rates measured so far
 REPLAN_SECONDS = 60.0  # or seconds, when steps are slow
@@ -160,8 +163,8 @@ class KeepBestEpoch(keras.callbacks.Callback):
                 self.best_epoch, self.best_score = epoch, score
                 with self.kept_weights():
                     self._weights = self.model.get_weights()
-                    if self.state_dir is not None:
-                        self.model.save_weights(str(self.state_dir / "best" / "weights"))
+                if self.state_dir is not None:
+                    self._save_best(self._weights)
         if self.state_dir is not None:
             self.state_dir.mkdir(parents=True, exist_ok=True)
             (self.state_dir / "epochs.json").write_text(json.dumps(
@@ -172,7 +175,17 @@ class KeepBestEpoch(keras.callbacks.Callback):
         if self._weights is not None:
             self.model.set_weights(self._weights)
         elif self.best_epoch is not None and self.state_dir is not None:  # best was before a resume
-            self.model.load_weights(str(self.state_dir / "best" / "weights")).expect_partial()
+            with np.load(self.state_dir / BEST_WEIGHTS) as saved:
+                self.model.set_weights([saved[f"arr_{i}"] for i in range(len(saved.files))])
+
+    def _save_best(self, weights: list[np.ndarray]) -> None:
+        """The weights alone (not the optimizer: its step count runs on past the best epoch),
+        written whole or not at all."""
+        path = self.state_dir / BEST_WEIGHTS
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path.with_suffix(".tmp"), "wb") as f:
+            np.savez(f, *weights)
+        os.replace(path.with_suffix(".tmp"), path)
 
     def history(self) -> dict:
         """Metric -> per-epoch values, plus `best_epoch`: the kept epoch, counted from 1 as Keras'
