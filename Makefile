@@ -38,4 +38,5 @@ bench-quick: $(STAMP)
 # The Hugging Face peer lives in its own venv so torch never enters tfsenti's.
 bench-peer-setup:
 	test -x .venv-peer/bin/python || $(PYTHON) -m venv .venv-peer
-	.venv-peer/bin/python -m pip install -q torch==2.13.0 "transformers<5" "accelerate>=0.26"
+	.venv-peer/bin/python -m pip install -q torch==2.13.0 "transformers<5" "accelerate>=0.26" \
+		onnx==1.23.2 onnxruntime==1.31.1

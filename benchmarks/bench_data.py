@@ -8,6 +8,8 @@ import os
 import tarfile
 from pathlib import Path
 
+import numpy as np
+
 DATA = Path(os.environ.get("TFSENTI_BENCH_DATA",
                            Path(__file__).resolve().parents[2] / "shared" / "data"))
 SST2 = DATA / "sst2"
@@ -24,3 +26,11 @@ def imdb_reviews() -> tuple[list[str], list[int]]:
                 texts.append(tar.extractfile(member).read().decode("utf-8"))
                 labels.append(int(parts[2] == "pos"))
     return texts, labels
+
+
+def imdb_draw(count: int = 500) -> tuple[list[str], list[int]]:
+    """`count` IMDB training reviews (and labels) in a fixed random order, the same for every
+    serving benchmark."""
+    texts, labels = imdb_reviews()
+    pick = np.random.default_rng(0).permutation(len(texts))[:count]
+    return [texts[i] for i in pick], [labels[i] for i in pick]

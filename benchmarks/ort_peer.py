@@ -2,17 +2,20 @@
 transformers for the same minutes, exported to ONNX (fp32) and quantized with ONNX Runtime's
 dynamic int8, the usual CPU-server recipe; the same measurements on the same sentences.
 
-Run in `.venv-peer` (torch, transformers, `pip install onnx==1.23.2 onnxruntime==1.31.1`), never
+Run in `.venv-peer` (`make bench-peer-setup`: torch, transformers, onnx, onnxruntime), never
 in tfsenti's environment:
 
     .venv-peer/bin/python benchmarks/ort_peer.py --checkpoint DIR --minutes 6 [--work DIR]
+                                                 [--data sst2|imdb] [--texts N]
 
 DIR is the Hugging Face checkpoint of the default encoder (`python -c "from
 tfsenti.encoders.default import checkpoint_dir; print(checkpoint_dir())"`). Fine-tuning: AdamW
 lr 5e-5, batch 32, linear decay after 10% warmup, dynamic padding, stopped after `--minutes` of
-training. Timings include the Hugging Face fast tokenizer, as tfsenti's include its tokenizer.
-Per format: file size, accuracy on SST-2 `dev.tsv`, single-sentence latency p50/p95 on 1 thread,
-sentences per second at batch 64 on 2 threads. Last line: `ort_fp32_per_s= ort_int8_per_s=
+training; a `peer_fp32.onnx` already in `--work` is reused instead (so `--data imdb` after
+`--data sst2` scores the same model). Timings include the Hugging Face fast tokenizer, as
+tfsenti's include its tokenizer. Per format: file size, accuracy on SST-2 `dev.tsv` (`--data
+sst2`) or on the IMDB reviews `serving.py --data imdb` draws (head-truncated to 256 tokens),
+single-text latency p50/p95 on 1 thread, texts per second at batch 64 on 2 threads. Last line: `ort_fp32_per_s= ort_int8_per_s=
 int8_drop= latency_p50_ms=`.
 """
 
@@ -31,7 +34,7 @@ from onnxruntime.quantization import QuantType, quantize_dynamic
 from transformers import (AutoModelForSequenceClassification, AutoTokenizer,
                           DataCollatorWithPadding, Trainer, TrainingArguments)
 
-from bench_data import SST2
+from bench_data import SST2, imdb_draw
 from hf_accuracy_peer import Texts, WallClockBudget
 
 BATCH = 64
@@ -111,22 +114,32 @@ def main() -> None:
     parser.add_argument("--checkpoint", required=True)
     parser.add_argument("--minutes", type=float, default=6.0)
     parser.add_argument("--work", type=Path, default=Path("serving_bench"))
+    parser.add_argument("--data", choices=["sst2", "imdb"], default="sst2")
+    parser.add_argument("--texts", type=int, default=None)
+    parser.add_argument("--json", type=Path, default=None, help="also write the rows here")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     tokenizer = AutoTokenizer.from_pretrained(args.checkpoint)
     fp32, int8 = args.work / "peer_fp32.onnx", args.work / "peer_int8.onnx"
-    export_onnx(fine_tune(args.checkpoint, tokenizer, args.minutes, args.work), tokenizer, fp32)
+    if not fp32.exists():
+        export_onnx(fine_tune(args.checkpoint, tokenizer, args.minutes, args.work), tokenizer, fp32)
     quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
-    texts, labels = read_tsv(SST2 / "dev.tsv")
+    if args.data == "sst2":
+        texts, labels = read_tsv(SST2 / "dev.tsv")
+        texts, labels = texts[:args.texts], labels[:args.texts]
+    else:
+        texts, labels = imdb_draw(args.texts or 500)
     rows = {name: measure(path, tokenizer, texts, np.asarray(labels))
             for name, path in (("ort_fp32", fp32), ("ort_int8", int8))}
     for name, r in rows.items():
         print(name, json.dumps({k: round(v, 4) for k, v in r.items()}))
+    if args.json:
+        args.json.write_text(json.dumps(rows))
     drop = 100 * (rows["ort_fp32"]["accuracy"] - rows["ort_int8"]["accuracy"])
     print(f"ort_fp32_per_s={rows['ort_fp32']['batch64_per_s']:.0f} "
           f"ort_int8_per_s={rows['ort_int8']['batch64_per_s']:.0f} int8_drop={drop:.2f} "
           f"latency_p50_ms={rows['ort_int8']['p50_ms']:.2f} torch={torch.__version__} "
-          f"onnxruntime={ort.__version__}")
+          f"onnxruntime={ort.__version__} texts={len(texts)}")
 
 
 if __name__ == "__main__":
