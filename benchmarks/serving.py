@@ -47,16 +47,17 @@ from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
+import tensorflow_hub as hub
 
 from bench_data import SST2, imdb_draw
 from throughput import forward_flops
 from tfsenti.config import TrainConfig
 from tfsenti.data.loaders import load_dataset
+from tfsenti.encoders.catalog import resolve_encoder
 from tfsenti.encoders.default import checkpoint_dir
 from tfsenti.inference.bfloat16 import export_bfloat16
 from tfsenti.inference.predictor import load
 from tfsenti.inference.tflite import export_tflite, load_tflite
-from tfsenti.modeling.classifier import build_classifier
 from tfsenti.modeling.text_inputs import tokenize_and_pack
 
 BATCH = 64
@@ -83,13 +84,14 @@ def classifier(fmt: str, model: Path, work: Path, threads: int):
     return load_tflite(path, num_threads=threads), path
 
 
-def latency_ms(clf, texts: list[str]) -> tuple[float, float]:
+def latency_ms(call, texts: list[str]) -> tuple[float, float]:
+    """p50 and p95 in ms of `call(text)` on each text alone, in input order, after 20 warm-ups."""
     for text in texts[:20]:
-        clf.predict([text])
+        call(text)
     times = []
     for text in texts:
         start = time.perf_counter()
-        clf.predict([text])
+        call(text)
         times.append(1000 * (time.perf_counter() - start))
     return float(np.percentile(times, 50)), float(np.percentile(times, 95))
 
@@ -114,7 +116,7 @@ def one_thread_peak_flops() -> float:
 def limit_p50_ms(model: Path, texts: list[str]) -> float:
     """p50 over `texts` of matmul FLOPs at each text's token length / one thread's peak, in ms."""
     config = TrainConfig.load(model)
-    preprocessor = build_classifier(config, 2).get_layer("preprocess").preprocessor
+    preprocessor = hub.load(resolve_encoder(config.encoder, config.preprocess).preprocess)
     lengths = tokenize_and_pack(texts, preprocessor, config.seq_len, config.truncate).row_lengths()
     flops = forward_flops(lengths.numpy().astype(np.float64))
     return float(np.percentile(1000 * flops / one_thread_peak_flops(), 50))
@@ -135,7 +137,7 @@ def measure(fmt: str, model: Path, work: Path, texts: list[str], labels: np.ndar
     """One format's size, accuracy, single-text latency (1 thread) and batch throughput (2)."""
     one, path = classifier(fmt, model, work, threads=1)
     predicted = one.predict(texts, batch_size=BATCH).label_ids
-    p50, p95 = latency_ms(one, texts)
+    p50, p95 = latency_ms(lambda text: one.predict([text]), texts)
     two, _ = classifier(fmt, model, work, threads=2)
     return {"size_mib": size_mib(path), "accuracy": float(np.mean(predicted == labels)),
             "p50_ms": p50, "p95_ms": p95, "batch64_per_s": throughput(two, texts)}

@@ -16,27 +16,15 @@ encoder's. Last line: `tflite_tokenizer_ms= tflite_int8_ms= hf_tokenizer_ms= tex
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 from tokenizers import Tokenizer
 
-from serving import bench_texts
+from serving import bench_texts, latency_ms
 from tfsenti.encoders.default import checkpoint_dir
 from tfsenti.inference.tflite import StringModel, convert, interpreter_classifier
-
-
-def p50_ms(call, texts: list[str]) -> float:
-    for text in texts[:20]:
-        call(text)
-    times = []
-    for text in texts:
-        start = time.perf_counter()
-        call(text)
-        times.append(1000 * (time.perf_counter() - start))
-    return float(np.percentile(times, 50))
 
 
 def tokenizer_runner(module: StringModel):
@@ -62,12 +50,13 @@ def main() -> None:
     texts, _ = bench_texts(args.model, args.data, args.texts)
     module = StringModel(args.model)
     tokenize = tokenizer_runner(module)
-    tflite_tokenizer = p50_ms(lambda t: tokenize(text=np.asarray([t.encode()], dtype=object)), texts)
+    tflite_tokenizer, _ = latency_ms(
+        lambda t: tokenize(text=np.asarray([t.encode()], dtype=object)), texts)
     int8 = interpreter_classifier(convert(module, "dynamic"), module.class_names, num_threads=1)
-    tflite_int8 = p50_ms(lambda t: int8.predict([t]), texts)
+    tflite_int8, _ = latency_ms(lambda t: int8.predict([t]), texts)
     fast = Tokenizer.from_file(str(checkpoint_dir() / "tokenizer.json"))
     fast.enable_truncation(module.seq_len)
-    hf_tokenizer = p50_ms(lambda t: fast.encode_batch([t]), texts)
+    hf_tokenizer, _ = latency_ms(lambda t: fast.encode_batch([t]), texts)
     print(f"{len(texts)} texts ({args.data}), single text, 1 thread, p50 ms: TFLite tokenizer "
           f"{tflite_tokenizer:.3f}, TFLite dynamic int8 whole {tflite_int8:.3f} (encoder "
           f"{tflite_int8 - tflite_tokenizer:.3f}), Hugging Face fast tokenizer {hf_tokenizer:.3f}")
