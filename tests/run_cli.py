@@ -29,6 +29,18 @@ def error_line(result: subprocess.CompletedProcess) -> str:
     return lines[0]
 
 
+def refused(cwd: Path, *args: Any, code: int = 2, **popen: Any) -> str:
+    """Run `tfsenti ARGS` as a user would, in a fresh process in `cwd`: it must exit with `code`,
+    print nothing on stdout, write exactly one stderr line `tfsenti: error: MESSAGE` (TensorFlow's
+    start-up and native lines, warnings and anything printed at exit would show), and leave `cwd`
+    as it was. Returns MESSAGE."""
+    before = snapshot(cwd)
+    result = tfsenti(*args, cwd=cwd, **popen)
+    assert (result.returncode, result.stdout) == (code, ""), result.stderr
+    assert snapshot(cwd) == before
+    return error_line(result).removeprefix("tfsenti: error: ")
+
+
 def snapshot(root: Path) -> list[str]:
     """Every path under `root`, relative and sorted: compared before and after a failed run."""
     return sorted(str(p.relative_to(root)) for p in root.rglob("*"))

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from tfsenti._staging import StagedFolder
 from tfsenti.config import TrainConfig, read_saved_run
 from tfsenti.errors import TfsentiError
 
@@ -189,6 +190,8 @@ def run_evaluate(args: argparse.Namespace) -> None:
     from tfsenti.data.loaders import load_dataset
     from tfsenti.evaluation.evaluate import evaluate
 
+    if args.report is not None:  # a taken report folder fails before the model and data load
+        StagedFolder(Path(args.report), overwrite=args.overwrite).refuse_taken()
     classifier = load_classifier(args.model)
     pair_column = getattr(args, "pair_column", None)
     if classifier.takes_pairs != (pair_column is not None):

@@ -25,7 +25,7 @@ from tfsenti.config import TrainConfig
 from tfsenti.data.loaders import data_name, load_dataset
 from tfsenti.data.overlap import guard_splits
 from tfsenti.data.texts import LabeledTexts
-from tfsenti.encoders.catalog import EncoderHandles, resolve_encoder
+from tfsenti.encoders.catalog import EncoderHandles, check_encoder, resolve_encoder
 from tfsenti.evaluation.evaluate import score
 from tfsenti.evaluation.multilabel import tune_thresholds
 from tfsenti.evaluation.report import CURVES, plot_errors, plot_training_curves, write_report
@@ -74,9 +74,8 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
 
     Example:
         >>> from tfsenti import DEMO_DATA
-        >>> result = fine_tune(TrainConfig(epochs=1, seq_len=32), DEMO_DATA / "train",
-        ...                    test_path=DEMO_DATA / "test", out="saved_models/quick",
-        ...                    overwrite=True, verbose=0)
+        >>> result = fine_tune(TrainConfig(epochs=1, seq_len=32), DEMO_DATA / "train", verbose=0,
+        ...     test_path=DEMO_DATA / "test", out="saved_models/quick", overwrite=True)
         >>> result.folder, sorted(result.metrics), result.metrics["test"]["examples"]
         (PosixPath('saved_models/quick'), ['test', 'validation'], 200)
     """
@@ -90,7 +89,8 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
     if not chief:  # trains in step with the chief; its outputs are thrown away
         final, default_name = Path(tempfile.mkdtemp(prefix="tfsenti-worker-")) / "model", False
     stage = StagedFolder(final, overwrite or not chief, resumable=True, resume=resume)
-    stage.refuse_taken()  # a taken name fails before the data are read
+    stage.refuse_taken()  # a taken name or a misspelt encoder fails before the data are read
+    check_encoder(config.encoder)
     splits, overlap = guard_splits(load_splits(config, train_path, val_path, test_path),
                                    config.dedupe)
     encoder = resolve_encoder(config.encoder, config.preprocess, config.precision)

@@ -1,21 +1,24 @@
-"""Bad input: one line naming the file/row/column, exit code 2, nothing written."""
+"""Bad training input as a user meets it: `python -m tfsenti train ...` in a fresh process for
+every case, so TensorFlow's start-up and native log lines, warnings and anything printed at exit
+would show. Each case: the exact error line naming the file/row/column as the only stderr line,
+exit code 2, nothing on stdout, and the working folder unchanged (no out/, no out.partial/, no
+saved_models/). Models, predictions, reports and exports: test_bad_model_input.py."""
 
-import json
-import resource
+import ctypes
+import os
 import shutil
 
 import pytest
 
 from local_server import unused_port_url
-from run_cli import failing_run, snapshot
-from tfsenti.cli import main
+from run_cli import refused
 
 
 @pytest.fixture
-def work(tmp_path, small_reviews, monkeypatch):
-    """A scratch folder (cwd) with a copy of the small reviews; default outputs would land here."""
+def work(tmp_path, small_reviews):
+    """A scratch folder (the command's cwd) with a copy of the small reviews; default outputs
+    would land here."""
     shutil.copytree(small_reviews, tmp_path / "reviews")
-    monkeypatch.chdir(tmp_path)
     return tmp_path
 
 
@@ -31,6 +34,9 @@ def then(*steps):
 
 def _train(*extra):
     return ["train", *extra, "--epochs", "1", "--out", "out"]
+
+
+URL = unused_port_url("/bert")  # nothing listens there: the download fails at once
 
 
 CASES = {  # name: (the command, given the work folder w; its error line after "tfsenti: error: ")
@@ -121,6 +127,10 @@ CASES = {  # name: (the command, given the work folder w; its error line after "
     "unsupported file type": (lambda w: then((w / "x.xlsx").write_text(""), _train(w / "x.xlsx")),
                               "{w}/x.xlsx: unsupported file type '.xlsx'; use a folder of class "
                               "subfolders or a .csv, .tsv, .jsonl file"),
+    "an encoder URL without network": (
+        lambda w: _train(w / "reviews", "--encoder", URL, "--quiet"),  # data read, then this
+        f"{URL}: download failed ([Errno 111] Connection refused); offline, use the built-in "
+        "encoder 'minilm-l6', a local encoder folder, or a TFHUB_CACHE_DIR that holds this model"),
     "invalid JSONL": (lambda w: then((w / "t.jsonl").write_text('{"text": "a", "label": 1}\n{oops\n'),
                                      _train(w / "t.jsonl")),
                       "{w}/t.jsonl: line 2: invalid JSON (Expecting property name enclosed in "
@@ -129,106 +139,9 @@ CASES = {  # name: (the command, given the work folder w; its error line after "
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_bad_training_input(case, work, capfd):
+def test_bad_training_input(case, work):
     make_args, message = CASES[case]
-    args = make_args(work)
-    before = snapshot(work)
-    assert failing_run(capfd, *args) == "tfsenti: error: " + message.format(w=work)
-    assert snapshot(work) == before  # nothing written (no out/, no out.partial/, no saved_models/)
-
-
-def test_an_encoder_url_without_network_says_what_to_do_offline(work, capfd):
-    url = unused_port_url("/bert")
-    before = snapshot(work)
-    assert failing_run(capfd, *_train(work / "reviews", "--encoder", url)) == (
-        f"tfsenti: error: {url}: download failed ([Errno 111] Connection refused); offline, use "
-        "the built-in encoder 'minilm-l6', a local encoder folder, or a TFHUB_CACHE_DIR that holds "
-        "this model")
-    assert snapshot(work) == before
-
-
-def test_evaluate_with_labels_unseen_in_training(work, capfd, tiny_model):
-    (work / "reviews/test/meh").mkdir()
-    (work / "reviews/test/meh/1.txt").write_text("so-so", encoding="utf-8")
-    assert failing_run(capfd, "evaluate", "--model", tiny_model, work / "reviews/test") == (
-        f"tfsenti: error: {work}/reviews/test: class folders ['meh'] were not seen in training "
-        "(model classes: ['neg', 'pos'])")
-    csv = _csv(work, "text,label\ngood,pos\nbad,awful\n")
-    assert failing_run(capfd, "evaluate", "--model", tiny_model, csv) == (
-        f"tfsenti: error: {csv}: labels ['awful'] in column 'label' were not seen in training "
-        "(model classes: ['neg', 'pos'])")
-
-
-def test_evaluate_report_folder_is_not_replaced_without_overwrite(work, capfd, tiny_model):
-    (work / "report").mkdir()
-    (work / "report" / "notes.md").write_text("mine")
-    assert failing_run(capfd, "evaluate", "--model", tiny_model, work / "reviews/test", "--report",
-               work / "report") == (
-        f"tfsenti: error: {work / 'report'}: already exists; pass --overwrite to replace it")
-    assert (work / "report" / "notes.md").read_text() == "mine"
-
-
-def test_a_truncated_model_is_one_line(work, capfd, tiny_model):
-    shutil.copytree(tiny_model, work / "model")
-    (data,) = (work / "model" / "variables").glob("variables.data-*")
-    data.write_bytes(data.read_bytes()[:1000])
-    before = snapshot(work)
-    assert failing_run(capfd, "predict", "--model", work / "model", "fine") == (
-        f"tfsenti: error: {work / 'model'}: the SavedModel could not be read (Read less bytes "
-        "than requested); copy or export the model folder again")
-    assert snapshot(work) == before
-
-
-def test_a_full_disk_while_writing_a_report_leaves_nothing(work, tiny_model, capfd):
-    before = snapshot(work)
-    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, hard))  # as a full disk: writes fail (EFBIG)
-    try:
-        code = main(["evaluate", "--model", str(tiny_model), "reviews/test", "--report", "report",
-                     "--quiet"])  # the confusion matrix PNG is larger than 4 KiB
-    finally:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
-    assert code == 1
-    assert capfd.readouterr().err.splitlines() == [
-        "tfsenti: error: File too large (while writing report; nothing was kept)"]
-    assert snapshot(work) == before
-
-
-def test_predict_with_a_folder_that_is_not_a_model(work, capfd):
-    assert failing_run(capfd, "predict", "--model", work, "hi") == (
-        f"tfsenti: error: {work}: not an exported tfsenti model (needs saved_model.pb and "
-        "config.json)")
-
-
-def test_predict_file_errors(capfd, tiny_model, tmp_path):
-    assert failing_run(capfd, "predict", "--model", tiny_model, "--file", tmp_path / "nope.txt") == (
-        f"tfsenti: error: {tmp_path / 'nope.txt'}: no such file")
-    (tmp_path / "latin1.txt").write_bytes(b"caf\xe9\n")
-    assert failing_run(capfd, "predict", "--model", tiny_model, "--file", tmp_path / "latin1.txt") == (
-        f"tfsenti: error: {tmp_path / 'latin1.txt'}: not UTF-8 text (invalid continuation byte "
-        "at byte 3)")
-    (tmp_path / "blank.txt").write_text("a fine film\n   \nawful\n", encoding="utf-8")
-    assert failing_run(capfd, "predict", "--model", tiny_model, "--file", tmp_path / "blank.txt") == (
-        f"tfsenti: error: {tmp_path / 'blank.txt'}: line 2: empty text "
-        "(--skip-empty leaves blank texts out)")
-    assert failing_run(capfd, "predict", "--model", tiny_model, "fine", "") == (
-        "tfsenti: error: text 2: empty text (--skip-empty leaves blank texts out)")
-
-
-def test_predict_skips_blank_lines_and_warns_about_texts_without_words(capfd, tiny_model,
-                                                                         tmp_path):
-    (tmp_path / "texts.txt").write_text("a fine film\n\n\U0001f600\U0001f600\n!!!\n",
-                                        encoding="utf-8")
-    code = main(["predict", "--model", str(tiny_model), "--file", str(tmp_path / "texts.txt"),
-                 "--skip-empty", "--quiet"])
-    out, err = capfd.readouterr()
-    assert code == 0
-    assert [json.loads(line)["text"] for line in out.splitlines()] == [
-        "a fine film", "\U0001f600\U0001f600", "!!!"]
-    assert err.splitlines() == [
-        f"tfsenti: 2 text(s) have no letter or digit, so the model sees only unknown tokens or "
-        f"punctuation (first: {tmp_path / 'texts.txt'}: line 3: '\U0001f600\U0001f600'); their "
-        "predictions mean little"]
+    assert refused(work, *make_args(work)) == message.format(w=work)
 
 
 @pytest.mark.parametrize("extra, env, message", [
@@ -249,12 +162,28 @@ def test_predict_skips_blank_lines_and_warns_about_texts_without_words(capfd, ti
     (["--class-weight", "inverse"], {}, "--class-weight must be one of balanced (got 'inverse')"),
 ])
 def test_bad_recipe_options_fail_in_one_line_and_write_nothing(tiny_encoder, small_reviews,
-                                                               tmp_path, monkeypatch, capfd,
-                                                               extra, env, message):
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    code = main(["train", str(small_reviews), "--encoder", str(tiny_encoder), "--epochs", "1",
-                 "--out", str(tmp_path / "out"), "--quiet", *extra])
-    assert code == 2
-    assert capfd.readouterr().err.splitlines() == ["tfsenti: error: " + message]
-    assert list(tmp_path.iterdir()) == []
+                                                               tmp_path, extra, env, message):
+    assert refused(tmp_path, "train", small_reviews, "--encoder", tiny_encoder, "--epochs", "1",
+                   "--out", tmp_path / "out", "--quiet", *extra,
+                   env={**os.environ, **env}) == message
+
+
+PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 24, 1, 2  # <linux/prctl.h>, capability.h
+
+
+def _without_root_file_access() -> None:
+    """In the child before exec: drop root's right to ignore file permissions, so that a
+    read-only folder is read-only to it as to any user (it still owns every file root owns)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
+        if libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+def test_output_inside_a_read_only_folder_keeps_nothing(work, tiny_encoder):
+    (work / "ro").mkdir(mode=0o555)
+    as_user = {"preexec_fn": _without_root_file_access} if os.geteuid() == 0 else {}
+    assert refused(work, "train", work / "reviews/train", "--encoder", tiny_encoder, "--epochs",
+                   "1", "--quiet", "--out", work / "ro" / "model", code=1, **as_user) == (
+        f"{work / 'ro' / 'model.partial'}: Permission denied (while writing {work / 'ro' / 'model'}"
+        "; nothing was kept)")

@@ -1,6 +1,6 @@
 """In a fresh interpreter: the exported model serves with only TensorFlow and tensorflow_text, and
 native start-up lines are hidden while Python's own stderr is not (the CLI's errors as one line in
-a fresh process: test_bad_input_process.py)."""
+a fresh process: test_bad_input.py, test_bad_model_input.py)."""
 
 import json
 import subprocess

@@ -111,6 +111,21 @@ def resolve_encoder(name_or_path: str, preprocess: str | None = None,
     return EncoderHandles(_download(handles.encoder), _download(handles.preprocess))
 
 
+def check_encoder(name_or_path: str) -> None:
+    """Raise `EncoderError` if `name_or_path` is not a catalog name, an encoder folder or a URL:
+    a misspelt `--encoder` fails at once, before data are read, converted or downloaded.
+
+    Example:
+        >>> check_encoder("small_bert/bert_en_uncased_L-2_H-128_A-2")
+        >>> check_encoder("bert_large_imaginary")
+        Traceback (most recent call last):
+        ...
+        tfsenti.errors.EncoderError: unknown encoder 'bert_large_imaginary' (not a catalog name, ...
+    """
+    if name_or_path != DEFAULT_ENCODER:  # the only name whose handles take work (a conversion)
+        _handles(name_or_path, None, "float32")
+
+
 def _download(handle: str) -> str:
     """A URL's model in TF-Hub's cache (downloaded once), as a local folder; paths unchanged."""
     if not _is_url(handle):
