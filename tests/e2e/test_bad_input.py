@@ -128,7 +128,7 @@ CASES = {  # name: (the command, given the work folder w; its error line after "
                               "{w}/x.xlsx: unsupported file type '.xlsx'; use a folder of class "
                               "subfolders or a .csv, .tsv, .jsonl file"),
     "an encoder URL without network": (
-        lambda w: _train(w / "reviews", "--encoder", URL, "--quiet"),  # data read, then this
+        lambda w: _train(w / "reviews", "--encoder", URL, "--quiet"),  # after the data's progress lines
         f"{URL}: download failed ([Errno 111] Connection refused); offline, use the built-in "
         "encoder 'minilm-l6', a local encoder folder, or a TFHUB_CACHE_DIR that holds this model"),
     "invalid JSONL": (lambda w: then((w / "t.jsonl").write_text('{"text": "a", "label": 1}\n{oops\n'),

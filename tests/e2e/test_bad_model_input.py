@@ -15,13 +15,9 @@ from run_cli import refused, tfsenti
 
 @pytest.fixture
 def work(tmp_path, small_reviews, tiny_model):
-    """A scratch folder (the command's cwd) with the small reviews, the tiny model and a copy of
-    it whose variables file is cut short."""
+    """A scratch folder (the command's cwd) with the small reviews and the tiny model."""
     shutil.copytree(small_reviews, tmp_path / "reviews")
     shutil.copytree(tiny_model, tmp_path / "model")
-    shutil.copytree(tiny_model, tmp_path / "broken")
-    (data,) = (tmp_path / "broken" / "variables").glob("variables.data-*")
-    data.write_bytes(data.read_bytes()[:1000])
     return tmp_path
 
 
@@ -57,6 +53,9 @@ def test_a_full_disk_while_writing_a_report_leaves_nothing(work):
 
 
 def test_a_truncated_model_is_one_line(work):
+    shutil.copytree(work / "model", work / "broken")
+    (data,) = (work / "broken" / "variables").glob("variables.data-*")
+    data.write_bytes(data.read_bytes()[:1000])
     assert refused(work, "predict", "--model", "broken", "fine") == (
         "broken: the SavedModel could not be read (Read less bytes than requested); copy or "
         "export the model folder again")
