@@ -45,6 +45,10 @@ def test_argument_errors_name_the_flag_in_one_line(capsys):
     assert exit.value.code == 2
     assert capsys.readouterr().err == ("tfsenti: error: argument --epochs: invalid int value: "
                                        "'three' (see `tfsenti train --help`)\n")
+    with pytest.raises(SystemExit):
+        main(["train", "reviews", "--lr", "fast"])
+    assert capsys.readouterr().err == ("tfsenti: error: argument --lr: expected auto or a number, "
+                                       "got 'fast' (see `tfsenti train --help`)\n")
 
 
 def _flags(command: str) -> set[str]:
@@ -64,4 +68,5 @@ def test_every_option_is_declared_once_and_generated_into_the_parser():
     help_text = tfsenti("train", "--help").stdout
     for field in dataclasses.fields(TrainConfig):
         assert flag_of(field.name) in help_text
-    assert "(default 0.0001)" in help_text and "training options:" in help_text
+    assert "--lr X|auto" in help_text and "(default auto)" in help_text
+    assert "(default 0.01)" in help_text and "training options:" in help_text

@@ -27,6 +27,8 @@ def _error(**options) -> ConfigError:
     ({"epochs": True}, "epochs must be an integer (got True)", "--epochs must be an integer"),
     ({"freeze": "last-0"}, "freeze must be none, encoder, all-but-pooler or last-N with N >= 1",
      "--freeze must be none"),
+    ({"lr": 0.0}, "lr must be auto or positive (got 0.0)", "--lr must be auto or positive"),
+    ({"lr": "fast"}, "lr must be auto or positive (got 'fast')", "--lr must be auto or positive"),
     ({"ema": 1.0}, "ema must be in (0, 1) (got 1.0)", "--ema must be in (0, 1)"),
     ({"label_smoothing": 1.0}, "label_smoothing must be in [0, 1) (got 1.0)",
      "--label-smoothing must be in [0, 1)"),

@@ -10,6 +10,7 @@ argument errors are instant.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import re
@@ -44,9 +45,22 @@ def option(default: Any, help: str, group: str, *, check: Check | None = None,
         "parse": parse, "train_only": train_only})
 
 
-def parse_seq_len(value: str) -> int | str:
-    """`--seq-len` on the command line: a number of tokens, or `auto`."""
-    return value if value == "auto" else int(value)
+def auto_or(kind: type) -> Callable[[str], Any]:
+    """The command-line parser of an option that takes `auto` or a value of `kind`.
+
+    Example:
+        >>> auto_or(int)("auto"), auto_or(float)("5e-5")
+        ('auto', 5e-05)
+    """
+    def parse(value: str) -> Any:
+        if value == "auto":
+            return value
+        try:
+            return kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected auto or {_TYPE_NAMES[kind]}, got {value!r}") from None
+    return parse
 
 
 @dataclasses.dataclass
@@ -94,7 +108,7 @@ class TrainConfig:
         "95% of the training texts", "model",
         check=Check(f"auto or in [8, {MAX_SEQ_LEN}]",
                     lambda v: v == "auto" or (isinstance(v, int) and 8 <= v <= MAX_SEQ_LEN)),
-        metavar="N|auto", parse=parse_seq_len)
+        metavar="N|auto", parse=auto_or(int))
     truncate: str = option("head+tail", "which tokens of longer texts to keep: the first, the "
                            "last, or the first quarter and the last three quarters of the budget",
                            "model", choices=TRUNCATIONS)
@@ -128,8 +142,12 @@ class TrainConfig:
     epochs: int = option(3, "passes over the training data", "training", check=at_least(1))
     batch_size: int = option(32, "examples per step (the global batch under a strategy)",
                              "training", check=at_least(1))
-    lr: float = option(1e-4, "peak learning rate of AdamW (see tfsenti lr-find)", "training",
-                       check=Check("positive", lambda v: v > 0))
+    lr: float | str = option(
+        "auto", "peak learning rate of AdamW, or auto: 5e-5 for runs of 2 or more epochs, 1e-4 for "
+        "shorter ones (under --time-budget, the epochs that fit; see also tfsenti lr-find)",
+        "training", metavar="X|auto", parse=auto_or(float),
+        check=Check("auto or positive",
+                    lambda v: v == "auto" or (not isinstance(v, str) and v > 0)))
     warmup: float = option(0.1, "fraction of the steps over which the learning rate rises "
                            "linearly to --lr before decaying linearly to 0", "training",
                            check=in_range(0, 1))

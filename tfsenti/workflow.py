@@ -99,7 +99,7 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
                                log_dir=stage.path / "logs", work_dir=stage.path / WORK,
                                encoder=encoder)
         shutil.rmtree(stage.path / WORK, ignore_errors=True)
-        config = dataclasses.replace(config, seq_len=history["seq_len"])  # `auto` -> the length used
+        config = dataclasses.replace(config, seq_len=history["seq_len"], lr=history["lr"])  # autos
         classifier, probabilities = predict_splits(model, splits, verbose > 0)
         metrics = write_results(stage.path, final.name, classifier, splits, probabilities,
                                 overlap, history)

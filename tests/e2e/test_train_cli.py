@@ -103,6 +103,7 @@ def test_train_on_a_csv_with_named_columns_and_string_labels(tiny_encoder, tmp_p
     assert result.returncode == 0, result.stderr
     config = json.loads((out / "config.json").read_text())
     assert config["class_names"] == ["negative", "positive"]
+    assert config["train_config"]["lr"] == 1e-4  # `--lr auto` for one epoch, as used
     assert config["data"] == {"train": str(tmp_path / "reviews.csv"), "val": None, "test": None,
                               "train_examples": 36, "val_examples": 12}
     metrics = json.loads((out / "metrics.json").read_text())

@@ -2,13 +2,15 @@
 best epoch's weights survive a resume."""
 
 import numpy as np
+import pytest
 import tensorflow as tf
 import tf_keras as keras
 
 from tfsenti.config import TrainConfig
 from tfsenti.training.callbacks import (CALIBRATION_STEPS, MARGIN, REPLAN_EVERY, REPLAN_SECONDS,
                                        KeepBestEpoch, TimeBudget)
-from tfsenti.training.optim import WarmupLinearDecay, make_optimizer
+from tfsenti.training.optim import (LR_FEW_PASSES, LR_MANY_PASSES, WarmupLinearDecay,
+                                    make_optimizer)
 
 
 class FakeClock(keras.callbacks.Callback):
@@ -32,7 +34,7 @@ class FakeClock(keras.callbacks.Callback):
 
 
 def _fit_with_budget(seconds: float, planned_steps: int, epochs: int, steps_per_epoch: int,
-                     val_steps: int, clock: FakeClock | None = None
+                     val_steps: int, clock: FakeClock | None = None, choose_lr: bool = False
                      ) -> tuple[WarmupLinearDecay, TimeBudget, FakeClock, keras.callbacks.History]:
     inputs = keras.Input((3,))
     model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
@@ -41,7 +43,8 @@ def _fit_with_budget(seconds: float, planned_steps: int, epochs: int, steps_per_
     batches = tf.data.Dataset.from_tensors((np.ones((1, 3)), np.ones((1, 1)))).repeat()
     clock = clock or FakeClock()
     budget = TimeBudget(schedule, seconds, start=0.0, planned_steps=planned_steps,
-                        steps_per_epoch=steps_per_epoch, val_steps=val_steps, clock=clock)
+                        steps_per_epoch=steps_per_epoch, val_steps=val_steps, clock=clock,
+                        choose_lr=choose_lr)
     history = model.fit(batches, epochs=epochs, steps_per_epoch=steps_per_epoch,
                         validation_data=batches if val_steps else None, validation_steps=val_steps or None,
                         callbacks=[clock, budget], verbose=0)
@@ -59,6 +62,19 @@ def test_time_budget_replans_the_schedule_and_stops_at_the_last_step_that_fits()
     assert schedule.total_steps == 278 and abs(schedule.warmup_steps - 27.8) <= 0.5  # still 10%
     assert float(schedule(278)) == 0.0 and float(schedule(277)) > 0  # decay ends with training
     assert len(history.history["val_loss"]) == 3  # the epoch it stopped in was validated
+
+
+@pytest.mark.parametrize("seconds, steps, peak", [
+    (150.0, 147, LR_FEW_PASSES),  # 147 s less the 2% margin: 1.47 of 3 epochs fit
+    (250.0, 245, LR_MANY_PASSES),  # 2.45 fit
+])
+def test_lr_auto_takes_the_peak_rate_for_the_epochs_the_budget_fits(seconds, steps, peak):
+    # 1 s a step, 100 steps an epoch, no validation: the first plan (after 21 steps) sees how
+    # many epochs fit and sets the peak once; the schedule was built with another rate
+    schedule, budget, _, _ = _fit_with_budget(seconds, 300, epochs=3, steps_per_epoch=100,
+                                              val_steps=0, choose_lr=True)
+    assert budget.total_steps == steps and schedule.peak == peak
+    assert float(schedule(schedule.warmup_steps)) == pytest.approx(peak)
 
 
 def test_time_budget_longer_than_the_run_changes_nothing():

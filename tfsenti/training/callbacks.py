@@ -8,7 +8,8 @@ trains (after `CALIBRATION_STEPS`, and again every `REPLAN_EVERY` steps or `REPL
 whichever comes first: 100 IMDB steps take 16 minutes on a slow machine), the remaining budget
 less a `MARGIN` is converted into optimizer steps, the warmup + decay schedule is re-planned to
 reach 0 at the last of them, and training stops there; Keras still validates the epoch it stops
-in. `LossRecorder` is the learning-rate range test's per-batch record (`tfsenti lr-find`).
+in. Under `--lr auto` the first plan also sets the peak rate for the epochs that fit (`auto_lr`).
+`LossRecorder` is the learning-rate range test's per-batch record (`tfsenti lr-find`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import numpy as np
 import tf_keras as keras
 
 from tfsenti.training.objectives import MONITOR
+from tfsenti.training.optim import auto_lr
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,8 @@ MARGIN = 0.02
 
 class Replannable(Protocol):
     def replan(self, total_steps: int) -> None: ...
+
+    def set_peak(self, peak: float) -> None: ...
 
 
 def affordable_steps(seconds_left: float, step: int, seconds_per_step: float,
@@ -78,14 +82,18 @@ class TimeBudget(keras.callbacks.Callback):
         planned_steps: optimizer steps the run would take without a budget.
         steps_per_epoch, val_steps: training and validation batches per epoch.
         clock: seconds, monotonic (a fake one in tests).
+        choose_lr: set the schedule's peak to `auto_lr` of the epochs the first plan fits
+            (`--lr auto`).
 
     `tfsenti.train` adds it to `fit` when `TrainConfig.time_budget` is set.
     """
 
     def __init__(self, schedule: Replannable, seconds: float, start: float, planned_steps: int,
-                 steps_per_epoch: int, val_steps: int, clock: Callable[[], float] = time.monotonic):
+                 steps_per_epoch: int, val_steps: int, clock: Callable[[], float] = time.monotonic,
+                 choose_lr: bool = False):
         super().__init__()
         self.schedule, self.seconds, self.start, self.clock = schedule, seconds, start, clock
+        self.choose_lr = choose_lr
         self.planned_steps, self.steps_per_epoch, self.val_steps = planned_steps, steps_per_epoch, val_steps
         self.total_steps = planned_steps
         self._timed_from: tuple[int, float] | None = None  # (step, time) after the traced first step
@@ -123,6 +131,11 @@ class TimeBudget(keras.callbacks.Callback):
         fits = step + affordable_steps(seconds_left, step, per_step, self.steps_per_epoch,
                                        per_boundary)
         total = min(self.planned_steps, fits)
+        if self.choose_lr:  # once, at the first plan: a later change would jolt the decay
+            self.choose_lr, epochs = False, total / self.steps_per_epoch
+            self.schedule.set_peak(auto_lr(epochs))
+            log.info("--lr auto: peak rate %g for the %.2f epochs that fit the budget",
+                     auto_lr(epochs), epochs)
         if total != self.total_steps:
             log.info("--time-budget: %.2f s a step, %.0f s an epoch end: planning %d of %d steps",
                      per_step, per_boundary, total, self.planned_steps)

@@ -125,7 +125,8 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
     Returns:
         (model, history) where history maps each metric to its per-epoch values, `best_epoch`
         to the epoch whose weights the model holds (counted from 1), `steps` to the optimizer steps
-        taken, `seq_len` to the sequence length used (the one `--seq-len auto` chose) and
+        taken, `seq_len` to the sequence length used (the one `--seq-len auto` chose), `lr` to the
+        peak learning rate (the one `--lr auto` chose; `config.lr` for `--mode features`) and
         `train_seconds` to the wall time of this call (what `TrainConfig.time_budget` bounds).
 
     Example:
@@ -150,7 +151,7 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
             model, history = train_head_on_features(
                 config, build_classifier(config, **classifier_args), train_data, val_data, verbose,
                 weights)
-            return model, {**history, "seq_len": config.seq_len}
+            return model, {**history, "seq_len": config.seq_len, "lr": config.lr}
         with strategy.scope():
             model = build_classifier(config, **classifier_args)
             plan = _compiled_fit(config, model, train_data, val_data, strategy, verbose)
@@ -161,7 +162,8 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
         keep_best = _fit(config, plan, weights, verbose, start, work_dir, log_dir)
     return model, {**keep_best.history(), "steps": int(plan.model.optimizer.iterations.numpy()),
                    "steps_per_epoch": plan.steps, "trainable_params": trainable,
-                   "seq_len": config.seq_len, "train_seconds": round(time.monotonic() - start, 1)}
+                   "seq_len": config.seq_len, "lr": plan.schedule.peak,
+                   "train_seconds": round(time.monotonic() - start, 1)}
 
 
 class _FitPlan(NamedTuple):
@@ -209,7 +211,8 @@ def _run_callbacks(config: TrainConfig, plan: _FitPlan, start: float, work_dir: 
         callbacks.append(keras.callbacks.BackupAndRestore(str(Path(work_dir) / "backup")))
     if config.time_budget is not None:
         callbacks.append(TimeBudget(plan.schedule, 60 * config.time_budget, start,
-                                    plan.steps * config.epochs, plan.steps, plan.val_steps))
+                                    plan.steps * config.epochs, plan.steps, plan.val_steps,
+                                    choose_lr=config.lr == "auto"))
     if config.early_stop:
         callbacks.append(keras.callbacks.EarlyStopping(MONITOR, mode="max",
                                                        patience=config.early_stop))
