@@ -133,9 +133,9 @@ class TimeBudget(keras.callbacks.Callback):
         total = min(self.planned_steps, fits)
         if self.choose_lr:  # once, at the first plan: a later change would jolt the decay
             self.choose_lr, epochs = False, total / self.steps_per_epoch
-            self.schedule.set_peak(auto_lr(epochs))
-            log.info("--lr auto: peak rate %g for the %.2f epochs that fit the budget",
-                     auto_lr(epochs), epochs)
+            peak = auto_lr(epochs)
+            self.schedule.set_peak(peak)
+            log.info("--lr auto: peak rate %g for the %.2f epochs that fit the budget", peak, epochs)
         if total != self.total_steps:
             log.info("--time-budget: %.2f s a step, %.0f s an epoch end: planning %d of %d steps",
                      per_step, per_boundary, total, self.planned_steps)
