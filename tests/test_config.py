@@ -36,6 +36,13 @@ def _error(**options) -> ConfigError:
      "ema needs embedding_updates lazy", "--ema needs --embedding-updates lazy"),
     ({"ema": 0.999, "mode": "features"}, "ema averages the weights of fine-tuning; mode features",
      "--ema averages the weights of fine-tuning; --mode features fits only a head"),
+    ({"rdrop": -1.0}, "rdrop must be at least 0 (got -1.0)", "--rdrop must be at least 0"),
+    ({"rdrop": 1.0, "long": "chunks"}, "rdrop pairs the two passes of each text; long chunks",
+     "--rdrop pairs the two passes of each text; --long chunks"),
+    ({"rdrop": 1.0, "mode": "features"}, "rdrop compares two dropout passes of fine-tuning",
+     "--rdrop compares two dropout passes"),
+    ({"rdrop": 1.0, "strategy": "mirrored"}, "rdrop needs strategy default",
+     "--rdrop needs --strategy default"),
     ({"time_budget": 5, "strategy": "multiworker"},
      "time_budget cannot be used with strategy multiworker", "--time-budget cannot be used with "
      "--strategy multiworker"),

@@ -167,6 +167,11 @@ class TrainConfig:
                                     "uniform distribution (two classes: targets EPS/2 and "
                                     "1-EPS/2), against over-confident logits", "training",
                                     check=in_range(0, 1), metavar="EPS")
+    rdrop: float = option(0.0, "R-Drop: every training text goes through the model twice (two "
+                          "dropout masks) and the loss adds ALPHA/2 times the two predictions' "
+                          "symmetric KL divergence (Liang et al. 2021; 0: off). A step costs "
+                          "about twice as much", "training", check=at_least(0), metavar="ALPHA",
+                          train_only=True)
     embedding_updates: str = option("lazy", "lazy: AdamW updates only the embedding rows a batch "
                                     "looks up; dense: every row every step (tf_keras AdamW)",
                                     "training", choices=("lazy", "dense"))

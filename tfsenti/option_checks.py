@@ -68,4 +68,13 @@ CONSISTENCY: list[tuple[Callable[[TrainConfig], bool], str, list[str]]] = [
      "{ema} averages the weights of fine-tuning; {mode} features fits only a head on fixed "
      "embeddings, drop it",
      ["ema", "mode"]),
+    (lambda c: c.rdrop and c.mode == "features",
+     "{rdrop} compares two dropout passes of fine-tuning; {mode} features fits only a head on "
+     "fixed embeddings, drop it", ["rdrop", "mode"]),
+    (lambda c: c.rdrop and c.long == "chunks",
+     "{rdrop} pairs the two passes of each text; {long} chunks spreads a text over windows, "
+     "drop one", ["rdrop", "long"]),
+    (lambda c: c.rdrop and c.strategy != "default",
+     "{rdrop} needs {strategy} default: replicas would split a text's two passes apart",
+     ["rdrop", "strategy"]),
 ]

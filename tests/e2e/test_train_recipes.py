@@ -1,5 +1,5 @@
 """Training recipes on the tiny encoder: feature extraction, lazy embedding updates, class
-weights, frozen blocks, mixed precision; the learning-rate range test."""
+weights, R-Drop, frozen blocks, mixed precision; the learning-rate range test."""
 
 import json
 
@@ -61,6 +61,18 @@ def test_balanced_class_weights_change_the_loss(tiny_config, small_reviews):
     _, weighted = train(tiny_config(class_weight="balanced"), *splits, verbose=0)
     assert plain["loss"][0] != pytest.approx(weighted["loss"][0], abs=1e-4)
     assert plain["val_loss"][0] == pytest.approx(weighted["val_loss"][0], abs=0.05)  # unweighted
+
+
+def test_rdrop_trains_on_two_passes_and_validates_on_one(tiny_config, small_reviews):
+    splits = load_dataset(small_reviews / "train").split(0.25, seed=1)
+    _, plain = train(tiny_config(), *splits, verbose=0)
+    model, rdrop = train(tiny_config(rdrop=1.0), *splits, verbose=0)
+    assert rdrop["steps"] == plain["steps"]  # each batch holds its texts twice, not more batches
+    assert rdrop["loss"][0] != pytest.approx(plain["loss"][0], abs=1e-4)
+    val_texts, val_labels = splits[1].texts, splits[1].labels
+    logits = model(tf.constant(val_texts), training=False)
+    loss = float(keras.losses.BinaryCrossentropy(from_logits=True)(val_labels[:, None], logits))
+    assert loss == pytest.approx(rdrop["val_loss"][rdrop["best_epoch"] - 1], abs=1e-5)  # no penalty
 
 
 def test_frozen_weights_do_not_change_in_training(tiny_config, tiny_encoder, small_reviews):

@@ -1,9 +1,11 @@
-"""Loss, metric and class weights of either head."""
+"""Loss, metric and class weights of either head; R-Drop's penalty."""
 
 import numpy as np
+import pytest
+import tensorflow as tf
 import tf_keras as keras
 
-from tfsenti.training.objectives import class_weights, loss_and_metric
+from tfsenti.training.objectives import RDropPenalty, class_weights, loss_and_metric
 
 
 def test_balanced_class_weights_weigh_every_class_the_same_in_total():
@@ -43,3 +45,35 @@ def test_label_smoothing_moves_the_targets_toward_uniform():
     np.testing.assert_allclose(float(loss(np.array([[1], [2]]), logits)), expected, rtol=1e-5)
     unsmoothed, _ = loss_and_metric(3, label_smoothing=0.0)
     assert float(unsmoothed(np.array([[1], [2]]), logits)) < float(loss(np.array([[1], [2]]), logits))
+
+
+def _kl(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """KL(p||q) over the last axis, by its definition."""
+    return (p * np.log(p / q)).sum(axis=-1)
+
+
+@pytest.mark.parametrize("sigmoid", [True, False])
+def test_rdrop_penalty_is_the_symmetric_kl_of_each_texts_two_passes(sigmoid):
+    # two texts, each twice in a row; 3 logits: 3 sigmoids (multi-label) or one softmax
+    logits = np.array([[0.5, -1.0, 2.0], [1.5, 0.3, -0.4], [1.0, 1.0, 1.0], [0.2, 2.5, 1.0]],
+                      np.float32)
+    if sigmoid:
+        p = 1 / (1 + np.exp(-logits))
+        per_logit = _kl(np.stack([p, 1 - p], -1)[::2], np.stack([p, 1 - p], -1)[1::2])
+        both_ways = per_logit + _kl(np.stack([p, 1 - p], -1)[1::2], np.stack([p, 1 - p], -1)[::2])
+        both_ways = both_ways.mean(axis=-1)
+    else:
+        p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        both_ways = _kl(p[::2], p[1::2]) + _kl(p[1::2], p[::2])
+    alpha = 0.8
+    penalty = RDropPenalty(alpha, sigmoid)
+    out = penalty(tf.constant(logits), training=True)
+    np.testing.assert_array_equal(out.numpy(), logits)  # the logits pass through
+    np.testing.assert_allclose(float(penalty.losses[0]), alpha / 2 * (both_ways / 2).mean(),
+                               rtol=1e-5)
+    identical = RDropPenalty(alpha, sigmoid)
+    identical(tf.constant(np.repeat(logits[::2], 2, axis=0)), training=True)
+    assert float(identical.losses[0]) == pytest.approx(0.0, abs=1e-7)
+    validating = RDropPenalty(alpha, sigmoid)
+    validating(tf.constant(logits), training=False)
+    assert validating.losses == []

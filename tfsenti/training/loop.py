@@ -3,9 +3,10 @@ history.
 
 One run: resolve `--seq-len auto`, build the classifier under the run's precision policy and
 strategy, tokenize the texts once into length-grouped batches (or feed strings with
-`--fixed-length`), fit with the BERT recipe's AdamW (`optim`) and the run's callbacks (weight
-average, best epoch, resume checkpoint, time budget, early stopping, TensorBoard). `--mode features` trains a
-head on frozen embeddings instead (`features`).
+`--fixed-length`), fit with the BERT recipe's AdamW (`optim`), R-Drop's paired passes if asked
+(`objectives`) and the run's callbacks (weight average, best epoch, resume checkpoint, time
+budget, early stopping, TensorBoard). `--mode features` trains a head on frozen embeddings
+instead (`features`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ from tfsenti.training.averaging import ScoreAverage
 from tfsenti.training.callbacks import KeepBestEpoch, TimeBudget
 from tfsenti.training.distribute import get_strategy, worker_shard
 from tfsenti.training.features import train_head_on_features
-from tfsenti.training.objectives import MONITOR, class_weights, loss_and_metric
+from tfsenti.training.objectives import (MONITOR, RDropPenalty, class_weights, each_text_twice,
+                                        loss_and_metric)
 from tfsenti.training.optim import WarmupLinearDecay, bert_schedule, make_optimizer
 
 log = logging.getLogger(__name__)
@@ -184,6 +186,10 @@ def _compiled_fit(config: TrainConfig, model: keras.Model, train_data: LabeledTe
     schedule = bert_schedule(config, steps * config.epochs)
     loss, metric = loss_and_metric(len(train_data.class_names), train_data.multilabel,
                                    config.label_smoothing)
+    if config.rdrop:
+        train_ds = each_text_twice(train_ds)
+        penalty = RDropPenalty(config.rdrop, isinstance(loss, keras.losses.BinaryCrossentropy))
+        fit_model = keras.Model(fit_model.input, penalty(fit_model.output))
     fit_model.compile(optimizer=make_optimizer(config, steps * config.epochs, schedule),
                       loss=loss, metrics=[metric])
     return _FitPlan(fit_model, train_ds.repeat(), val_ds.repeat(), steps, val_steps, schedule)
