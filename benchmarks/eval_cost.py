@@ -21,6 +21,7 @@ import numpy as np
 import tf_keras as keras
 
 from bench_data import SST2, imdb_draw
+from tfsenti import load_dataset
 from tfsenti.config import TrainConfig
 from tfsenti.data.pipeline import length_grouped_dataset
 from tfsenti.modeling.classifier import build_classifier, packed_inputs_model
@@ -54,12 +55,11 @@ class PassTimes(keras.callbacks.Callback):
 def texts_and_labels(data: str, count: int) -> tuple[list[str], np.ndarray]:
     if data == "imdb":
         texts, labels = imdb_draw(count)
-    else:
-        rows = [line.split("\t") for line in
-                (SST2 / "dev.tsv").read_text(encoding="utf-8").splitlines()[1:]]
-        random.Random(0).shuffle(rows)
-        texts, labels = [r[0] for r in rows[:count]], [int(r[1]) for r in rows[:count]]
-    return texts, np.array(labels)
+        return texts, np.array(labels)
+    dev = load_dataset(SST2 / "dev.tsv")
+    order = list(range(len(dev)))
+    random.Random(0).shuffle(order)
+    return [dev.texts[i] for i in order[:count]], dev.labels[order[:count]]
 
 
 def main() -> None:
