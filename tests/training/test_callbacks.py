@@ -93,6 +93,18 @@ def test_slow_steps_are_replanned_by_the_minute_and_a_slowdown_still_ends_in_tim
     assert clock.now == 1180.0  # 40 x 10 s + 52 x 15 s, within the budget
 
 
+def test_a_budget_that_ends_at_an_epoch_boundary_trains_up_to_it(caplog):
+    # 1 s a step, 100 steps and 30 validation batches an epoch; 120 s less the margin (117.6 s)
+    # hold the whole first epoch and its validation (the plan reserves 30 x 1/3 s for it, the
+    # fake clock takes 15 s), while step 101 would pay for a second epoch end
+    with caplog.at_level("INFO", logger="tfsenti.training.callbacks"):
+        _, budget, clock, history = _fit_with_budget(120.0, 300, epochs=3, steps_per_epoch=100,
+                                                     val_steps=30)
+    assert int(budget.model.optimizer.iterations.numpy()) == budget.total_steps == 100
+    assert clock.now == 115.0 and len(history.history["val_loss"]) == 1
+    assert "--time-budget: 100 steps done at 100 s; training ended at 115 s of 120 s" in caplog.text
+
+
 def test_a_best_epoch_from_before_a_resume_comes_back_without_rewinding_the_optimizer(tmp_path):
     inputs = keras.Input((3,))
     model = keras.Model(inputs, keras.layers.Dense(2)(inputs))

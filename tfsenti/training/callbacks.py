@@ -54,25 +54,33 @@ class Replannable(Protocol):
 
 def affordable_steps(seconds_left: float, step: int, seconds_per_step: float,
                      steps_per_epoch: int, seconds_per_epoch_end: float) -> int:
-    """How many more training steps fit in `seconds_left` after `step`, counting in full the
-    end of every epoch they reach into (the current one included): its validation pass and
+    """The most training steps after `step` that fit in `seconds_left`, counting in full the end
+    of every epoch they reach into (the current one included): its validation pass and
     checkpoints.
+
+    The cost of n steps only grows with n, but by a whole epoch end each time n crosses into a
+    new epoch, so the largest n that fits is found by bisection: it may stop at an epoch's last
+    step when one more would pay for another epoch end.
 
     Example:
         >>> # 1 s a step, 100 steps an epoch, 15 s an epoch end, 99 s left at step 201:
         >>> affordable_steps(99.0, 201, 1.0, 100, 15.0)  # 84 steps + the 3rd epoch's end
         84
+        >>> # 78 s left at step 141 of 150-step epochs: 9 steps and one end (57 s) fit, 10 do not
+        >>> affordable_steps(78.0, 141, 2.64, 150, 33.0)
+        9
     """
-    steps = math.floor(seconds_left / seconds_per_step)
-    while steps > 0:
+    def seconds(steps: int) -> float:
         # epochs from the current one (validated even if stopped early) to the last one reached
         epoch_ends = (math.ceil((step + steps) / steps_per_epoch)
                       - math.ceil(step / steps_per_epoch) + 1)
-        fits = math.floor((seconds_left - epoch_ends * seconds_per_epoch_end) / seconds_per_step)
-        if fits >= steps:
-            return steps
-        steps = max(0, fits)
-    return 0
+        return steps * seconds_per_step + epoch_ends * seconds_per_epoch_end
+
+    fits, too_many = 0, math.floor(seconds_left / seconds_per_step) + 1
+    while too_many - fits > 1:
+        middle = (fits + too_many) // 2
+        fits, too_many = (middle, too_many) if seconds(middle) <= seconds_left else (fits, middle)
+    return fits
 
 
 class TimeBudget(keras.callbacks.Callback):
@@ -124,6 +132,12 @@ class TimeBudget(keras.callbacks.Callback):
             self._planned_at = now
         if step >= self.total_steps:
             self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self._last_step_end is not None:  # where the budget went: steps, then the last epoch end
+            log.info("--time-budget: %d steps done at %.0f s; training ended at %.0f s of %.0f s",
+                     int(self.model.optimizer.iterations.numpy()), self._last_step_end - self.start,
+                     self.clock() - self.start, self.seconds)
 
     def _plan(self, step: int, now: float, timed_steps: int) -> None:
         between_epochs = sum(self._boundary_seconds)  # all of it after the first step
