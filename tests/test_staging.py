@@ -73,6 +73,19 @@ def test_an_interrupted_resumable_run_is_kept_for_resume(tmp_path):
     assert _names(tmp_path) == ["model"] and _names(tmp_path / "model") == ["checkpoint"]
 
 
+@pytest.mark.parametrize("resume", [True, False])
+def test_a_resumed_run_refused_for_its_options_keeps_its_folder(tmp_path, resume):
+    (tmp_path / "model.partial").mkdir()
+    (tmp_path / "model.partial" / "checkpoint").write_text("epoch 2")
+    with pytest.raises(ConfigError):
+        with StagedFolder(tmp_path / "model", resumable=True, resume=resume):
+            raise ConfigError("the run being resumed had {lr} 0.0001 (now 2e-05)", ["lr"])
+    # a run that was not resumed had already cleared the leftover and started its own
+    assert _names(tmp_path) == (["model.partial"] if resume else [])
+    if resume:
+        assert _names(tmp_path / "model.partial") == ["checkpoint"]
+
+
 def test_a_leftover_is_cleared_when_not_resuming(tmp_path, caplog):
     (tmp_path / "model.partial").mkdir()
     (tmp_path / "model.partial" / "stale").write_text("from an old run")

@@ -32,7 +32,8 @@ class StagedFolder:
         keep_existing: if `final` appeared while building (another process built it), keep that
             one and discard this build.
         resumable: an interrupted run (Ctrl-C, or a killed process) leaves `FINAL.partial` for
-            `resume`; other failures remove it.
+            `resume`, and so does a resumed run refused for its options (`ConfigError`: the
+            options are wrong, not the run); other failures remove it.
         resume: continue in the `FINAL.partial` an interrupted run left, instead of clearing it.
 
     Example:
@@ -82,8 +83,11 @@ class StagedFolder:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
-            if self.resumable and issubclass(exc_type, KeyboardInterrupt):
-                exc.add_note(f"{self.path} is kept for --resume")  # the CLI's one line says it
+            interrupted = issubclass(exc_type, KeyboardInterrupt)
+            refused = self.resume and issubclass(exc_type, ConfigError)
+            if self.resumable and (interrupted or refused):
+                if interrupted:
+                    exc.add_note(f"{self.path} is kept for --resume")  # the CLI's line says it
             else:
                 shutil.rmtree(self.path, ignore_errors=True)
                 self._abandon(exc)

@@ -35,13 +35,20 @@ def test_sigkill_then_resume_completes_the_planned_steps(tiny_encoder, tmp_path,
     assert load(out).predict(["a fine film"]).probabilities.shape == (1, classes)
 
 
-def test_ctrl_c_prints_one_line_and_keeps_the_run(tiny_encoder, tmp_path):
+def test_ctrl_c_prints_one_line_and_keeps_the_run_for_a_resume_with_the_same_options(
+        tiny_encoder, tmp_path):
     data = copy_demo(tmp_path / "data", {"train": 100})
-    out = tmp_path / "model"
+    out, partial = tmp_path / "model", tmp_path / "model.partial"
     args = ["train", data, "--encoder", tiny_encoder, "--epochs", "50", "--batch-size", "8",
             "--seq-len", "32", "--out", out]
-    code, stderr = interrupt_training(args, signal.SIGINT, once=out.with_name("model.partial"))
+    code, stderr = interrupt_training(args, signal.SIGINT, once=partial / "work" / "options.json")
     assert code == 130, stderr  # the line to read when a Ctrl-C lands where it should not
-    assert stderr.splitlines() == [
-        f"tfsenti: interrupted; {out.with_name('model.partial')} is kept for --resume"]
-    assert not out.exists() and out.with_name("model.partial").is_dir()
+    assert stderr.splitlines() == [f"tfsenti: interrupted; {partial} is kept for --resume"]
+    assert not out.exists() and partial.is_dir()
+
+    changed = tfsenti(*args, "--lr", "3e-5", "--rdrop", "1", "--resume")
+    assert changed.returncode == 2, changed.stderr
+    assert changed.stderr.splitlines()[-1] == (
+        "tfsenti: error: the run being resumed had --lr 'auto' (now 3e-05), --rdrop 0.0 (now 1.0); "
+        "resume with the same options or start afresh")
+    assert partial.is_dir() and not out.exists()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import logging
 import math
 import time
@@ -31,6 +32,7 @@ from tfsenti.config import MAX_SEQ_LEN, TrainConfig
 from tfsenti.data.pipeline import auto_seq_len, length_grouped_dataset, string_dataset
 from tfsenti.data.texts import LabeledTexts
 from tfsenti.encoders.catalog import EncoderHandles, resolve_encoder
+from tfsenti.errors import ConfigError
 from tfsenti.modeling.classifier import build_classifier, packed_inputs_model, windows_of
 from tfsenti.modeling.text_inputs import tokenize_and_pack
 from tfsenti.precision import precision_policy
@@ -141,6 +143,8 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
     """
     start = time.monotonic()
     strategy = get_strategy(config.validate().strategy)
+    if work_dir is not None:
+        same_options_as_before(config, Path(work_dir))
     encoder = encoder or resolve_encoder(config.encoder, config.preprocess, config.precision)
     config = resolve_seq_len(config, train_data, encoder)
     keras.utils.set_random_seed(config.seed)
@@ -166,6 +170,38 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
                    "steps_per_epoch": plan.steps, "trainable_params": trainable,
                    "seq_len": config.seq_len, "lr": plan.schedule.peak,
                    "train_seconds": round(time.monotonic() - start, 1)}
+
+
+RUN_OPTIONS = "options.json"  # in a run's work_dir: the TrainConfig a resume has to repeat
+
+
+def same_options_as_before(config: TrainConfig, work_dir: Path) -> None:
+    """Record `config` in `work_dir`, or, where a run that is being resumed recorded its own,
+    raise `ConfigError` naming each option that differs: its checkpoint holds a model, optimizer
+    state and schedule built for those options.
+
+    Example:
+        >>> import tempfile
+        >>> work = Path(tempfile.mkdtemp())
+        >>> same_options_as_before(TrainConfig(lr=1e-4), work)  # the first run records them
+        >>> try:
+        ...     same_options_as_before(TrainConfig(lr=2e-5, seed=7), work)
+        ... except ConfigError as error:
+        ...     print(error.options, str(error).split(";")[0])
+        ('lr', 'seed') the run being resumed had lr 0.0001 (now 2e-05), seed 42 (now 7)
+    """
+    path = work_dir / RUN_OPTIONS
+    now = dataclasses.asdict(config)
+    if not path.is_file():
+        work_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(now))
+        return
+    before = json.loads(path.read_text())
+    changed = [name for name, value in now.items() if before.get(name, value) != value]
+    if changed:
+        raise ConfigError("the run being resumed had " + ", ".join(
+            f"{{{name}}} {before[name]!r} (now {now[name]!r})" for name in changed)
+            + "; resume with the same options or start afresh", changed)
 
 
 class _FitPlan(NamedTuple):
