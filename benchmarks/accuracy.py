@@ -22,6 +22,8 @@ settings; SST-2 only), evaluated on the same whole `dev.tsv`.
 minutes each tfsenti run trained, on the same training texts and validation split, and reports
 both accuracies on `dev.tsv`.
 `--peer-seeds N` trains the peer for the first N seeds only.
+The runs are `--quiet`, except for the `--time-budget` planner's lines (each plan, and where the
+budget went when training ended).
 The first line is the machine's float32 matmul speed: the steps that fit in the budget follow it.
 Last line: `task=... seeds=N train_examples=... accuracy=MEAN spread=MAX-MIN accuracies=A,B,...
 f1=MEAN train_minutes=LONGEST minutes=MEAN budget_minutes=... within_budget=...`, where
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import random
 import shutil
 import statistics
@@ -166,6 +169,8 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     if (args.train_examples or args.peer) and args.task != "sst2":
         parser.error("--train-examples and --peer apply to --task sst2")
+    # the runs are --quiet, but the budget planner's lines say how each one spent its minutes
+    logging.getLogger("tfsenti.training.callbacks").setLevel(logging.INFO)
     # steps per budget depend on the host: its matmul speed makes runs comparable across days
     print(f"float32 matmul peak of this machine: {matmul_peak_flops() / 1e9:.0f} GFLOP/s", flush=True)
     runs = [run_once(args, extra, seed) for seed in range(42, 42 + args.seeds)]
