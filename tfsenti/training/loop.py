@@ -5,8 +5,9 @@ One run: resolve `--seq-len auto`, build the classifier under the run's precisio
 strategy, tokenize the texts once into length-grouped batches (or feed strings with
 `--fixed-length`), fit with the BERT recipe's AdamW (`optim`), R-Drop's paired passes if asked
 (`objectives`) and the run's callbacks (weight average, best epoch, resume checkpoint, time
-budget, early stopping, TensorBoard). `--mode features` trains a head on frozen embeddings
-instead (`features`).
+budget, early stopping, TensorBoard). A resumed run has to repeat the options it was started
+with (`same_options_as_before`). `--mode features` trains a head on frozen embeddings instead
+(`features`).
 """
 
 from __future__ import annotations
@@ -194,7 +195,8 @@ def same_options_as_before(config: TrainConfig, work_dir: Path) -> None:
     now = dataclasses.asdict(config)
     if not path.is_file():
         work_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(now))
+        path.with_suffix(".tmp").write_text(json.dumps(now))
+        path.with_suffix(".tmp").replace(path)  # whole or not at all, like the checkpoint
         return
     before = json.loads(path.read_text())
     changed = [name for name, value in now.items() if before.get(name, value) != value]
