@@ -83,13 +83,10 @@ class StagedFolder:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
-            interrupted = issubclass(exc_type, KeyboardInterrupt)
-            refused = self.resume and issubclass(exc_type, ConfigError)
-            if self.resumable and (interrupted or refused):
-                if interrupted:
-                    exc.add_note(f"{self.path} is kept for --resume")  # the CLI's line says it
-            else:
-                shutil.rmtree(self.path, ignore_errors=True)
+            if self.resumable and issubclass(exc_type, KeyboardInterrupt):
+                exc.add_note(f"{self.path} is kept for --resume")  # the CLI's one line says it
+            elif not (self.resumable and self.resume and issubclass(exc_type, ConfigError)):
+                shutil.rmtree(self.path, ignore_errors=True)  # (refused options keep the run)
                 self._abandon(exc)
             return
         if self.final.exists() and not self.overwrite:

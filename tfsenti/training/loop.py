@@ -192,13 +192,11 @@ def same_options_as_before(config: TrainConfig, work_dir: Path) -> None:
         ('lr', 'seed') the run being resumed had lr 0.0001 (now 2e-05), seed 42 (now 7)
     """
     path = work_dir / RUN_OPTIONS
-    now = dataclasses.asdict(config)
     if not path.is_file():
         work_dir.mkdir(parents=True, exist_ok=True)
-        path.with_suffix(".tmp").write_text(json.dumps(now))
-        path.with_suffix(".tmp").replace(path)  # whole or not at all, like the checkpoint
+        path.write_text(config.to_json())
         return
-    before = json.loads(path.read_text())
+    before, now = json.loads(path.read_text()), dataclasses.asdict(config)
     changed = [name for name, value in now.items() if before.get(name, value) != value]
     if changed:
         raise ConfigError("the run being resumed had " + ", ".join(
