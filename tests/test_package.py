@@ -13,8 +13,10 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "tfsenti"
 TRIP = ["data", "encoders", "modeling", "training", "inference", "evaluation"]
-# used by every stage, so they import none: errors, options, output staging, progress, precision
-BASE = {"errors", "config", "option_checks", "_staging", "progress", "precision", "demo", "_startup"}
+# used by every stage, so they import none: errors, options, output staging, Ctrl-C, progress,
+# precision
+BASE = {"errors", "config", "option_checks", "_staging", "_interrupts", "progress", "precision",
+        "demo", "_startup"}
 LONG_FUNCTIONS = {"build_parser"}  # argparse declarations, one option after another
 
 

@@ -15,6 +15,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from tfsenti import _interrupts
 from tfsenti.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ class StagedFolder:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
-            if self.resumable and issubclass(exc_type, KeyboardInterrupt):
+            if self.resumable and _interrupts.caused(exc):
                 exc.add_note(f"{self.path} is kept for --resume")  # the CLI's one line says it
             elif not (self.resumable and self.resume and issubclass(exc_type, ConfigError)):
                 shutil.rmtree(self.path, ignore_errors=True)  # (refused options keep the run)

@@ -16,7 +16,7 @@ import os
 import sys
 import typing
 
-from tfsenti import commands, export_command
+from tfsenti import _interrupts, commands, export_command
 from tfsenti._startup import load_tensorflow
 from tfsenti.config import GROUPS, TrainConfig, flag_of, option_fields
 from tfsenti.data.download import IMDB_SHA256, IMDB_URL
@@ -206,28 +206,33 @@ def main(argv: list[str] | None = None) -> int:
         log.addHandler(handler)
         log.propagate = False  # a root handler set up by another library would print lines twice
     log.setLevel(logging.WARNING if getattr(args, "quiet", False) else logging.INFO)
-    try:
-        if args.config_command:
-            args.train_config = _train_config(args)
-        if args.tensorflow:
-            load_tensorflow(show_logs=args.verbose)
-        return args.func(args) or 0
-    except BrokenPipeError:  # stdout closed early (`tfsenti encoders | head`): not an error
-        sys.stdout = open(os.devnull, "w")
-        return 0
-    except TfsentiError as err:
-        message = err.render(flag_of) if isinstance(err, ConfigError) else str(err)
-        print(f"tfsenti: error: {message}", file=sys.stderr)
-        return err.exit_code
-    except OSError as err:  # the machine, not the input: a full disk, a size limit, permissions
-        where = f"{err.filename}: " if err.filename else ""
-        notes = "".join(f" ({note})" for note in getattr(err, "__notes__", []))
-        print(f"tfsenti: error: {where}{err.strerror or err}{notes}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt as err:  # Ctrl-C: one line, the shell's exit code for SIGINT
-        print("; ".join(["tfsenti: interrupted", *getattr(err, "__notes__", [])]), file=sys.stderr)
-        return 130
-
+    with _interrupts.recording():
+        try:
+            if args.config_command:
+                args.train_config = _train_config(args)
+            if args.tensorflow:
+                load_tensorflow(show_logs=args.verbose)
+            return args.func(args) or 0
+        except BrokenPipeError:  # stdout closed early (`tfsenti encoders | head`): not an error
+            sys.stdout = open(os.devnull, "w")
+            return 0
+        except TfsentiError as err:
+            message = err.render(flag_of) if isinstance(err, ConfigError) else str(err)
+            print(f"tfsenti: error: {message}", file=sys.stderr)
+            return err.exit_code
+        except OSError as err:  # the machine, not the input: a full disk, a size limit, permissions
+            where = f"{err.filename}: " if err.filename else ""
+            notes = "".join(f" ({note})" for note in getattr(err, "__notes__", []))
+            print(f"tfsenti: error: {where}{err.strerror or err}{notes}", file=sys.stderr)
+            return 1
+        except BaseException as err:
+            if not _interrupts.caused(err):
+                raise
+            # Ctrl-C (even one TensorFlow's native code turned into another error): one line,
+            # the shell's exit code for SIGINT
+            notes = getattr(err, "__notes__", [])
+            print("; ".join(["tfsenti: interrupted", *notes]), file=sys.stderr)
+            return 130
 
 if __name__ == "__main__":
     sys.exit(main())

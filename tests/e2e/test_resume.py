@@ -2,13 +2,17 @@
 (SIGINT) says so in one line and keeps the run for `--resume`."""
 
 import json
+import os
 import signal
+import time
 
 import pytest
+import tensorflow_hub as hub
 
 from run_cli import interrupt_training, tfsenti
 from sample_data import copy_demo, topic_rows, write_jsonl
 from tfsenti import load
+from tfsenti.cli import main
 
 
 @pytest.mark.parametrize("kind", ["reviews", "multi-label topics"])
@@ -52,3 +56,24 @@ def test_ctrl_c_prints_one_line_and_keeps_the_run_for_a_resume_with_the_same_opt
         "tfsenti: error: the run being resumed had --lr 'auto' (now 3e-05), --rdrop 0.0 (now 1.0); "
         "resume with the same options or start afresh")
     assert partial.is_dir() and not out.exists()
+
+
+def test_a_ctrl_c_that_tensorflow_turns_into_another_error_is_still_one_line(
+        tiny_encoder, tmp_path, monkeypatch, capfd):
+    def load_interrupted(*args, **kwargs):
+        """A SIGINT landing while native code raises an error: pybind11 replaces both."""
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(10)
+        except KeyboardInterrupt:
+            raise RuntimeError("pybind11::error_already_set: MISMATCH of original and normalized "
+                               "active exception types: ORIGINAL InvalidArgumentError REPLACED BY "
+                               "KeyboardInterrupt") from None
+
+    monkeypatch.setattr(hub, "load", load_interrupted)
+    data = copy_demo(tmp_path / "data", {"train": 20})
+    out, partial = tmp_path / "model", tmp_path / "model.partial"
+    code = main([*map(str, ["train", data, "--encoder", tiny_encoder, "--out", out]), "--quiet"])
+    assert (code, capfd.readouterr().err.splitlines()) == (
+        130, [f"tfsenti: interrupted; {partial} is kept for --resume"])
+    assert not out.exists() and partial.is_dir()
