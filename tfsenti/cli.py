@@ -234,5 +234,6 @@ def main(argv: list[str] | None = None) -> int:
             print("; ".join(["tfsenti: interrupted", *notes]), file=sys.stderr)
             return 130
 
+
 if __name__ == "__main__":
     sys.exit(main())
