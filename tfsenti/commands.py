@@ -110,11 +110,13 @@ def run_demo(args: argparse.Namespace) -> None:
 def read_texts(args: argparse.Namespace) -> tuple[list[str], Callable[[int], str]]:
     """The lines `tfsenti predict` was given (arguments, `--file`, else stdin), unchecked, and
     how to name line n in an error."""
+    from tfsenti.data.texts import file_lines
+
     if args.texts:
         return args.texts, lambda n: f"text {n}"
     if args.file:
         try:
-            lines = Path(args.file).read_text(encoding="utf-8").splitlines()
+            lines = file_lines(Path(args.file).read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise TfsentiError(f"{args.file}: no such file") from None
         except UnicodeDecodeError as err:
@@ -123,7 +125,7 @@ def read_texts(args: argparse.Namespace) -> tuple[list[str], Callable[[int], str
     if sys.stdin.isatty():
         print("tfsenti: reading texts from the terminal, one per line; end with Ctrl-D",
               file=sys.stderr)
-    return sys.stdin.read().splitlines(), lambda n: f"stdin: line {n}"
+    return file_lines(sys.stdin.read()), lambda n: f"stdin: line {n}"
 
 
 def checked_inputs(lines: list[str], where: Callable[[int], str], skip_empty: bool,

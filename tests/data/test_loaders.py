@@ -1,5 +1,7 @@
 """Loading folders of class subfolders and CSV/TSV/JSONL tables; label order."""
 
+import json
+
 import numpy as np
 
 from tfsenti.data.loaders import dataset_splits, load_dataset
@@ -47,3 +49,19 @@ def test_a_byte_order_mark_crlf_line_ends_and_nul_bytes_are_read_as_text(tmp_pat
         b"\xef\xbb\xbftext,label\r\nnice\x00film,pos\r\nbad,neg\r\n")
     data = load_dataset(tmp_path / "excel.csv")
     assert data.texts == ["nice\x00film", "bad"] and data.class_names == ["neg", "pos"]
+
+
+def test_characters_that_str_splitlines_breaks_at_stay_inside_a_row(tmp_path):
+    # IMDB reviews hold U+0085 (Windows-1252's ellipsis); U+2028 and form feeds occur in scraped text
+    texts = ["a slow start\x85 then gripping", "line\u2028separator", "form\x0cfeed", "plain"]
+    labels = ["pos", "neg", "neg", "pos"]
+    tables = {
+        "r.tsv": "text\tlabel\n" + "".join(f"{t}\t{lab}\n" for t, lab in zip(texts, labels)),
+        "r.csv": "text,label\r\n" + "".join(f"{t},{lab}\r\n" for t, lab in zip(texts, labels)),
+        "r.jsonl": "".join(json.dumps({"text": t, "label": lab}, ensure_ascii=False) + "\n"
+                           for t, lab in zip(texts, labels)),
+    }
+    for name, content in tables.items():
+        (tmp_path / name).write_text(content, encoding="utf-8")
+        data = load_dataset(tmp_path / name)
+        assert (data.texts, data.labels.tolist()) == (texts, [1, 0, 0, 1]), name

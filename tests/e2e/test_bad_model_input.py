@@ -89,6 +89,14 @@ def test_a_tflite_file_that_exists_is_not_replaced(work):
                    "taken.tflite") == "taken.tflite: already exists; pass --overwrite to replace it"
 
 
+def test_predict_reads_a_line_holding_u0085_as_one_text(work):
+    (work / "texts.txt").write_text("a slow start\x85 then gripping\ndull\n", encoding="utf-8")
+    result = tfsenti("predict", "--model", "model", "--file", "texts.txt", "--quiet", cwd=work)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.split("\n") if line]
+    assert [r["text"] for r in records] == ["a slow start\x85 then gripping", "dull"]
+
+
 def test_predict_skips_blank_lines_and_warns_about_texts_without_words(work):
     (work / "texts.txt").write_text("a fine film\n\n\U0001f600\U0001f600\n!!!\n", encoding="utf-8")
     result = tfsenti("predict", "--model", "model", "--file", "texts.txt", "--skip-empty",

@@ -26,7 +26,7 @@ import tf_keras as keras
 
 from tfsenti.config import DELIMITERS
 from tfsenti.data.labels import encode_labels
-from tfsenti.data.texts import LabeledTexts
+from tfsenti.data.texts import LabeledTexts, file_lines
 from tfsenti.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -176,7 +176,7 @@ def _read_rows(path: Path, delimiter: str | None) -> tuple[list[str], list[dict]
         raise DataError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
     if path.suffix.lower() == ".jsonl":
         rows = []
-        for number, line in enumerate(raw.splitlines(), start=1):
+        for number, line in enumerate(file_lines(raw), start=1):
             if not line.strip():
                 continue
             try:
@@ -192,8 +192,9 @@ def _read_rows(path: Path, delimiter: str | None) -> tuple[list[str], list[dict]
     if delimiter is not None and delimiter not in DELIMITERS:
         raise DataError(f"delimiter must be one of {', '.join(DELIMITERS)} (got {delimiter!r})")
     separator = DELIMITERS[delimiter] if delimiter else "\t" if tsv else _csv_delimiter(raw)
-    # TSV files such as SST-2's quote nothing: a '"' there is part of the text.
-    reader = csv.DictReader(raw.splitlines(), delimiter=separator,
+    # TSV files such as SST-2's quote nothing: a '"' there is part of the text. Lines break at
+    # \n, \r\n and \r only (newline=""), as the csv module expects: not at U+0085 or U+2028.
+    reader = csv.DictReader(io.StringIO(raw, newline=""), delimiter=separator,
                             quoting=csv.QUOTE_NONE if tsv else csv.QUOTE_MINIMAL)
     return list(reader.fieldnames or []), list(reader)
 

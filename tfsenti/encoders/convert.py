@@ -17,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfsenti._staging import StagedFolder
+from tfsenti.data.texts import file_lines
 from tfsenti.encoders.bert import BertConfig, build_bert_encoder
 from tfsenti.encoders.preprocess import BertPreprocessor
 from tfsenti.errors import ConversionError
@@ -147,7 +148,7 @@ def read_checkpoint(hf_dir: str | Path) -> Checkpoint:
         raise ConversionError(f"{vocab_file}: missing; the WordPiece vocabulary is needed")
     config = BertConfig.from_hf(hf_config)
     tensors = read_weights(hf_dir)
-    vocab = vocab_file.read_text(encoding="utf-8").splitlines()
+    vocab = file_lines(vocab_file.read_text(encoding="utf-8"))
     for special in ("[PAD]", "[UNK]", "[CLS]", "[SEP]"):
         if special not in vocab:
             raise ConversionError(f"{vocab_file}: has no {special} token")

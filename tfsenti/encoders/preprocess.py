@@ -26,6 +26,8 @@ from pathlib import Path
 import tensorflow as tf
 import tensorflow_text as text
 
+from tfsenti.data.texts import file_lines
+
 DEFAULT_SEQ_LENGTH = 128
 RAGGED_TOKENS = tf.RaggedTensorSpec([None, None, None], tf.int32, ragged_rank=2)
 
@@ -86,7 +88,7 @@ class BertPreprocessor(tf.Module):
     def __init__(self, vocab_file: str | Path, lower_case: bool,
                  seq_length: int = DEFAULT_SEQ_LENGTH):
         super().__init__(name="bert_preprocess")
-        vocab = Path(vocab_file).read_text(encoding="utf-8").splitlines()
+        vocab = file_lines(Path(vocab_file).read_text(encoding="utf-8"))
         self.lower_case = lower_case
         self.seq_length = seq_length
         self.vocab_file = tf.saved_model.Asset(str(vocab_file))

@@ -29,7 +29,7 @@ import tensorflow_text as text
 import tf_keras as keras
 
 from tfsenti._startup import native_stderr_silenced
-from tfsenti.data.texts import LabeledTexts
+from tfsenti.data.texts import LabeledTexts, file_lines
 from tfsenti.encoders.bert import INPUT_NAMES
 from tfsenti.encoders.fast_normalizer import fast_normalizer
 from tfsenti.errors import ConfigError, TfsentiError
@@ -82,8 +82,8 @@ class StringModel(tf.Module):
         if not hasattr(preprocessor, "vocab_file"):
             raise TfsentiError(f"{folder}: its preprocessor is not one tfsenti converted (no "
                                "vocab_file); TFLite export needs tfsenti's own preprocessor")
-        vocab = Path(preprocessor.vocab_file.asset_path.numpy().decode()).read_text(
-            encoding="utf-8").splitlines()
+        vocab_file = Path(preprocessor.vocab_file.asset_path.numpy().decode())
+        vocab = file_lines(vocab_file.read_text(encoding="utf-8"))
         self.cls_id, self.sep_id, self.pad_id = (vocab.index(t) for t in ("[CLS]", "[SEP]", "[PAD]"))
         # An uncased preprocessor gives "A" the id of "a".
         probe = preprocessor.tokenize(tf.constant(["A", "a"])).flat_values.numpy()
