@@ -29,14 +29,16 @@ def recording() -> Iterator[None]:
     handler does. Where SIGINT is not Python's (ignored in a background job, or another handler
     set) or this is not the main thread, the block changes nothing.
 
-    Example:
+    Example (SIGINT set to Python's own handler, as in a foreground command):
         >>> import os
+        >>> previous = signal.signal(signal.SIGINT, signal.default_int_handler)
         >>> with recording():
         ...     try:
         ...         os.kill(os.getpid(), signal.SIGINT)
         ...     except KeyboardInterrupt:
         ...         err = RuntimeError("REPLACED BY KeyboardInterrupt")  # as pybind11 does
         ...     interrupted = caused(err)
+        >>> _ = signal.signal(signal.SIGINT, previous)
         >>> interrupted, caused(RuntimeError("outside the block"))
         (True, False)
     """

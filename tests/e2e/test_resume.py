@@ -73,7 +73,14 @@ def test_a_ctrl_c_that_tensorflow_turns_into_another_error_is_still_one_line(
     monkeypatch.setattr(hub, "load", load_interrupted)
     data = copy_demo(tmp_path / "data", {"train": 20})
     out, partial = tmp_path / "model", tmp_path / "model.partial"
-    code = main([*map(str, ["train", data, "--encoder", tiny_encoder, "--out", out]), "--quiet"])
+    args = [*map(str, ["train", data, "--encoder", tiny_encoder, "--out", out]), "--quiet"]
+    # Python's own SIGINT handler, as a foreground command has, even where the test runner ignores
+    # SIGINT (a background job)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        code = main(args)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert (code, capfd.readouterr().err.splitlines()) == (
         130, [f"tfsenti: interrupted; {partial} is kept for --resume"])
     assert not out.exists() and partial.is_dir()
