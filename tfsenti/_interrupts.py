@@ -55,7 +55,7 @@ def recording() -> Iterator[None]:
         _received.clear()
 
 
-def caused(exc: BaseException | None) -> bool:
+def caused(exc: BaseException) -> bool:
     """Whether `exc` is, or follows, a Ctrl-C: a `KeyboardInterrupt`, or any exception raised
     after a SIGINT inside a `recording` block."""
-    return isinstance(exc, KeyboardInterrupt) or (exc is not None and _received.is_set())
+    return isinstance(exc, KeyboardInterrupt) or _received.is_set()
