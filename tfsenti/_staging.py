@@ -5,12 +5,14 @@ Model folders, evaluation reports, TF Serving versions, converted encoders, the 
 cache entry and the IMDB download all go through `StagedFolder`, so bad input or a failure half
 way never leaves a folder that looks finished. A rename within one folder is atomic: readers (a
 TF Serving model server watching for versions, another process looking up the encoder cache)
-see the old state or the new one.
+see the old state or the new one. Single files that a later run reads back (a resumable run's
+record of its epochs and options, its best weights) go through `write_whole` for the same reason.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -19,6 +21,26 @@ from tfsenti import _interrupts
 from tfsenti.errors import ConfigError
 
 log = logging.getLogger(__name__)
+
+
+def write_whole(path: Path, data: str | bytes) -> None:
+    """Write `path` whole or not at all: the data goes to a file beside it, which is then renamed
+    over it, so a process killed while writing (Ctrl-C, `kill -9`, a lost machine) leaves the
+    previous file or none, never a truncated one that a resumed run cannot read.
+
+    Example:
+        >>> write_whole(Path("whole_example.json"), '{"epochs": 3}')
+        >>> Path("whole_example.json").read_text(), Path("whole_example.json.tmp").exists()
+        ('{"epochs": 3}', False)
+        >>> Path("whole_example.json").unlink()
+    """
+    path = Path(path)
+    staging = path.with_name(path.name + ".tmp")
+    with open(staging, "wb") as f:
+        f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        f.flush()
+        os.fsync(f.fileno())  # the data is on disk before the name points at it
+    os.replace(staging, path)
 
 
 class StagedFolder:

@@ -123,3 +123,24 @@ def test_a_best_epoch_from_before_a_resume_comes_back_without_rewinding_the_opti
     assert int(model.optimizer.iterations.numpy()) == 8  # the steps taken, as history reports
     assert resumed.history() == {"val_accuracy": [0.9, 0.8], "val_loss": [0.2, 0.1],
                                  "best_epoch": 1}
+
+
+def test_a_run_killed_while_recording_an_epoch_resumes_from_the_record_before(tmp_path,
+                                                                             monkeypatch):
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    killed = KeepBestEpoch(tmp_path)
+    killed.set_model(model)
+    killed.on_epoch_end(0, {"val_accuracy": 0.7, "val_loss": 0.4})
+
+    def killed_before_the_data_reaches_disk(fd):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("tfsenti._staging.os.fsync", killed_before_the_data_reaches_disk)
+    with pytest.raises(KeyboardInterrupt):  # while writing the second epoch's best weights
+        killed.on_epoch_end(1, {"val_accuracy": 0.8, "val_loss": 0.3})
+    monkeypatch.undo()
+    resumed = KeepBestEpoch(tmp_path)  # the resumed run reads the first epoch's record whole
+    assert resumed.history() == {"val_accuracy": [0.7], "val_loss": [0.4], "best_epoch": 1}
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["best", "epochs.json", "weights.npz",
+                                                           "weights.npz.tmp"]

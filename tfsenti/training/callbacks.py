@@ -15,10 +15,10 @@ in. Under `--lr auto` the first plan also sets the peak rate for the epochs that
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import math
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +27,7 @@ from typing import Protocol
 import numpy as np
 import tf_keras as keras
 
+from tfsenti._staging import write_whole
 from tfsenti.training.objectives import MONITOR
 from tfsenti.training.optim import auto_lr
 
@@ -197,7 +198,7 @@ class KeepBestEpoch(keras.callbacks.Callback):
                     self._save_best(self._weights)
         if self.state_dir is not None:
             self.state_dir.mkdir(parents=True, exist_ok=True)
-            (self.state_dir / "epochs.json").write_text(json.dumps(
+            write_whole(self.state_dir / "epochs.json", json.dumps(
                 {"epochs": self.epochs, "best_epoch": self.best_epoch,
                  "best_score": list(self.best_score)}))
 
@@ -209,13 +210,12 @@ class KeepBestEpoch(keras.callbacks.Callback):
                 self.model.set_weights([saved[f"arr_{i}"] for i in range(len(saved.files))])
 
     def _save_best(self, weights: list[np.ndarray]) -> None:
-        """The weights alone (not the optimizer: its step count runs on past the best epoch),
-        written whole or not at all."""
+        """The weights alone (not the optimizer: its step count runs on past the best epoch)."""
         path = self.state_dir / BEST_WEIGHTS
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path.with_suffix(".tmp"), "wb") as f:
-            np.savez(f, *weights)
-        os.replace(path.with_suffix(".tmp"), path)
+        packed = io.BytesIO()
+        np.savez(packed, *weights)
+        write_whole(path, packed.getvalue())
 
     def history(self) -> dict:
         """Metric -> per-epoch values, plus `best_epoch`: the kept epoch, counted from 1 as Keras'
