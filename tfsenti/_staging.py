@@ -11,6 +11,7 @@ record of its epochs and options, its best weights) go through `write_whole` for
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -41,6 +42,31 @@ def write_whole(path: Path, data: str | bytes) -> None:
         f.flush()
         os.fsync(f.fileno())  # the data is on disk before the name points at it
     os.replace(staging, path)
+
+
+def read_record(path: Path) -> dict:
+    """The JSON object an interrupted run recorded at `path` with `write_whole`, for `--resume`;
+    a file that is not one (edited by hand, or written by something else) is a `ConfigError`
+    naming it, and a run without `resume` starts afresh.
+
+    Example:
+        >>> _ = Path("record_example.json").write_text("[3]")
+        >>> try:
+        ...     read_record(Path("record_example.json"))
+        ... except ConfigError as error:
+        ...     print(error)
+        record_example.json: not an interrupted run's record; run without resume to start afresh
+        >>> Path("record_example.json").unlink()
+    """
+    try:
+        record = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        record = err
+    if not isinstance(record, dict):
+        reason = f" ({record})" if isinstance(record, ValueError) else ""
+        raise ConfigError(f"{path}: not an interrupted run's record{reason}; run without "
+                          "{resume} to start afresh", ["resume"])
+    return record
 
 
 class StagedFolder:

@@ -57,6 +57,13 @@ def test_ctrl_c_prints_one_line_and_keeps_the_run_for_a_resume_with_the_same_opt
         "resume with the same options or start afresh")
     assert partial.is_dir() and not out.exists()
 
+    record = partial / "work" / "options.json"
+    record.write_text("")  # emptied by something other than tfsenti, which writes it whole
+    unreadable = tfsenti(*args, "--resume")
+    assert unreadable.returncode == 2 and unreadable.stderr.splitlines()[-1] == (
+        f"tfsenti: error: {record}: not an interrupted run's record (Expecting value: line 1 "
+        "column 1 (char 0)); run without --resume to start afresh")
+
 
 def test_a_ctrl_c_that_tensorflow_turns_into_another_error_is_still_one_line(
         tiny_encoder, tmp_path, monkeypatch, capfd):

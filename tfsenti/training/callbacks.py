@@ -27,7 +27,7 @@ from typing import Protocol
 import numpy as np
 import tf_keras as keras
 
-from tfsenti._staging import write_whole
+from tfsenti._staging import read_record, write_whole
 from tfsenti.training.objectives import MONITOR
 from tfsenti.training.optim import auto_lr
 
@@ -181,7 +181,7 @@ class KeepBestEpoch(keras.callbacks.Callback):
         self.best_score = (-math.inf, -math.inf)
         self._weights = None
         if state_dir is not None and (state_dir / "epochs.json").is_file():
-            saved = json.loads((state_dir / "epochs.json").read_text())
+            saved = read_record(state_dir / "epochs.json")
             self.epochs, self.best_epoch = saved["epochs"], saved["best_epoch"]
             self.best_score = tuple(saved["best_score"])
 

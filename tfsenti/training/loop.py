@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import logging
 import math
 import time
@@ -29,7 +28,7 @@ import tf_keras as keras
 # tf.config can switch op determinism on but neither read nor undo it; this module can
 from tensorflow.python.framework import config as tf_config
 
-from tfsenti._staging import write_whole
+from tfsenti._staging import read_record, write_whole
 from tfsenti.config import MAX_SEQ_LEN, TrainConfig
 from tfsenti.data.pipeline import auto_seq_len, length_grouped_dataset, string_dataset
 from tfsenti.data.texts import LabeledTexts
@@ -197,7 +196,7 @@ def same_options_as_before(config: TrainConfig, work_dir: Path) -> None:
         work_dir.mkdir(parents=True, exist_ok=True)
         write_whole(path, config.to_json())
         return
-    before, now = json.loads(path.read_text()), dataclasses.asdict(config)
+    before, now = read_record(path), dataclasses.asdict(config)
     changed = [name for name, value in now.items() if before.get(name, value) != value]
     if changed:
         raise ConfigError("the run being resumed had " + ", ".join(
