@@ -5,12 +5,15 @@ TensorFlow's native code is raising an error of its own (loading a SavedModel pr
 and catches the misses), pybind11 replaces that error with a `RuntimeError` naming both, so the
 interrupt reaches the CLI as a `RuntimeError` and would print a traceback. `recording` notes each
 SIGINT, and `caused` then tells the CLI and the output staging that the exception in hand is the
-interrupt, whatever its type.
+interrupt, whatever its type. A second Ctrl-C, while the first one is still being handled (its
+line printed, a staging folder removed), ends the process at once instead of raising again inside
+that handling.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -19,15 +22,19 @@ _received = threading.Event()
 
 
 def _on_sigint(signum: int, frame: object) -> None:
+    if _received.is_set():  # the user insists: no second traceback, no more cleanup
+        os.write(2, b"tfsenti: interrupted again; exiting at once\n")
+        os._exit(130)
     _received.set()
     raise KeyboardInterrupt
 
 
 @contextlib.contextmanager
 def recording() -> Iterator[None]:
-    """Note each SIGINT inside the block; it still raises `KeyboardInterrupt` as Python's own
-    handler does. Where SIGINT is not Python's (ignored in a background job, or another handler
-    set) or this is not the main thread, the block changes nothing.
+    """Note each SIGINT inside the block; the first still raises `KeyboardInterrupt` as Python's
+    own handler does, a second exits with status 130 at once. Where SIGINT is not Python's
+    (ignored in a background job, or another handler set) or this is not the main thread, the
+    block changes nothing.
 
     Example (SIGINT set to Python's own handler, as in a foreground command):
         >>> import os

@@ -4,6 +4,8 @@
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -91,3 +93,45 @@ def test_a_ctrl_c_that_tensorflow_turns_into_another_error_is_still_one_line(
     assert (code, capfd.readouterr().err.splitlines()) == (
         130, [f"tfsenti: interrupted; {partial} is kept for --resume"])
     assert not out.exists() and partial.is_dir()
+
+
+INTERRUPTED_TWICE = """
+import os, signal, sys, time
+from tfsenti._startup import load_tensorflow
+from tfsenti.cli import main
+load_tensorflow()  # quietly, as the CLI does, before the stand-ins are set
+import tensorflow_hub as hub
+
+def ctrl_c():
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(10)
+
+class CtrlCWhileTheLineIsWritten:
+    def __init__(self, stream):
+        self.stream = stream
+    def write(self, text):
+        if "interrupted;" in text:
+            ctrl_c()
+        return self.stream.write(text)
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+def load_interrupted(*args, **kwargs):
+    ctrl_c()
+
+hub.load = load_interrupted
+sys.stderr = CtrlCWhileTheLineIsWritten(sys.stderr)
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a foreground command
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_second_ctrl_c_exits_at_once_without_a_traceback(tiny_encoder, tmp_path):
+    data = copy_demo(tmp_path / "data", {"train": 20})
+    out = tmp_path / "model"
+    args = ["train", data, "--encoder", tiny_encoder, "--out", out, "--quiet"]
+    run = subprocess.run([sys.executable, "-c", INTERRUPTED_TWICE, *map(str, args)],
+                         capture_output=True, text=True, timeout=300)
+    assert (run.returncode, run.stderr.splitlines()) == (
+        130, ["tfsenti: interrupted again; exiting at once"]), run.stderr
+    assert not out.exists() and out.with_name("model.partial").is_dir()  # still resumable
