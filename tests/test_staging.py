@@ -1,4 +1,4 @@
-"""StagedFolder: outputs appear complete under their final name, or not at all."""
+"""StagedFolder and whole_file: outputs appear complete under their final name, or not at all."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from tfsenti._staging import StagedFolder
+from tfsenti._staging import StagedFolder, whole_file
 from tfsenti.errors import ConfigError
 
 
@@ -92,3 +92,17 @@ def test_a_leftover_is_cleared_when_not_resuming(tmp_path, caplog):
     with caplog.at_level(logging.WARNING), StagedFolder(tmp_path / "model", resumable=True) as stage:
         assert _names(stage.path) == []
     assert "model.partial, left by an interrupted run (--resume continues such a run)" in caplog.text
+
+
+def test_a_file_that_fails_to_be_written_whole_leaves_the_previous_one(tmp_path):
+    record = tmp_path / "epochs.json"
+    record.write_text('{"epochs": []}')
+    with pytest.raises(OSError, match="No space left"):
+        with whole_file(record) as f:
+            f.write(b'{"epochs": [{"loss": 0.5}')
+            raise OSError(28, "No space left on device")
+    assert record.read_text() == '{"epochs": []}' and _names(tmp_path) == ["epochs.json"]
+    with whole_file(record) as f:
+        f.write(b'{"epochs": [{"loss": 0.5}]}')
+    assert record.read_text() == '{"epochs": [{"loss": 0.5}]}'
+    assert _names(tmp_path) == ["epochs.json"]

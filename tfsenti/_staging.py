@@ -6,17 +6,20 @@ cache entry and the IMDB download all go through `StagedFolder`, so bad input or
 way never leaves a folder that looks finished. A rename within one folder is atomic: readers (a
 TF Serving model server watching for versions, another process looking up the encoder cache)
 see the old state or the new one. Single files that a later run reads back (a resumable run's
-record of its epochs and options, its best weights) go through `write_whole` for the same reason.
+record of its epochs and options, its best weights) go through `whole_file` for the same reason.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from tfsenti import _interrupts
 from tfsenti.errors import ConfigError
@@ -24,28 +27,35 @@ from tfsenti.errors import ConfigError
 log = logging.getLogger(__name__)
 
 
-def write_whole(path: Path, data: str | bytes) -> None:
-    """Write `path` whole or not at all: the data goes to a file beside it, which is then renamed
-    over it, so a process killed while writing (Ctrl-C, `kill -9`, a lost machine) leaves the
-    previous file or none, never a truncated one that a resumed run cannot read.
+@contextlib.contextmanager
+def whole_file(path: Path) -> Iterator[BinaryIO]:
+    """A binary file to write `path` whole or not at all: it is a file beside `path`, renamed over
+    it when the block ends, so a process killed while writing (Ctrl-C, `kill -9`, a lost machine)
+    leaves the previous file or none, never a truncated one that a resumed run cannot read. An
+    exception in the block (a full disk) removes it and leaves `path` as it was.
 
     Example:
-        >>> write_whole(Path("whole_example.json"), '{"epochs": 3}')
+        >>> with whole_file(Path("whole_example.json")) as f:
+        ...     _ = f.write(b'{"epochs": 3}')
         >>> Path("whole_example.json").read_text(), Path("whole_example.json.tmp").exists()
         ('{"epochs": 3}', False)
         >>> Path("whole_example.json").unlink()
     """
     path = Path(path)
     staging = path.with_name(path.name + ".tmp")
-    with open(staging, "wb") as f:
-        f.write(data.encode("utf-8") if isinstance(data, str) else data)
-        f.flush()
-        os.fsync(f.fileno())  # the data is on disk before the name points at it
+    try:
+        with open(staging, "wb") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())  # the data is on disk before the name points at it
+    except Exception:
+        staging.unlink(missing_ok=True)
+        raise
     os.replace(staging, path)
 
 
 def read_record(path: Path) -> dict:
-    """The JSON object an interrupted run recorded at `path` with `write_whole`, for `--resume`;
+    """The JSON object an interrupted run recorded at `path` with `whole_file`, for `--resume`;
     a file that is not one (edited by hand, or written by something else) is a `ConfigError`
     naming it, and a run without `resume` starts afresh.
 

@@ -15,7 +15,6 @@ in. Under `--lr auto` the first plan also sets the peak rate for the epochs that
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import logging
 import math
@@ -27,7 +26,7 @@ from typing import Protocol
 import numpy as np
 import tf_keras as keras
 
-from tfsenti._staging import read_record, write_whole
+from tfsenti._staging import read_record, whole_file
 from tfsenti.training.objectives import MONITOR
 from tfsenti.training.optim import auto_lr
 
@@ -198,9 +197,9 @@ class KeepBestEpoch(keras.callbacks.Callback):
                     self._save_best(self._weights)
         if self.state_dir is not None:
             self.state_dir.mkdir(parents=True, exist_ok=True)
-            write_whole(self.state_dir / "epochs.json", json.dumps(
-                {"epochs": self.epochs, "best_epoch": self.best_epoch,
-                 "best_score": list(self.best_score)}))
+            with whole_file(self.state_dir / "epochs.json") as f:
+                f.write(json.dumps({"epochs": self.epochs, "best_epoch": self.best_epoch,
+                                    "best_score": list(self.best_score)}).encode())
 
     def on_train_end(self, logs=None):
         if self._weights is not None:
@@ -213,9 +212,8 @@ class KeepBestEpoch(keras.callbacks.Callback):
         """The weights alone (not the optimizer: its step count runs on past the best epoch)."""
         path = self.state_dir / BEST_WEIGHTS
         path.parent.mkdir(parents=True, exist_ok=True)
-        packed = io.BytesIO()
-        np.savez(packed, *weights)
-        write_whole(path, packed.getvalue())
+        with whole_file(path) as f:
+            np.savez(f, *weights)
 
     def history(self) -> dict:
         """Metric -> per-epoch values, plus `best_epoch`: the kept epoch, counted from 1 as Keras'

@@ -28,7 +28,7 @@ import tf_keras as keras
 # tf.config can switch op determinism on but neither read nor undo it; this module can
 from tensorflow.python.framework import config as tf_config
 
-from tfsenti._staging import read_record, write_whole
+from tfsenti._staging import read_record, whole_file
 from tfsenti.config import MAX_SEQ_LEN, TrainConfig
 from tfsenti.data.pipeline import auto_seq_len, length_grouped_dataset, string_dataset
 from tfsenti.data.texts import LabeledTexts
@@ -194,7 +194,8 @@ def same_options_as_before(config: TrainConfig, work_dir: Path) -> None:
     path = work_dir / RUN_OPTIONS
     if not path.is_file():
         work_dir.mkdir(parents=True, exist_ok=True)
-        write_whole(path, config.to_json())
+        with whole_file(path) as f:
+            f.write(config.to_json().encode())
         return
     before, now = read_record(path), dataclasses.asdict(config)
     changed = [name for name, value in now.items() if before.get(name, value) != value]
