@@ -219,7 +219,7 @@ def run_data(args: argparse.Namespace) -> None:
 def run_convert(args: argparse.Namespace) -> None:
     from tfsenti.encoders.convert import convert_checkpoint
 
-    out = convert_checkpoint(args.hf_dir, args.out_dir)
+    out = convert_checkpoint(args.hf_dir, args.out_dir, args.precision, args.attention_dropout)
     print(f"wrote {out / 'preprocess'} and {out / 'encoder'}")
 
 

