@@ -174,8 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="what the encoder computes in; train it with the same --precision")
     p.add_argument("--attention-dropout", type=float, metavar="RATE",
                    help="dropout on attention probabilities in training instead of the "
-                        "checkpoint's (usually 0.1); 0 lets oneDNN fuse each attention "
-                        "(faster, above all with mixed_bfloat16 on CPUs with AMX)")
+                        "checkpoint's (usually 0.1); 0 trains faster, above all with "
+                        "mixed_bfloat16 on CPUs with AMX")
 
     p = _command(sub, "encoders", commands.run_encoders, "list the encoder names --encoder accepts",
                  tensorflow=False)
