@@ -68,12 +68,12 @@ def read_record(path: Path) -> dict:
         record_example.json: not an interrupted run's record; run without resume to start afresh
         >>> Path("record_example.json").unlink()
     """
+    record, reason = None, ""
     try:
         record = json.loads(Path(path).read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        record = err
+        reason = f" ({err})"
     if not isinstance(record, dict):
-        reason = f" ({record})" if isinstance(record, ValueError) else ""
         raise ConfigError(f"{path}: not an interrupted run's record{reason}; run without "
                           "{resume} to start afresh", ["resume"])
     return record

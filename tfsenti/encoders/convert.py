@@ -21,6 +21,7 @@ from tfsenti.data.texts import file_lines
 from tfsenti.encoders.bert import BertConfig, build_bert_encoder
 from tfsenti.encoders.preprocess import BertPreprocessor
 from tfsenti.errors import ConfigError, ConversionError
+from tfsenti.option_checks import in_range
 from tfsenti.precision import precision_policy
 
 log = logging.getLogger(__name__)
@@ -209,8 +210,9 @@ def convert_checkpoint(hf_dir: str | Path, out_dir: str | Path, precision: str =
     out_dir = Path(out_dir)
     if out_dir.exists():
         raise ConversionError(f"{out_dir}: already exists; choose a new output folder")
-    if attention_dropout is not None and not 0 <= attention_dropout < 1:
-        raise ConfigError(f"{{attention_dropout}} must be in [0, 1) (got {attention_dropout})",
+    rate = in_range(0, 1)  # the check of TrainConfig's dropout rates
+    if attention_dropout is not None and not rate.ok(attention_dropout):
+        raise ConfigError(f"{{attention_dropout}} must be {rate.phrase} (got {attention_dropout})",
                           ["attention_dropout"])
     checkpoint = read_checkpoint(hf_dir)
     with StagedFolder(out_dir, private=True) as stage:
