@@ -40,7 +40,7 @@ from tfsenti.inference.model_folder import save_model
 from tfsenti.inference.predictor import load
 from tfsenti.modeling.classifier import build_classifier, packed_inputs_model
 from tfsenti.modeling.text_inputs import tokenize_and_pack
-from tfsenti.precision import precision_policy
+from tfsenti.precision import precision_policy, resolve_precision
 from tfsenti.training.objectives import loss_and_metric
 from tfsenti.training.optim import make_optimizer
 
@@ -120,7 +120,7 @@ def tutorial_recipe(data: str, train, infer, seq_len, work: Path) -> dict:
 
 
 def tfsenti_defaults(data: str, train, infer, seq_len, work: Path) -> dict:
-    with precision_policy(TrainConfig().precision):
+    with precision_policy(resolve_precision(TrainConfig()).precision):
         return _tfsenti_defaults(data, train, infer, seq_len, work)
 
 
@@ -231,7 +231,7 @@ def main() -> None:
     sizes = ({("sst2", 128): (1088, 512), ("imdb", 128): (128, 128)}  # 512: the full run only
              if args.quick else
              {("sst2", 128): (2112, 4096), ("imdb", 128): (576, 1024), ("imdb", 512): (192, 256)})
-    precision = TrainConfig().precision
+    precision = resolve_precision(TrainConfig()).precision
     compute_dtype = tf.bfloat16 if precision == "mixed_bfloat16" else tf.float32
     peak = matmul_peak_flops(compute_dtype)
     print(f"{compute_dtype.name} matmul peak (tfsenti's default precision {precision}): "

@@ -1,17 +1,20 @@
-"""Mixed precision: a converted encoder computes in the precision it was converted for, and the
-classifier uses the default encoder's conversion of the run's precision with a float32 head."""
+"""Mixed precision: a converted encoder computes in the precision it was converted for, the
+classifier uses the default encoder's conversion of the run's precision with a float32 head, and
+`--precision auto` picks bfloat16 only where it pays."""
 
+import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import tensorflow as tf
 import tensorflow_hub as hub
 
 from checkpoints import make_checkpoint
-from tfsenti import TrainConfig, build_classifier
+from tfsenti import TrainConfig, build_classifier, fine_tune, load, precision, save_model
 from tfsenti.encoders import default
 from tfsenti.encoders.convert import convert_checkpoint
-from tfsenti.precision import precision_policy
+from tfsenti.precision import auto_precision, precision_policy, resolve_precision
 
 
 @pytest.fixture(scope="module")
@@ -45,3 +48,44 @@ def test_default_encoder_is_the_conversion_of_the_run_precision(bf16_encoder, mo
     assert pooled.dtype == tf.bfloat16
     assert model.get_layer("classifier").dtype_policy.name == "float32"
     assert model(tf.constant(["a fine film"])).dtype == tf.float32
+
+
+@pytest.mark.parametrize("gpus, amx, expected", [
+    ([], True, "mixed_bfloat16"), ([], False, "float32"), (["GPU:0"], True, "float32")])
+def test_auto_picks_bfloat16_for_the_default_encoder_on_cpus_with_amx_only(monkeypatch, gpus, amx,
+                                                                           expected):
+    monkeypatch.setattr(precision, "cpu_has_amx", lambda: amx)
+    monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: gpus)
+    assert resolve_precision(TrainConfig()).precision == expected
+    assert resolve_precision(TrainConfig(precision="float32")).precision == "float32"  # as asked
+
+
+def test_auto_follows_a_converted_encoder_and_keeps_others_in_float32(bf16_encoder, tiny_encoder,
+                                                                      monkeypatch):
+    monkeypatch.setattr(precision, "cpu_has_amx", lambda: True)
+    assert auto_precision(str(bf16_encoder))[0] == "mixed_bfloat16"
+    assert auto_precision(str(bf16_encoder / "encoder"))[0] == "mixed_bfloat16"
+    assert auto_precision(str(tiny_encoder)) == (
+        "float32", f"the precision {tiny_encoder} was converted for")
+    assert auto_precision("small_bert/bert_en_uncased_L-2_H-128_A-2") == (
+        "float32", "not the default encoder")
+
+
+def bfloat16_in_serving_graph(folder: Path) -> bool:
+    graph = tf.saved_model.load(str(folder)).signatures["serving_default"].graph
+    return "DT_BFLOAT16" in str(graph.as_graph_def())
+
+
+def test_a_16_bit_run_records_its_precision_and_exports_a_float32_model(bf16_encoder,
+                                                                         small_reviews, tmp_path):
+    """`--precision auto` on a bfloat16 conversion trains in bfloat16; the exported model is
+    rebuilt in float32 (TFLite cannot convert bfloat16 ops; a single text would pay for casts)."""
+    result = fine_tune(TrainConfig(encoder=str(bf16_encoder), epochs=1, seq_len=16, batch_size=16),
+                       small_reviews / "train", out=tmp_path / "model", verbose=0)
+    assert TrainConfig.load(result.folder).precision == "mixed_bfloat16"
+    assert not bfloat16_in_serving_graph(result.folder)
+    assert load(result.folder).predict(["a fine film"]).probabilities.dtype == np.float32
+
+    with precision_policy("mixed_bfloat16"):  # the same model saved as trained: bfloat16 inside
+        as_trained = build_classifier(TrainConfig(encoder=str(bf16_encoder), seq_len=16), 2)
+    assert bfloat16_in_serving_graph(save_model(as_trained, ["neg", "pos"], tmp_path / "trained"))

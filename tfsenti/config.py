@@ -190,9 +190,11 @@ class TrainConfig:
     seed: int = option(42, "seed of weights, dropout, shuffling and the validation split", "run")
     deterministic: bool = option(False, "TensorFlow op determinism during training: same seed, "
                                  "same data, same machine, identical runs (slower on GPUs)", "run")
-    precision: str = option("float32", "mixed_float16 (GPUs) or mixed_bfloat16 (recent CPUs, "
-                            "TPUs) compute in 16 bits; the head stays float32", "run",
-                            choices=PRECISIONS)
+    precision: str = option(
+        "auto", "mixed_float16 (GPUs) or mixed_bfloat16 (recent CPUs, TPUs) compute in 16 bits; "
+        "the head stays float32. auto: mixed_bfloat16 for the default encoder on a CPU with AMX "
+        "and no GPU, the converted precision for a `tfsenti convert` folder, else float32",
+        "run", choices=("auto", *PRECISIONS))
     strategy: str = option("default", "default (one device), mirrored (all local GPUs), "
                            "multiworker (TF_CONFIG) or tpu (TPU_NAME)", "run",
                            choices=("default", "mirrored", "multiworker", "tpu"))

@@ -1,4 +1,5 @@
-"""Mixed precision: the Keras dtype policy of a run, set for the duration of a block.
+"""Mixed precision: the Keras dtype policy of a run, set for the duration of a block, and the
+policy `--precision auto` (the default) picks.
 
 Under `mixed_float16` / `mixed_bfloat16` layers keep float32 variables and compute in 16 bits;
 tfsenti keeps the classification head in float32 and tf_keras wraps the optimizer in a
@@ -10,9 +11,19 @@ converted once per precision (`tfsenti.encoders.default`).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
+import json
+import logging
 from collections.abc import Iterator
+from pathlib import Path
 
+import tensorflow as tf
 import tf_keras as keras
+
+from tfsenti.config import DEFAULT_ENCODER, TrainConfig
+
+log = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
@@ -32,3 +43,61 @@ def precision_policy(name: str) -> Iterator[keras.mixed_precision.Policy]:
         yield keras.mixed_precision.global_policy()
     finally:
         keras.mixed_precision.set_global_policy(previous)
+
+
+@functools.lru_cache(maxsize=1)
+def cpu_has_amx() -> bool:
+    """True when the CPU has AMX bfloat16 matrix units (Linux: the `amx_bf16` flag of
+    /proc/cpuinfo); False elsewhere."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            return any(line.startswith("flags") and "amx_bf16" in line.split()
+                       for line in cpuinfo)
+    except OSError:
+        return False
+
+
+def auto_precision(encoder: str) -> tuple[str, str]:
+    """The precision `--precision auto` picks for `encoder` on this machine, and why.
+
+    - a folder `tfsenti convert` wrote: the precision it was converted for, since an encoder
+      computes in the precision it was saved with;
+    - the default encoder, with no GPU visible, on a CPU with AMX: `mixed_bfloat16` (its
+      conversion for bfloat16 has no attention dropout; on IMDB it trains 1.5x the steps of
+      float32 in the same minutes, see BENCHMARKS.md);
+    - anything else: `float32`.
+
+    Example:
+        >>> auto_precision("https://tfhub.dev/some/encoder")
+        ('float32', 'not the default encoder')
+    """
+    for folder in (Path(encoder), Path(encoder).parent):
+        if (folder / "source.json").is_file():
+            try:
+                converted = json.loads((folder / "source.json").read_text())["precision"]
+            except (OSError, ValueError, KeyError):
+                break
+            return converted, f"the precision {folder} was converted for"
+    if encoder != DEFAULT_ENCODER:
+        return "float32", "not the default encoder"
+    if tf.config.list_physical_devices("GPU"):
+        return "float32", "a GPU is visible; --precision mixed_float16 is opt-in there"
+    if not cpu_has_amx():
+        return "float32", "this CPU has no AMX bfloat16 units"
+    return "mixed_bfloat16", "the default encoder on a CPU with AMX bfloat16 units"
+
+
+def resolve_precision(config: TrainConfig) -> TrainConfig:
+    """`config` with `precision="auto"` replaced by `auto_precision`'s choice (logged where it
+    is 16-bit); other configs come back unchanged.
+
+    Example:
+        >>> resolve_precision(TrainConfig(precision="float32")).precision
+        'float32'
+    """
+    if config.precision != "auto":
+        return config
+    precision, why = auto_precision(config.encoder)
+    log.log(logging.DEBUG if precision == "float32" else logging.INFO,
+            "--precision auto: %s (%s)", precision, why)
+    return dataclasses.replace(config, precision=precision)

@@ -1,7 +1,8 @@
 """`fine_tune`: the whole `tfsenti train` job, top to bottom.
 
-load and check all data -> resolve the encoder (once) -> train into `OUT.partial/` -> evaluate
-with the exact serving function (a multi-label model's thresholds tuned on validation first) ->
+load and check all data -> resolve `--precision auto`, then the encoder (once) -> train into
+`OUT.partial/` (a 16-bit run's model comes back rebuilt in float32) -> evaluate with the exact
+serving function (a multi-label model's thresholds tuned on validation first) ->
 plots, report, config/history/metrics JSON -> save the SavedModel -> rename to `OUT`. Bad input
 fails before anything is written; a failure later removes the partial folder. A killed run leaves `OUT.partial/` with its last end-of-epoch
 checkpoint (never `OUT`), which `resume=True` (`tfsenti train --resume`) continues. On several
@@ -31,6 +32,7 @@ from tfsenti.evaluation.multilabel import tune_thresholds
 from tfsenti.evaluation.report import CURVES, plot_errors, plot_training_curves, write_report
 from tfsenti.inference.model_folder import write_saved_model
 from tfsenti.inference.predictor import Classifier
+from tfsenti.precision import resolve_precision
 from tfsenti.training.distribute import get_strategy, is_chief
 from tfsenti.training.loop import train
 
@@ -79,8 +81,7 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
         >>> result.folder, sorted(result.metrics), result.metrics["test"]["examples"]
         (PosixPath('saved_models/quick'), ['test', 'validation'], 200)
     """
-    config.validate()
-    strategy = get_strategy(config.strategy)  # first: multi-worker set-up precedes any TF op
+    strategy = get_strategy(config.validate().strategy)  # first: multi-worker set-up, then TF
     default_name = out is None and name is None
     stem = f"{data_name(train_path)}_{datetime.date.today():%Y%m%d}"
     final = (Path(out) if out is not None else SAVED_MODELS / name if name is not None
@@ -93,6 +94,7 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
     check_encoder(config.encoder)
     splits, overlap = guard_splits(load_splits(config, train_path, val_path, test_path),
                                    config.dedupe)
+    config = resolve_precision(config)
     encoder = resolve_encoder(config.encoder, config.preprocess, config.precision)
     with stage:
         model, history = train(config, splits["train"], splits["validation"], verbose=verbose,

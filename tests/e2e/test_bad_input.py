@@ -158,7 +158,7 @@ def test_bad_training_input(case, work):
                                                   '"task": {"type": "worker", "index": 3}}'},
      'TF_CONFIG "task.index" must be an integer in [0, 1) for job \'worker\' (got 3)'),
     (["--precision", "float16"], {},
-     "--precision must be one of float32, mixed_float16, mixed_bfloat16 (got 'float16')"),
+     "--precision must be one of auto, float32, mixed_float16, mixed_bfloat16 (got 'float16')"),
     (["--class-weight", "inverse"], {}, "--class-weight must be one of balanced (got 'inverse')"),
 ])
 def test_bad_recipe_options_fail_in_one_line_and_write_nothing(tiny_encoder, small_reviews,

@@ -11,8 +11,8 @@ from tfsenti.errors import EncoderError
 def test_first_use_builds_then_cache_is_reused_and_corruption_rebuilt(tmp_path, monkeypatch):
     builds = []
 
-    def convert(checkpoint, folder, precision):  # stands in for the 10-second conversion
-        builds.append(precision)
+    def convert(checkpoint, folder, precision, attention_dropout):  # for the 10-s conversion
+        builds.append(precision if attention_dropout is None else (precision, attention_dropout))
         for name in ("encoder/saved_model.pb", "encoder/variables/variables.data-00000-of-00001",
                      "preprocess/saved_model.pb", "source.json"):
             (folder / name).parent.mkdir(parents=True, exist_ok=True)
@@ -29,13 +29,14 @@ def test_first_use_builds_then_cache_is_reused_and_corruption_rebuilt(tmp_path, 
 
     assert default.default_encoder_dir() == entry and builds == ["float32"]  # reused
     assert default.default_encoder_dir("mixed_bfloat16").name == f"{default.ENTRY_NAME}-mixed_bfloat16"
-    assert builds == ["float32", "mixed_bfloat16"]  # one entry per precision
+    assert builds == ["float32", ("mixed_bfloat16", 0.0)]  # one per precision; bf16 without
+    # attention dropout, which took 40% of its step
 
     variables = entry / "encoder" / "variables" / "variables.data-00000-of-00001"
     variables.write_bytes(variables.read_bytes()[:1000])  # a half-written file
     assert not default.is_complete(entry)
     assert default.default_encoder_dir() == entry and default.is_complete(entry)
-    assert builds == ["float32", "mixed_bfloat16", "float32"]  # rebuilt, never loaded damaged
+    assert builds[2:] == ["float32"]  # rebuilt, never loaded damaged
 
     (entry / "manifest.json").unlink()  # interrupted before the manifest was written
     assert not default.is_complete(entry)

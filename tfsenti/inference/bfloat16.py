@@ -4,8 +4,8 @@
 The copy keeps the raw-string `serving_default` signature and its float32 outputs, and is an
 ordinary model folder: `tfsenti predict`, `evaluate` and `export --serving-dir` take it. Inside,
 the encoder's weights and arithmetic are bfloat16 (the head stays float32). A TF-Hub encoder
-computes in the dtypes it was saved with, so the encoder is rebuilt from its architecture
-(`source.json` of an encoder tfsenti converted) under Keras' `bfloat16` policy and given the
+computes in the dtypes it was saved with, so the model is rebuilt with its encoder under Keras'
+`bfloat16` policy (`tfsenti.modeling.rebuild`: encoders tfsenti converted) and given the
 trained weights. Storing bfloat16 weights, rather than casting float32 ones at every call
 (`mixed_bfloat16`, or TensorFlow's automatic rewrite), halves the bytes and keeps single-text
 latency near float32's, where the casts would cost more than the matmuls save.
@@ -14,16 +14,13 @@ latency near float32's, where the casts would cost more than the matmuls save.
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 
-import tensorflow as tf
 import tf_keras as keras
 
 from tfsenti._staging import StagedFolder
 from tfsenti.config import DEFAULT_ENCODER, TrainConfig
 from tfsenti.data.texts import LabeledTexts
-from tfsenti.encoders.bert import BertConfig, build_bert_encoder
 from tfsenti.encoders.catalog import EncoderHandles, resolve_encoder
 from tfsenti.errors import TfsentiError
 from tfsenti.inference.accuracy_guard import guarded_check
@@ -31,8 +28,7 @@ from tfsenti.inference.model_folder import (CONFIG, model_folder, saved_class_na
                                             saved_thresholds, write_saved_model)
 from tfsenti.inference.predictor import Classifier, load
 from tfsenti.inference.signature import takes_pairs
-from tfsenti.modeling.classifier import build_classifier
-from tfsenti.precision import precision_policy
+from tfsenti.modeling.rebuild import converted_architecture, rebuilt_classifier
 
 PRECISIONS = ("float32", "bfloat16")
 
@@ -57,8 +53,8 @@ def export_bfloat16(model_dir: str | Path, out: str | Path, overwrite: bool = Fa
     if info.get("serving_precision") == "bfloat16":
         raise TfsentiError(f"{folder}: already a bfloat16 copy; export from its float32 model")
     class_names, thresholds = saved_class_names(folder), saved_thresholds(folder)
-    with StagedFolder(Path(out), overwrite) as stage, tempfile.TemporaryDirectory() as scratch:
-        model = bfloat16_classifier(folder, info, Path(scratch))
+    with StagedFolder(Path(out), overwrite) as stage:
+        model = bfloat16_classifier(folder, info)
         exported = Classifier.from_model(model, class_names, thresholds)
         info = {**info, "serving_precision": "bfloat16", "source": str(folder)}
         if check_data is not None:
@@ -68,41 +64,31 @@ def export_bfloat16(model_dir: str | Path, out: str | Path, overwrite: bool = Fa
     return stage.final
 
 
-def bfloat16_classifier(folder: Path, info: dict, scratch: Path) -> keras.Model:
+def bfloat16_classifier(folder: Path, info: dict) -> keras.Model:
     """The model of `folder` (its `config.json` read as `info`) rebuilt with a bfloat16 encoder
-    (saved to `scratch` on the way) and given the trained weights."""
+    and given the trained weights."""
     config = TrainConfig.load(folder)
-    handles, architecture = _converted_encoder(folder, info, config)
+    handles = _converted_encoder(folder, info, config)
     trained = keras.models.load_model(str(folder), compile=False)
-    with precision_policy("bfloat16"):
-        build_bert_encoder(architecture).save(str(scratch / "encoder"), include_optimizer=False,
-                                              save_format="tf")
-        model = build_classifier(config, len(info["class_names"]),
-                                 EncoderHandles(str(scratch / "encoder"), handles.preprocess),
-                                 pairs=takes_pairs(trained),
-                                 multilabel=info.get("task") == "multilabel")
-    shapes = [(tuple(w.shape), tuple(v.shape)) for w, v in zip(trained.weights, model.weights)]
-    if len(trained.weights) != len(model.weights) or any(a != b for a, b in shapes):
-        raise TfsentiError(f"{folder}: its weights do not match the encoder architecture in "
-                           f"{handles.encoder}/../source.json; export it with --precision float32")
-    for variable, weight in zip(model.weights, trained.weights):
-        variable.assign(tf.cast(weight, variable.dtype))
-    return model
+    try:
+        return rebuilt_classifier(trained, config, handles, "bfloat16",
+                                  num_classes=len(info["class_names"]), pairs=takes_pairs(trained),
+                                  multilabel=info.get("task") == "multilabel")
+    except TfsentiError as error:
+        raise TfsentiError(f"{folder}: {error}; export it with --precision float32") from None
 
 
-def _converted_encoder(folder: Path, info: dict, config: TrainConfig
-                       ) -> tuple[EncoderHandles, BertConfig]:
-    """The handles of the model's encoder and its architecture, from the `source.json` that
-    `tfsenti convert` (and the default encoder's conversion) writes beside `encoder/`."""
+def _converted_encoder(folder: Path, info: dict, config: TrainConfig) -> EncoderHandles:
+    """The handles of the model's encoder, which must have the `source.json` that `tfsenti
+    convert` (and the default encoder's conversion) writes beside `encoder/`."""
     recorded = info.get("encoder", {})
     handles = EncoderHandles(recorded.get("encoder_handle", ""),
                              recorded.get("preprocess_handle", ""))
     if config.encoder == DEFAULT_ENCODER and not Path(handles.encoder).is_dir():
         handles = resolve_encoder(DEFAULT_ENCODER, config.preprocess)  # this user's cache
-    source = Path(handles.encoder).parent / "source.json"
-    if not source.is_file():
+    if converted_architecture(handles.encoder) is None:
         raise TfsentiError(
             f"{folder}: --precision bfloat16 rebuilds the encoder, so it needs one tfsenti "
             f"converted (the default {DEFAULT_ENCODER!r} or a `tfsenti convert` folder); "
             f"{config.encoder} has no source.json beside it")
-    return handles, BertConfig.from_hf(json.loads(source.read_text())["hf_config"])
+    return handles

@@ -122,8 +122,10 @@ def build_classifier(config: TrainConfig, num_classes: int,
         ...             "text_pair": tf.constant(["service"])}).shape
         TensorShape([1, 3])
     """
-    if encoder is None:
-        encoder = resolve_encoder(config.encoder, config.preprocess, config.precision)
+    if encoder is None:  # precision auto: the policy in force (`train` resolves auto first)
+        policy = keras.mixed_precision.global_policy().name
+        encoder = resolve_encoder(config.encoder, config.preprocess,
+                                  policy if config.precision == "auto" else config.precision)
     # === Layers ===
     layers = {
         "preprocess": TextToBertInputs(hub.load(encoder.preprocess), config.seq_len,

@@ -1,13 +1,13 @@
 """`train`: fine-tune a classifier on labelled texts; return it (best epoch's weights) and its
 history.
 
-One run: resolve `--seq-len auto`, build the classifier under the run's precision policy and
+One run: resolve `--precision auto` and `--seq-len auto`, build the classifier under the run's precision policy and
 strategy, tokenize the texts once into length-grouped batches (or feed strings with
 `--fixed-length`), fit with the BERT recipe's AdamW (`optim`), R-Drop's paired passes if asked
 (`objectives`) and the run's callbacks (weight average, best epoch, resume checkpoint, time
 budget, early stopping, TensorBoard). A resumed run has to repeat the options it was started
 with (`same_options_as_before`). `--mode features` trains a head on frozen embeddings instead
-(`features`).
+(`features`). A 16-bit run's model is rebuilt in float32 at the end, ready to export.
 """
 
 from __future__ import annotations
@@ -35,8 +35,9 @@ from tfsenti.data.texts import LabeledTexts
 from tfsenti.encoders.catalog import EncoderHandles, resolve_encoder
 from tfsenti.errors import ConfigError
 from tfsenti.modeling.classifier import build_classifier, packed_inputs_model, windows_of
+from tfsenti.modeling.rebuild import float32_classifier
 from tfsenti.modeling.text_inputs import tokenize_and_pack
-from tfsenti.precision import precision_policy
+from tfsenti.precision import precision_policy, resolve_precision
 from tfsenti.training.averaging import ScoreAverage
 from tfsenti.training.callbacks import KeepBestEpoch, TimeBudget
 from tfsenti.training.distribute import get_strategy, worker_shard
@@ -128,9 +129,10 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
         encoder: the handles `config.encoder` resolved to, if the caller has them already.
 
     Returns:
-        (model, history) where history maps each metric to its per-epoch values, `best_epoch`
-        to the epoch whose weights the model holds (counted from 1), `steps` to the optimizer steps
-        taken, `seq_len` to the sequence length used (the one `--seq-len auto` chose), `lr` to the
+        (model, history) where the model computes in float32 (a 16-bit run's is rebuilt) and
+        history maps each metric to its per-epoch values, `best_epoch` to the epoch whose
+        weights the model holds (counted from 1), `steps` to the optimizer steps taken,
+        `seq_len` to the sequence length used (the one `--seq-len auto` chose), `lr` to the
         peak learning rate (the one `--lr auto` chose; `config.lr` for `--mode features`) and
         `train_seconds` to the wall time of this call (what `TrainConfig.time_budget` bounds).
 
@@ -144,10 +146,7 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
     """
     start = time.monotonic()
     strategy = get_strategy(config.validate().strategy)
-    if work_dir is not None:
-        same_options_as_before(config, Path(work_dir))
-    encoder = encoder or resolve_encoder(config.encoder, config.preprocess, config.precision)
-    config = resolve_seq_len(config, train_data, encoder)
+    config, encoder = _resolve_autos(config, train_data, encoder, work_dir)
     keras.utils.set_random_seed(config.seed)
     num_classes, pairs = len(train_data.class_names), train_data.pairs is not None
     weights = class_weights(train_data.labels, num_classes, config.class_weight)
@@ -158,7 +157,8 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
             model, history = train_head_on_features(
                 config, build_classifier(config, **classifier_args), train_data, val_data, verbose,
                 weights)
-            return model, {**history, "seq_len": config.seq_len, "lr": config.lr}
+            return (float32_classifier(model, config, **classifier_args),
+                    {**history, "seq_len": config.seq_len, "lr": config.lr})
         with strategy.scope():
             model = build_classifier(config, **classifier_args)
             plan = _compiled_fit(config, model, train_data, val_data, strategy, verbose)
@@ -167,10 +167,21 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
                  f"{trainable:,}", f"{model.count_params():,}", config.freeze,
                  strategy.num_replicas_in_sync, config.precision)
         keep_best = _fit(config, plan, weights, verbose, start, work_dir, log_dir)
-    return model, {**keep_best.history(), "steps": int(plan.model.optimizer.iterations.numpy()),
-                   "steps_per_epoch": plan.steps, "trainable_params": trainable,
-                   "seq_len": config.seq_len, "lr": plan.schedule.peak,
-                   "train_seconds": round(time.monotonic() - start, 1)}
+    return float32_classifier(model, config, **classifier_args), {
+        **keep_best.history(), "steps": int(plan.model.optimizer.iterations.numpy()),
+        "steps_per_epoch": plan.steps, "trainable_params": trainable, "seq_len": config.seq_len,
+        "lr": plan.schedule.peak, "train_seconds": round(time.monotonic() - start, 1)}
+
+
+def _resolve_autos(config: TrainConfig, train_data: LabeledTexts, encoder: EncoderHandles | None,
+                   work_dir: str | Path | None) -> tuple[TrainConfig, EncoderHandles]:
+    """`config` with `--precision auto` and `--seq-len auto` resolved (the first is what a
+    resume in `work_dir` has to repeat), and the encoder's handles."""
+    config = resolve_precision(config)
+    if work_dir is not None:
+        same_options_as_before(config, Path(work_dir))
+    encoder = encoder or resolve_encoder(config.encoder, config.preprocess, config.precision)
+    return resolve_seq_len(config, train_data, encoder), encoder
 
 
 RUN_OPTIONS = "options.json"  # in a run's work_dir: the TrainConfig a resume has to repeat

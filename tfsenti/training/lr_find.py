@@ -20,7 +20,7 @@ from tfsenti.config import TrainConfig
 from tfsenti.data.texts import LabeledTexts
 from tfsenti.encoders.catalog import resolve_encoder
 from tfsenti.modeling.classifier import build_classifier
-from tfsenti.precision import precision_policy
+from tfsenti.precision import precision_policy, resolve_precision
 from tfsenti.training.callbacks import LossRecorder
 from tfsenti.training.loop import fit_inputs, op_determinism, resolve_seq_len
 from tfsenti.training.objectives import loss_and_metric
@@ -84,7 +84,8 @@ def lr_range_test(config: TrainConfig, data: LabeledTexts, start_lr: float = 1e-
         >>> len(result.lrs), abs(result.lrs[0] - 1e-7) < 1e-12, 1e-8 <= result.suggested_lr <= 1e-3
         (4, True, True)
     """
-    encoder = resolve_encoder(config.validate().encoder, config.preprocess, config.precision)
+    config = resolve_precision(config.validate())
+    encoder = resolve_encoder(config.encoder, config.preprocess, config.precision)
     config = resolve_seq_len(config, data, encoder)
     keras.utils.set_random_seed(config.seed)
     schedule = ExponentialRamp(start_lr, end_lr, max(steps - 1, 1))
