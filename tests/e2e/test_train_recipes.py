@@ -88,14 +88,13 @@ def test_frozen_weights_do_not_change_in_training(tiny_config, tiny_encoder, sma
     assert history["trainable_params"] < model.count_params() and head.trainable
 
 
-def test_mixed_precision_keeps_the_head_in_float32_and_exports_float32(tiny_config, small_reviews,
-                                                                      tmp_path):
+def test_a_mixed_precision_run_returns_and_exports_a_float32_model(tiny_config, small_reviews,
+                                                                   tmp_path):
     data = load_dataset(small_reviews / "train")
     model, _ = train(tiny_config(precision="mixed_float16"), *data.split(0.25, seed=1),
                      verbose=0)
     assert keras.mixed_precision.global_policy().name == "float32"  # restored after the run
-    assert model.get_layer("dropout").dtype_policy.name == "mixed_float16"
-    assert model.get_layer("classifier").dtype_policy.name == "float32"
+    assert {layer.dtype_policy.name for layer in model.layers[1:]} == {"float32"}  # [0]: the Input
     assert model(tf.constant(["a fine film"])).dtype == tf.float32
     served = tf.saved_model.load(str(save_model(model, data.class_names, tmp_path / "fp16")))
     out = served.signatures["serving_default"](text=tf.constant(["a fine film"]))
