@@ -35,10 +35,12 @@ import tensorflow as tf
 from bench_data import SST2, imdb_reviews
 from tfsenti.config import TrainConfig
 from tfsenti.data.pipeline import length_grouped_dataset
+from tfsenti.encoders.catalog import resolve_encoder
 from tfsenti.encoders.default import checkpoint_dir
 from tfsenti.inference.model_folder import save_model
 from tfsenti.inference.predictor import load
 from tfsenti.modeling.classifier import build_classifier, packed_inputs_model
+from tfsenti.modeling.rebuild import float32_classifier
 from tfsenti.modeling.text_inputs import tokenize_and_pack
 from tfsenti.precision import precision_policy, resolve_precision
 from tfsenti.training.objectives import loss_and_metric
@@ -125,8 +127,9 @@ def tfsenti_defaults(data: str, train, infer, seq_len, work: Path) -> dict:
 
 
 def _tfsenti_defaults(data: str, train, infer, seq_len, work: Path) -> dict:
-    config = TrainConfig(seq_len=seq_len)
-    classifier = build_classifier(config, 2)
+    config = resolve_precision(TrainConfig(seq_len=seq_len))
+    encoder = resolve_encoder(config.encoder, config.preprocess, config.precision)
+    classifier = build_classifier(config, 2, encoder)
     model = _compile(packed_inputs_model(classifier), 1000)
     preprocessor = classifier.get_layer("preprocess").preprocessor
     (warm, warm_y), (timed, timed_y) = _split(train)
@@ -138,7 +141,8 @@ def _tfsenti_defaults(data: str, train, infer, seq_len, work: Path) -> dict:
     timed_ds, _ = length_grouped_dataset(ids, timed_y, TRAIN_BATCH, shuffle=True, seed=0)
     model.fit(timed_ds, epochs=1, verbose=0)
     seconds = time.perf_counter() - start
-    predictor = load(save_model(classifier, ["neg", "pos"], work / f"tfsenti_{data}_{seq_len}"))
+    exported = float32_classifier(classifier, config, encoder, num_classes=2)  # as `train` returns
+    predictor = load(save_model(exported, ["neg", "pos"], work / f"tfsenti_{data}_{seq_len}"))
     predictor.predict(infer[:INFER_BATCH], INFER_BATCH)  # warm-up
     start = time.perf_counter()
     predictor.predict(infer, INFER_BATCH)
