@@ -1,13 +1,13 @@
 """`train`: fine-tune a classifier on labelled texts; return it (best epoch's weights) and its
 history.
 
-One run: resolve `--precision auto` and `--seq-len auto`, build the classifier under the run's precision policy and
-strategy, tokenize the texts once into length-grouped batches (or feed strings with
-`--fixed-length`), fit with the BERT recipe's AdamW (`optim`), R-Drop's paired passes if asked
-(`objectives`) and the run's callbacks (weight average, best epoch, resume checkpoint, time
-budget, early stopping, TensorBoard). A resumed run has to repeat the options it was started
-with (`same_options_as_before`). `--mode features` trains a head on frozen embeddings instead
-(`features`). A 16-bit run's model is rebuilt in float32 at the end, ready to export.
+One run: resolve `--precision auto` and `--seq-len auto`, build the classifier under the run's
+precision policy and strategy, tokenize the texts once into length-grouped batches (or feed
+strings with `--fixed-length`), fit with the BERT recipe's AdamW (`optim`), R-Drop's paired
+passes if asked (`objectives`) and the run's callbacks (weight average, best epoch, resume
+checkpoint, time budget, early stopping, TensorBoard). A resumed run has to repeat the options it
+was started with (`same_options_as_before`). `--mode features` trains a head on frozen embeddings
+instead (`features`). A 16-bit run's model is rebuilt in float32 at the end, ready to export.
 """
 
 from __future__ import annotations
