@@ -71,14 +71,13 @@ def auto_precision(encoder: str) -> tuple[str, str]:
         >>> auto_precision("https://tfhub.dev/some/encoder")
         ('float32', 'not the default encoder')
     """
-    for folder in (Path(encoder), Path(encoder).parent):
-        if (folder / "source.json").is_file():
+    if encoder != DEFAULT_ENCODER:
+        for folder in (Path(encoder), Path(encoder).parent):  # a convert output, or its encoder/
             try:
                 converted = json.loads((folder / "source.json").read_text())["precision"]
             except (OSError, ValueError, KeyError):
-                break
+                continue
             return converted, f"the precision {folder} was converted for"
-    if encoder != DEFAULT_ENCODER:
         return "float32", "not the default encoder"
     if tf.config.list_physical_devices("GPU"):
         return "float32", "a GPU is visible; --precision mixed_float16 is opt-in there"
