@@ -50,11 +50,22 @@ def test_default_encoder_is_the_conversion_of_the_run_precision(bf16_encoder, mo
     assert model(tf.constant(["a fine film"])).dtype == tf.float32
 
 
-@pytest.mark.parametrize("gpus, amx, expected", [
-    ([], True, "mixed_bfloat16"), ([], False, "float32"), (["GPU:0"], True, "float32")])
-def test_auto_picks_bfloat16_for_the_default_encoder_on_cpus_with_amx_only(monkeypatch, gpus, amx,
-                                                                           expected):
-    monkeypatch.setattr(precision, "cpu_has_amx", lambda: amx)
+@pytest.mark.parametrize("flags, found", [
+    ("fpu avx512f avx512_bf16 amx_tile amx_bf16", ("amx_bf16", "avx512_bf16")),
+    ("fpu avx512f avx512_bf16 avx512_vnni", ("avx512_bf16",)), ("fpu avx2 avx512f", ())])
+def test_bfloat16_flags_are_read_from_cpuinfo(tmp_path, flags, found):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nmodel name\t: some cpu\nflags\t\t: {flags}\n\n")
+    assert precision.cpu_bfloat16_flags(str(cpuinfo)) == found
+    assert precision.cpu_bfloat16_flags(str(tmp_path / "missing")) == ()
+
+
+@pytest.mark.parametrize("gpus, flags, expected", [
+    ([], ("amx_bf16", "avx512_bf16"), "mixed_bfloat16"), ([], ("avx512_bf16",), "mixed_bfloat16"),
+    ([], (), "float32"), (["GPU:0"], ("amx_bf16",), "float32")])
+def test_auto_picks_bfloat16_for_the_default_encoder_on_cpus_with_bfloat16_only(monkeypatch, gpus,
+                                                                                flags, expected):
+    monkeypatch.setattr(precision, "cpu_bfloat16_flags", lambda: flags)
     monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: gpus)
     assert resolve_precision(TrainConfig()).precision == expected
     assert resolve_precision(TrainConfig(precision="float32")).precision == "float32"  # as asked
@@ -62,7 +73,7 @@ def test_auto_picks_bfloat16_for_the_default_encoder_on_cpus_with_amx_only(monke
 
 def test_auto_follows_a_converted_encoder_and_keeps_others_in_float32(bf16_encoder, tiny_encoder,
                                                                       monkeypatch):
-    monkeypatch.setattr(precision, "cpu_has_amx", lambda: True)
+    monkeypatch.setattr(precision, "cpu_bfloat16_flags", lambda: ("amx_bf16",))
     assert auto_precision(str(bf16_encoder))[0] == "mixed_bfloat16"
     assert auto_precision(str(bf16_encoder / "encoder"))[0] == "mixed_bfloat16"
     assert auto_precision(str(tiny_encoder)) == (

@@ -175,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--attention-dropout", type=float, metavar="RATE",
                    help="dropout on attention probabilities in training instead of the "
                         "checkpoint's (usually 0.1); 0 trains faster, above all with "
-                        "mixed_bfloat16 on CPUs with AMX")
+                        "mixed_bfloat16 on CPUs with AMX or AVX512_BF16")
 
     p = _command(sub, "encoders", commands.run_encoders, "list the encoder names --encoder accepts",
                  tensorflow=False)

@@ -45,16 +45,26 @@ def precision_policy(name: str) -> Iterator[keras.mixed_precision.Policy]:
         keras.mixed_precision.set_global_policy(previous)
 
 
-@functools.lru_cache(maxsize=1)
-def cpu_has_amx() -> bool:
-    """True when the CPU has AMX bfloat16 matrix units (Linux: the `amx_bf16` flag of
-    /proc/cpuinfo); False elsewhere."""
+# x86 CPU flags (Linux /proc/cpuinfo) of bfloat16 matrix arithmetic: AMX tiles (Intel Sapphire
+# Rapids and later) and AVX512_BF16 dot products (Intel Cooper Lake, AMD Zen 4 and later).
+BFLOAT16_FLAGS = ("amx_bf16", "avx512_bf16")
+
+
+@functools.lru_cache(maxsize=2)
+def cpu_bfloat16_flags(cpuinfo_path: str = "/proc/cpuinfo") -> tuple[str, ...]:
+    """The `BFLOAT16_FLAGS` the CPU lists in `cpuinfo_path`; empty where there is no such file.
+
+    Example:
+        >>> set(cpu_bfloat16_flags()) <= set(BFLOAT16_FLAGS)
+        True
+    """
     try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            return any(line.startswith("flags") and "amx_bf16" in line.split()
-                       for line in cpuinfo)
+        with open(cpuinfo_path) as cpuinfo:
+            flags = next((set(line.split()) for line in cpuinfo if line.startswith("flags")),
+                         set())
     except OSError:
-        return False
+        return ()
+    return tuple(flag for flag in BFLOAT16_FLAGS if flag in flags)
 
 
 def auto_precision(encoder: str) -> tuple[str, str]:
@@ -62,9 +72,9 @@ def auto_precision(encoder: str) -> tuple[str, str]:
 
     - a folder `tfsenti convert` wrote: the precision it was converted for, since an encoder
       computes in the precision it was saved with;
-    - the default encoder, with no GPU visible, on a CPU with AMX: `mixed_bfloat16` (its
-      conversion for bfloat16 has no attention dropout; on IMDB it trains 1.5x the steps of
-      float32 in the same minutes, see BENCHMARKS.md);
+    - the default encoder, with no GPU visible, on a CPU with bfloat16 arithmetic (AMX or
+      AVX512_BF16): `mixed_bfloat16` (its conversion for bfloat16 has no attention dropout; on
+      IMDB it trains 1.5-1.65x the steps of float32 in the same minutes, see BENCHMARKS.md);
     - anything else: `float32`.
 
     Example:
@@ -81,9 +91,10 @@ def auto_precision(encoder: str) -> tuple[str, str]:
         return "float32", "not the default encoder"
     if tf.config.list_physical_devices("GPU"):
         return "float32", "a GPU is visible; --precision mixed_float16 is opt-in there"
-    if not cpu_has_amx():
-        return "float32", "this CPU has no AMX bfloat16 units"
-    return "mixed_bfloat16", "the default encoder on a CPU with AMX bfloat16 units"
+    flags = cpu_bfloat16_flags()
+    if not flags:
+        return "float32", "this CPU has no bfloat16 arithmetic (AMX or AVX512_BF16)"
+    return "mixed_bfloat16", f"the default encoder on a CPU with {' and '.join(flags)}"
 
 
 def resolve_precision(config: TrainConfig) -> TrainConfig:
