@@ -7,8 +7,8 @@ import tensorflow as tf
 import tf_keras as keras
 
 from tfsenti.config import TrainConfig
-from tfsenti.training.callbacks import (CALIBRATION_STEPS, MARGIN, REPLAN_EVERY, REPLAN_SECONDS,
-                                       KeepBestEpoch, TimeBudget)
+from tfsenti.training.callbacks import (CALIBRATION_STEPS, EVAL_COST, EVAL_COST_16_BIT, MARGIN,
+                                       REPLAN_EVERY, REPLAN_SECONDS, KeepBestEpoch, TimeBudget)
 from tfsenti.training.optim import (LR_FEW_PASSES, LR_MANY_PASSES, WarmupLinearDecay,
                                     make_optimizer)
 
@@ -34,7 +34,8 @@ class FakeClock(keras.callbacks.Callback):
 
 
 def _fit_with_budget(seconds: float, planned_steps: int, epochs: int, steps_per_epoch: int,
-                     val_steps: int, clock: FakeClock | None = None, choose_lr: bool = False
+                     val_steps: int, clock: FakeClock | None = None, choose_lr: bool = False,
+                     eval_cost: float = EVAL_COST
                      ) -> tuple[WarmupLinearDecay, TimeBudget, FakeClock, keras.callbacks.History]:
     inputs = keras.Input((3,))
     model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
@@ -44,7 +45,7 @@ def _fit_with_budget(seconds: float, planned_steps: int, epochs: int, steps_per_
     clock = clock or FakeClock()
     budget = TimeBudget(schedule, seconds, start=0.0, planned_steps=planned_steps,
                         steps_per_epoch=steps_per_epoch, val_steps=val_steps, clock=clock,
-                        choose_lr=choose_lr)
+                        choose_lr=choose_lr, eval_cost=eval_cost)
     history = model.fit(batches, epochs=epochs, steps_per_epoch=steps_per_epoch,
                         validation_data=batches if val_steps else None, validation_steps=val_steps or None,
                         callbacks=[clock, budget], verbose=0)
@@ -103,6 +104,20 @@ def test_a_budget_that_ends_at_an_epoch_boundary_trains_up_to_it(caplog):
     assert int(budget.model.optimizer.iterations.numpy()) == budget.total_steps == 100
     assert clock.now == 115.0 and len(history.history["val_loss"]) == 1
     assert "--time-budget: 100 steps done at 100 s; training ended at 115 s of 120 s" in caplog.text
+
+
+@pytest.mark.parametrize("eval_cost, steps, ends_at", [
+    (EVAL_COST_16_BIT, 146, 196.0),  # the reservation a 16-bit run makes: in time
+    (EVAL_COST, 162, 212.0),  # float32's third of a step, too little here: 12 s late
+])
+def test_a_run_under_an_epoch_reserves_its_validation_at_the_cost_it_is_given(eval_cost, steps,
+                                                                            ends_at):
+    # 1 s a step, 100 validation batches of 0.5 s (half a step, as in 16-bit runs on IMDB) at the
+    # end of the one epoch a 200 s budget reaches into: no epoch end is timed before the last
+    _, budget, clock, _ = _fit_with_budget(200.0, 1000, epochs=1, steps_per_epoch=1000,
+                                           val_steps=100, eval_cost=eval_cost)
+    assert int(budget.model.optimizer.iterations.numpy()) == budget.total_steps == steps
+    assert clock.now == ends_at
 
 
 def test_a_best_epoch_from_before_a_resume_comes_back_without_rewinding_the_optimizer(tmp_path):

@@ -37,9 +37,12 @@ CALIBRATION_STEPS = 20  # steps timed (after the first, which traces) before the
 REPLAN_EVERY = 100  # steps between later plans, each on the rates measured so far
 REPLAN_SECONDS = 60.0  # or seconds, when steps are slow
 # until an epoch end is timed, a validation batch is taken to cost this share of a training step:
-# measured 0.23 for IMDB's 256-token batches, 0.36 for SST-2 sentences (0.51 in a first pass,
-# which traces), where fixed costs weigh more (benchmarks/eval_cost.py)
+# in float32 measured 0.23 for IMDB's 256-token batches, 0.36 for SST-2 sentences (0.51 in a first
+# pass, which traces), where fixed costs weigh more (benchmarks/eval_cost.py); in 16 bits, whose
+# training steps gain more than validation batches, 0.35 (AMX) and 0.44-0.46 (AVX512_BF16) for
+# IMDB's first pass, from the runs' planner lines (BENCHMARKS.md, IMDB rows AB-AE)
 EVAL_COST = 1 / 3
+EVAL_COST_16_BIT = 1 / 2
 # of the budget kept free: step times drift between plans (each plan extrapolates up to
 # REPLAN_EVERY steps or REPLAN_SECONDS), and the run still restores its best weights after the
 # last step
@@ -95,16 +98,18 @@ class TimeBudget(keras.callbacks.Callback):
         clock: seconds, monotonic (a fake one in tests).
         choose_lr: set the schedule's peak to `auto_lr` of the epochs the first plan fits
             (`--lr auto`).
+        eval_cost: what a validation batch is taken to cost, as a share of a training step,
+            until an epoch end has been timed (`EVAL_COST`, `EVAL_COST_16_BIT`).
 
     `tfsenti.train` adds it to `fit` when `TrainConfig.time_budget` is set.
     """
 
     def __init__(self, schedule: Replannable, seconds: float, start: float, planned_steps: int,
                  steps_per_epoch: int, val_steps: int, clock: Callable[[], float] = time.monotonic,
-                 choose_lr: bool = False):
+                 choose_lr: bool = False, eval_cost: float = EVAL_COST):
         super().__init__()
         self.schedule, self.seconds, self.start, self.clock = schedule, seconds, start, clock
-        self.choose_lr = choose_lr
+        self.choose_lr, self.eval_cost = choose_lr, eval_cost
         self.planned_steps, self.steps_per_epoch, self.val_steps = planned_steps, steps_per_epoch, val_steps
         self.total_steps = planned_steps
         self._timed_from: tuple[int, float] | None = None  # (step, time) after the traced first step
@@ -143,7 +148,7 @@ class TimeBudget(keras.callbacks.Callback):
         between_epochs = sum(self._boundary_seconds)  # all of it after the first step
         per_step = (now - self._timed_from[1] - between_epochs) / timed_steps
         per_boundary = (between_epochs / len(self._boundary_seconds) if self._boundary_seconds
-                        else EVAL_COST * per_step * self.val_steps)
+                        else self.eval_cost * per_step * self.val_steps)
         seconds_left = self.seconds * (1 - MARGIN) - (now - self.start)
         fits = step + affordable_steps(seconds_left, step, per_step, self.steps_per_epoch,
                                        per_boundary)
