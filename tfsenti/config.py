@@ -193,7 +193,8 @@ class TrainConfig:
     precision: str = option(
         "auto", "mixed_float16 (GPUs) or mixed_bfloat16 (recent CPUs, TPUs) compute in 16 bits; "
         "the head stays float32. auto: mixed_bfloat16 for the default encoder on a CPU with AMX "
-        "or AVX512_BF16 and no GPU, the converted precision for a `tfsenti convert` folder, else float32",
+        "or AVX512_BF16 and no GPU, the converted precision for a `tfsenti convert` folder, "
+        "else float32",
         "run", choices=("auto", *PRECISIONS))
     strategy: str = option("default", "default (one device), mirrored (all local GPUs), "
                            "multiworker (TF_CONFIG) or tpu (TPU_NAME)", "run",

@@ -38,9 +38,9 @@ REPLAN_EVERY = 100  # steps between later plans, each on the rates measured so f
 REPLAN_SECONDS = 60.0  # or seconds, when steps are slow
 # until an epoch end is timed, a validation batch is taken to cost this share of a training step:
 # in float32 measured 0.23 for IMDB's 256-token batches, 0.36 for SST-2 sentences (0.51 in a first
-# pass, which traces), where fixed costs weigh more (benchmarks/eval_cost.py); in 16 bits, whose
-# training steps gain more than validation batches, 0.35 (AMX) and 0.44-0.46 (AVX512_BF16) for
-# IMDB's first pass, from the runs' planner lines (BENCHMARKS.md, IMDB rows AB-AE)
+# pass, which traces), where fixed costs weigh more (benchmarks/eval_cost.py); in bfloat16 0.35
+# (AMX) and 0.44-0.46 (AVX512_BF16) for IMDB's first pass, from the planner lines of whole runs
+# (BENCHMARKS.md, IMDB rows AB-AE)
 EVAL_COST = 1 / 3
 EVAL_COST_16_BIT = 1 / 2
 # of the budget kept free: step times drift between plans (each plan extrapolates up to
