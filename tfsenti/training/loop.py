@@ -134,7 +134,8 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
         weights the model holds (counted from 1), `steps` to the optimizer steps taken,
         `seq_len` to the sequence length used (the one `--seq-len auto` chose), `lr` to the
         peak learning rate (the one `--lr auto` chose; `config.lr` for `--mode features`) and
-        `train_seconds` to the wall time of this call (what `TrainConfig.time_budget` bounds).
+        `train_seconds` to the wall time of this call up to the end of training, what
+        `TrainConfig.time_budget` bounds (a 16-bit run's float32 rebuild comes after).
 
     Example:
         >>> from tfsenti import DEMO_DATA, load_dataset
@@ -167,10 +168,11 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
                  f"{trainable:,}", f"{model.count_params():,}", config.freeze,
                  strategy.num_replicas_in_sync, config.precision)
         keep_best = _fit(config, plan, weights, verbose, start, work_dir, log_dir)
+    train_seconds = round(time.monotonic() - start, 1)  # before the float32 rebuild
     return float32_classifier(model, config, **classifier_args), {
         **keep_best.history(), "steps": int(plan.model.optimizer.iterations.numpy()),
         "steps_per_epoch": plan.steps, "trainable_params": trainable, "seq_len": config.seq_len,
-        "lr": plan.schedule.peak, "train_seconds": round(time.monotonic() - start, 1)}
+        "lr": plan.schedule.peak, "train_seconds": train_seconds}
 
 
 def _resolve_autos(config: TrainConfig, train_data: LabeledTexts, encoder: EncoderHandles | None,
