@@ -124,10 +124,11 @@ def tutorial_recipe(data: str, train, infer, seq_len, work: Path) -> dict:
 def tfsenti_defaults(data: str, train, infer, seq_len, work: Path) -> dict:
     config = resolve_precision(TrainConfig(seq_len=seq_len))
     with precision_policy(config.precision):
-        return _tfsenti_defaults(config, data, train, infer, seq_len, work)
+        return _tfsenti_defaults(config, data, train, infer, work)
 
 
-def _tfsenti_defaults(config: TrainConfig, data: str, train, infer, seq_len, work: Path) -> dict:
+def _tfsenti_defaults(config: TrainConfig, data: str, train, infer, work: Path) -> dict:
+    seq_len = config.seq_len
     encoder = resolve_encoder(config.encoder, config.preprocess, config.precision)
     classifier = build_classifier(config, 2, encoder)
     model = _compile(packed_inputs_model(classifier), 1000)

@@ -43,6 +43,16 @@ REPLAN_SECONDS = 60.0  # or seconds, when steps are slow
 # (BENCHMARKS.md, IMDB rows AB-AE)
 EVAL_COST = 1 / 3
 EVAL_COST_16_BIT = 1 / 2
+
+
+def eval_cost(precision: str) -> float:
+    """`EVAL_COST` for a float32 run, `EVAL_COST_16_BIT` for a 16-bit one.
+
+    Example:
+        >>> eval_cost("float32"), eval_cost("mixed_bfloat16")
+        (0.3333333333333333, 0.5)
+    """
+    return EVAL_COST if precision == "float32" else EVAL_COST_16_BIT
 # of the budget kept free: step times drift between plans (each plan extrapolates up to
 # REPLAN_EVERY steps or REPLAN_SECONDS), and the run still restores its best weights after the
 # last step
@@ -99,7 +109,7 @@ class TimeBudget(keras.callbacks.Callback):
         choose_lr: set the schedule's peak to `auto_lr` of the epochs the first plan fits
             (`--lr auto`).
         eval_cost: what a validation batch is taken to cost, as a share of a training step,
-            until an epoch end has been timed (`EVAL_COST`, `EVAL_COST_16_BIT`).
+            until an epoch end has been timed (`eval_cost(precision)`).
 
     `tfsenti.train` adds it to `fit` when `TrainConfig.time_budget` is set.
     """

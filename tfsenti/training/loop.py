@@ -39,7 +39,7 @@ from tfsenti.modeling.rebuild import float32_classifier
 from tfsenti.modeling.text_inputs import tokenize_and_pack
 from tfsenti.precision import precision_policy, resolve_precision
 from tfsenti.training.averaging import ScoreAverage
-from tfsenti.training.callbacks import EVAL_COST, EVAL_COST_16_BIT, KeepBestEpoch, TimeBudget
+from tfsenti.training.callbacks import KeepBestEpoch, TimeBudget, eval_cost
 from tfsenti.training.distribute import get_strategy, worker_shard
 from tfsenti.training.features import train_head_on_features
 from tfsenti.training.objectives import (MONITOR, RDropPenalty, class_weights, each_text_twice,
@@ -269,8 +269,7 @@ def _run_callbacks(config: TrainConfig, plan: _FitPlan, start: float, work_dir: 
         callbacks.append(TimeBudget(plan.schedule, 60 * config.time_budget, start,
                                     plan.steps * config.epochs, plan.steps, plan.val_steps,
                                     choose_lr=config.lr == "auto",
-                                    eval_cost=EVAL_COST if config.precision == "float32"
-                                    else EVAL_COST_16_BIT))
+                                    eval_cost=eval_cost(config.precision)))
     if config.early_stop:
         callbacks.append(keras.callbacks.EarlyStopping(MONITOR, mode="max",
                                                        patience=config.early_stop))
