@@ -3,6 +3,7 @@ process where only its output and exit code matter."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -11,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 
 def tfsenti(*args: str, stdin: str | None = None, timeout: float = 600,
@@ -29,13 +31,36 @@ def error_line(result: subprocess.CompletedProcess) -> str:
     return lines[0]
 
 
-def refused(cwd: Path, *args: Any, code: int = 2, **popen: Any) -> str:
-    """Run `tfsenti ARGS` as a user would, in a fresh process in `cwd`: it must exit with `code`,
-    print nothing on stdout, write exactly one stderr line `tfsenti: error: MESSAGE` (TensorFlow's
-    start-up and native lines, warnings and anything printed at exit would show), and leave `cwd`
-    as it was. Returns MESSAGE."""
+def run_here(capfd, *args: Any, cwd: Path | None = None,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`tfsenti ARGS` through `tfsenti.cli.main` in this process, in `cwd`, with `env` added to
+    the environment: its exit code and what it wrote to file descriptors 1 and 2 (captured by
+    pytest's `capfd`), as `subprocess.run` returns them. TensorFlow is already loaded here, so
+    its start-up lines cannot show: tests of those start `tfsenti` in a fresh process."""
+    from tfsenti.cli import main
+
+    capfd.readouterr()
+    with contextlib.chdir(cwd or Path.cwd()), mock.patch.dict(os.environ, env or {}):
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exit_:  # argparse's own usage errors
+            code = exit_.code
+    out, err = capfd.readouterr()
+    return subprocess.CompletedProcess(["tfsenti", *map(str, args)], code, out, err)
+
+
+def refused(cwd: Path, *args: Any, code: int = 2, capfd=None, env: dict[str, str] | None = None,
+            **popen: Any) -> str:
+    """Run `tfsenti ARGS` in `cwd`, in this process when given pytest's `capfd`, else in a fresh
+    process as a user would (`popen` goes to `subprocess.run`): it must exit with `code`, print
+    nothing on stdout, write exactly one stderr line `tfsenti: error: MESSAGE` (in a fresh process
+    TensorFlow's start-up and native lines, warnings and anything printed at exit would show) and
+    leave `cwd` as it was. `env` is added to the environment. Returns MESSAGE."""
     before = snapshot(cwd)
-    result = tfsenti(*args, cwd=cwd, **popen)
+    if capfd is not None:
+        result = run_here(capfd, *args, cwd=cwd, env=env)
+    else:
+        result = tfsenti(*args, cwd=cwd, env={**os.environ, **(env or {})}, **popen)
     assert (result.returncode, result.stdout) == (code, ""), result.stderr
     assert snapshot(cwd) == before
     return error_line(result).removeprefix("tfsenti: error: ")

@@ -1,8 +1,9 @@
 """Bad input to the commands that read a trained model (predict, evaluate, export), as a user
-meets it: `python -m tfsenti ...` in a fresh process for every case, so TensorFlow's start-up and
-native log lines, warnings and anything printed at exit would show. Each case: the exact error
-line as the only stderr line, the exit code, nothing on stdout, and the working folder unchanged.
-Bad training input: test_bad_input.py."""
+meets it. Each case: the exact error line as the only stderr line, the exit code, nothing on
+stdout, and the working folder unchanged. Most cases run in this process; a model TensorFlow
+cannot read and a full disk run `python -m tfsenti ...` in a fresh process, so TensorFlow's
+native log lines, warnings and anything printed at exit would show. Bad training input:
+test_bad_input.py."""
 
 import json
 import resource
@@ -10,7 +11,7 @@ import shutil
 
 import pytest
 
-from run_cli import refused, tfsenti
+from run_cli import refused, run_here
 
 
 @pytest.fixture
@@ -21,22 +22,23 @@ def work(tmp_path, small_reviews, tiny_model):
     return tmp_path
 
 
-def test_evaluate_with_labels_unseen_in_training(work):
+def test_evaluate_with_labels_unseen_in_training(work, capfd):
     (work / "reviews/test/meh").mkdir()
     (work / "reviews/test/meh/1.txt").write_text("so-so", encoding="utf-8")
-    assert refused(work, "evaluate", "--model", "model", work / "reviews/test") == (
+    assert refused(work, "evaluate", "--model", "model", work / "reviews/test", capfd=capfd) == (
         f"{work}/reviews/test: class folders ['meh'] were not seen in training (model classes: "
         "['neg', 'pos'])")
     (work / "unseen.csv").write_text("text,label\ngood,pos\nbad,awful\n", encoding="utf-8")
-    assert refused(work, "evaluate", "--model", "model", work / "unseen.csv") == (
+    assert refused(work, "evaluate", "--model", "model", work / "unseen.csv", capfd=capfd) == (
         f"{work / 'unseen.csv'}: labels ['awful'] in column 'label' were not seen in training "
         "(model classes: ['neg', 'pos'])")
 
 
-def test_evaluate_report_folder_is_not_replaced_without_overwrite(work):
+def test_evaluate_report_folder_is_not_replaced_without_overwrite(work, capfd):
     (work / "report").mkdir()
     (work / "report" / "notes.md").write_text("mine")
-    assert refused(work, "evaluate", "--model", "model", "reviews/test", "--report", "report") == (
+    assert refused(work, "evaluate", "--model", "model", "reviews/test", "--report", "report",
+                   capfd=capfd) == (
         "report: already exists; pass --overwrite to replace it")
 
 
@@ -61,8 +63,8 @@ def test_a_truncated_model_is_one_line(work):
         "export the model folder again")
 
 
-def test_predict_with_a_folder_that_is_not_a_model(work):
-    assert refused(work, "predict", "--model", "reviews", "hi") == (
+def test_predict_with_a_folder_that_is_not_a_model(work, capfd):
+    assert refused(work, "predict", "--model", "reviews", "hi", capfd=capfd) == (
         "reviews: not an exported tfsenti model (needs saved_model.pb and config.json)")
 
 
@@ -72,35 +74,36 @@ def test_predict_with_a_folder_that_is_not_a_model(work):
     ("blank.txt", b"a fine film\n   \nawful\n",
      "blank.txt: line 2: empty text (--skip-empty leaves blank texts out)"),
 ])
-def test_predict_file_errors(work, file, content, message):
+def test_predict_file_errors(work, capfd, file, content, message):
     if content is not None:
         (work / file).write_bytes(content)
-    assert refused(work, "predict", "--model", "model", "--file", file) == message
+    assert refused(work, "predict", "--model", "model", "--file", file, capfd=capfd) == message
 
 
-def test_predict_refuses_an_empty_text_argument(work):
-    assert refused(work, "predict", "--model", "model", "fine", "") == (
+def test_predict_refuses_an_empty_text_argument(work, capfd):
+    assert refused(work, "predict", "--model", "model", "fine", "", capfd=capfd) == (
         "text 2: empty text (--skip-empty leaves blank texts out)")
 
 
-def test_a_tflite_file_that_exists_is_not_replaced(work):
+def test_a_tflite_file_that_exists_is_not_replaced(work, capfd):
     (work / "taken.tflite").write_bytes(b"")
     assert refused(work, "export", "--model", "model", "--format", "tflite", "--out",
-                   "taken.tflite") == "taken.tflite: already exists; pass --overwrite to replace it"
+                   "taken.tflite", capfd=capfd) == (
+        "taken.tflite: already exists; pass --overwrite to replace it")
 
 
-def test_predict_reads_a_line_holding_u0085_as_one_text(work):
+def test_predict_reads_a_line_holding_u0085_as_one_text(work, capfd):
     (work / "texts.txt").write_text("a slow start\x85 then gripping\ndull\n", encoding="utf-8")
-    result = tfsenti("predict", "--model", "model", "--file", "texts.txt", "--quiet", cwd=work)
+    result = run_here(capfd, "predict", "--model", "model", "--file", "texts.txt", "--quiet", cwd=work)
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.split("\n") if line]
     assert [r["text"] for r in records] == ["a slow start\x85 then gripping", "dull"]
 
 
-def test_predict_skips_blank_lines_and_warns_about_texts_without_words(work):
+def test_predict_skips_blank_lines_and_warns_about_texts_without_words(work, capfd):
     (work / "texts.txt").write_text("a fine film\n\n\U0001f600\U0001f600\n!!!\n", encoding="utf-8")
-    result = tfsenti("predict", "--model", "model", "--file", "texts.txt", "--skip-empty",
-                     "--quiet", cwd=work)
+    result = run_here(capfd, "predict", "--model", "model", "--file", "texts.txt", "--skip-empty",
+                      "--quiet", cwd=work)
     assert result.returncode == 0, result.stderr
     assert [json.loads(line)["text"] for line in result.stdout.splitlines()] == [
         "a fine film", "\U0001f600\U0001f600", "!!!"]

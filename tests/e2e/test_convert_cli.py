@@ -1,4 +1,5 @@
-"""`tfsenti convert` as a user runs it: a checkpoint folder in, two TF-Hub SavedModels out."""
+"""`tfsenti convert` as a user runs it (`python -m tfsenti convert`): a checkpoint folder in, two
+TF-Hub SavedModels out; its options, run in this process."""
 
 import json
 
@@ -8,7 +9,7 @@ import tensorflow_hub as hub
 import tensorflow_text  # noqa: F401
 
 from checkpoints import make_checkpoint
-from run_cli import refused, tfsenti
+from run_cli import refused, run_here, tfsenti
 
 
 def test_convert_writes_a_preprocessor_and_an_encoder_that_load_with_hub(tmp_path):
@@ -23,11 +24,12 @@ def test_convert_writes_a_preprocessor_and_an_encoder_that_load_with_hub(tmp_pat
     assert hub.KerasLayer(str(out / "encoder"))(inputs)["sequence_output"].shape == (1, 128, 16)
 
 
-def test_convert_sets_the_precision_and_can_drop_the_attention_dropout(tmp_path):
+def test_convert_sets_the_precision_and_can_drop_the_attention_dropout(tmp_path, capfd):
     hf = make_checkpoint(tmp_path / "hf", hidden=16, layers=1, heads=2, hidden_dropout_prob=0.0)
     for name, rate in [("checkpoint_rate", []), ("no_attention_dropout", ["--attention-dropout",
                                                                           "0"])]:
-        result = tfsenti("convert", hf, tmp_path / name, "--precision", "mixed_bfloat16", *rate)
+        result = run_here(capfd, "convert", hf, tmp_path / name, "--precision", "mixed_bfloat16",
+                          *rate)
         assert result.returncode == 0, result.stderr
     inputs = hub.load(str(tmp_path / "checkpoint_rate" / "preprocess"))(
         tf.constant(["a quiet film about a loud family"]))
@@ -44,5 +46,6 @@ def test_convert_sets_the_precision_and_can_drop_the_attention_dropout(tmp_path)
     precision, rate, (first, second) = two_training_passes("no_attention_dropout")
     assert (precision, rate, first.dtype) == ("mixed_bfloat16", 0.0, tf.bfloat16)
     assert np.array_equal(first, second)
-    assert refused(tmp_path, "convert", hf, tmp_path / "out", "--attention-dropout", "1") == (
+    assert refused(tmp_path, "convert", hf, tmp_path / "out", "--attention-dropout", "1",
+                   capfd=capfd) == (
         "--attention-dropout must be in [0, 1) (got 1.0)")

@@ -1,5 +1,6 @@
 """A run killed with SIGKILL continues with `--resume` and completes its planned steps; Ctrl-C
-(SIGINT) says so in one line and keeps the run for `--resume`."""
+(SIGINT) says so in one line and keeps the run for `--resume`. The runs interrupted are
+`python -m tfsenti train` processes; the resumes run in this process (`run_cli.run_here`)."""
 
 import json
 import os
@@ -11,14 +12,14 @@ import time
 import pytest
 import tensorflow_hub as hub
 
-from run_cli import interrupt_training, tfsenti
+from run_cli import interrupt_training, run_here
 from sample_data import copy_demo, topic_rows, write_jsonl
 from tfsenti import load
 from tfsenti.cli import main
 
 
 @pytest.mark.parametrize("kind", ["reviews", "multi-label topics"])
-def test_sigkill_then_resume_completes_the_planned_steps(tiny_encoder, tmp_path, kind):
+def test_sigkill_then_resume_completes_the_planned_steps(tiny_encoder, tmp_path, capfd, kind):
     data = (copy_demo(tmp_path / "data", {"train": 100}) if kind == "reviews" else
             write_jsonl(tmp_path / "topics.jsonl", topic_rows(200, seed=0)))
     out = tmp_path / "model"
@@ -29,7 +30,7 @@ def test_sigkill_then_resume_completes_the_planned_steps(tiny_encoder, tmp_path,
     killed_at = len(json.loads(record.read_text())["epochs"])
     assert not out.exists() and not (out.with_name("model.partial") / "saved_model.pb").exists()
 
-    resumed = tfsenti(*args, "--resume")
+    resumed = run_here(capfd, *args, "--resume")
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming the interrupted run" in resumed.stderr
     history = json.loads((out / "history.json").read_text())
@@ -42,7 +43,7 @@ def test_sigkill_then_resume_completes_the_planned_steps(tiny_encoder, tmp_path,
 
 
 def test_ctrl_c_prints_one_line_and_keeps_the_run_for_a_resume_with_the_same_options(
-        tiny_encoder, tmp_path):
+        tiny_encoder, tmp_path, capfd):
     data = copy_demo(tmp_path / "data", {"train": 100})
     out, partial = tmp_path / "model", tmp_path / "model.partial"
     args = ["train", data, "--encoder", tiny_encoder, "--epochs", "50", "--batch-size", "8",
@@ -52,7 +53,7 @@ def test_ctrl_c_prints_one_line_and_keeps_the_run_for_a_resume_with_the_same_opt
     assert stderr.splitlines() == [f"tfsenti: interrupted; {partial} is kept for --resume"]
     assert not out.exists() and partial.is_dir()
 
-    changed = tfsenti(*args, "--lr", "3e-5", "--rdrop", "1", "--resume")
+    changed = run_here(capfd, *args, "--lr", "3e-5", "--rdrop", "1", "--resume")
     assert changed.returncode == 2, changed.stderr
     assert changed.stderr.splitlines()[-1] == (
         "tfsenti: error: the run being resumed had --lr 'auto' (now 3e-05), --rdrop 0.0 (now 1.0); "
@@ -61,7 +62,7 @@ def test_ctrl_c_prints_one_line_and_keeps_the_run_for_a_resume_with_the_same_opt
 
     record = partial / "work" / "options.json"
     record.write_text("")  # emptied by something other than tfsenti, which writes it whole
-    unreadable = tfsenti(*args, "--resume")
+    unreadable = run_here(capfd, *args, "--resume")
     assert unreadable.returncode == 2 and unreadable.stderr.splitlines()[-1] == (
         f"tfsenti: error: {record}: not an interrupted run's record (Expecting value: line 1 "
         "column 1 (char 0)); run without --resume to start afresh")

@@ -1,4 +1,6 @@
-"""`tfsenti train` on a folder and a CSV, then `tfsenti predict` and `tfsenti evaluate`."""
+"""`tfsenti train` on a folder and a CSV, then `tfsenti predict` and `tfsenti evaluate`. The
+folder's model is trained by `python -m tfsenti` as a user runs it, and texts piped to `predict`
+reach a fresh process; the other commands run in this process (`run_cli.run_here`)."""
 
 import csv
 import json
@@ -6,8 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from run_cli import tfsenti
-from tfsenti.cli import main
+from run_cli import run_here, tfsenti
 
 
 @pytest.fixture(scope="module")
@@ -51,10 +52,10 @@ def test_train_writes_a_folder_that_explains_itself(model_dir):
     assert "](confusion_matrix.png)" in report and "most confident mistakes" in report
 
 
-def test_predict_texts_file_and_stdin_give_json_lines_in_input_order(model_dir, tmp_path):
+def test_predict_texts_file_and_stdin_give_json_lines_in_input_order(model_dir, tmp_path, capfd):
     texts = ["An absolute delight, I loved every minute of it.",
              "Dull, clumsy and far too long. Avoid it.", "", "word " * 20_000]
-    result = tfsenti("predict", "--model", model_dir, *texts[:2])
+    result = run_here(capfd, "predict", "--model", model_dir, *texts[:2])
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["text"] for r in records] == texts[:2]
@@ -64,8 +65,8 @@ def test_predict_texts_file_and_stdin_give_json_lines_in_input_order(model_dir, 
         assert sum(r["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
 
     (tmp_path / "texts.txt").write_text("\n".join(texts), encoding="utf-8")
-    from_file = tfsenti("predict", "--model", model_dir, "--file", tmp_path / "texts.txt",
-                        "--skip-empty")
+    from_file = run_here(capfd, "predict", "--model", model_dir, "--file", tmp_path / "texts.txt",
+                         "--skip-empty")
     from_stdin = tfsenti("predict", "--model", model_dir, "--skip-empty", stdin="\n".join(texts))
     assert from_file.returncode == from_stdin.returncode == 0, from_file.stderr + from_stdin.stderr
     assert from_file.stdout == from_stdin.stdout
@@ -75,9 +76,9 @@ def test_predict_texts_file_and_stdin_give_json_lines_in_input_order(model_dir, 
         assert batched["probabilities"] == pytest.approx(alone["probabilities"], abs=1e-5)
 
 
-def test_evaluate_recomputes_the_exported_test_metrics(model_dir, small_reviews, tmp_path):
-    result = tfsenti("evaluate", "--model", model_dir, small_reviews / "test",
-                     "--report", tmp_path / "report")
+def test_evaluate_recomputes_the_exported_test_metrics(model_dir, small_reviews, tmp_path, capfd):
+    result = run_here(capfd, "evaluate", "--model", model_dir, small_reviews / "test",
+                      "--report", tmp_path / "report")
     assert result.returncode == 0, result.stderr
     metrics = json.loads(result.stdout)  # stdout is the JSON document alone
     saved = json.loads((model_dir / "metrics.json").read_text())["test"]
@@ -88,7 +89,8 @@ def test_evaluate_recomputes_the_exported_test_metrics(model_dir, small_reviews,
         "metrics.json", "confusion_matrix.png", "report.md"}
 
 
-def test_train_on_a_csv_with_named_columns_and_string_labels(tiny_encoder, tmp_path, small_reviews):
+def test_train_on_a_csv_with_named_columns_and_string_labels(tiny_encoder, tmp_path, small_reviews,
+                                                             capfd):
     rows = [{"review": f.read_text(encoding="utf-8").strip(), "sentiment": label}
             for label in ("negative", "positive")
             for f in sorted((small_reviews / "train" / label[:3]).glob("*.txt"))]
@@ -97,9 +99,9 @@ def test_train_on_a_csv_with_named_columns_and_string_labels(tiny_encoder, tmp_p
         writer.writeheader()
         writer.writerows(rows)
     out = tmp_path / "csv_model"
-    result = tfsenti("train", tmp_path / "reviews.csv", "--text-column", "review",
-                     "--label-column", "sentiment", "--encoder", tiny_encoder, "--epochs", "1",
-                     "--seq-len", "32", "--val-split", "0.25", "--out", out, "--quiet")
+    result = run_here(capfd, "train", tmp_path / "reviews.csv", "--text-column", "review",
+                      "--label-column", "sentiment", "--encoder", tiny_encoder, "--epochs", "1",
+                      "--seq-len", "32", "--val-split", "0.25", "--out", out, "--quiet")
     assert result.returncode == 0, result.stderr
     config = json.loads((out / "config.json").read_text())
     assert config["class_names"] == ["negative", "positive"]
@@ -109,12 +111,12 @@ def test_train_on_a_csv_with_named_columns_and_string_labels(tiny_encoder, tmp_p
     metrics = json.loads((out / "metrics.json").read_text())
     assert set(metrics) == {"validation"} and metrics["validation"]["examples"] == 12
     assert [c["support"] for c in metrics["validation"]["per_class"].values()] == [6, 6]  # stratified
-    predicted = tfsenti("predict", "--model", out, "fine")
+    predicted = run_here(capfd, "predict", "--model", out, "fine")
     assert json.loads(predicted.stdout)["label"] in ("negative", "positive")
 
 
 def test_train_warns_in_one_line_about_test_texts_seen_in_training(tiny_encoder, small_reviews,
-                                                                  tmp_path, capsys):
+                                                                  tmp_path, capfd):
     texts = {label: [f.read_text(encoding="utf-8").strip()
                      for f in sorted((small_reviews / "train" / label).glob("*.txt"))]
              for label in ("neg", "pos")}
@@ -126,7 +128,7 @@ def test_train_warns_in_one_line_about_test_texts_seen_in_training(tiny_encoder,
     args = ["train", tmp_path / "train.jsonl", "--val", tmp_path / "val.jsonl", "--test",
             tmp_path / "test.jsonl", "--encoder", tiny_encoder, "--epochs", "1", "--seq-len", "32",
             "--quiet"]
-    result = tfsenti(*args, "--out", tmp_path / "kept")
+    result = run_here(capfd, *args, "--out", tmp_path / "kept")
     assert result.returncode == 0, result.stderr
     (line,) = result.stderr.splitlines()
     assert line.startswith("tfsenti: validation: 0 of 4 texts overlap training (0 identical, 0 "
@@ -137,8 +139,8 @@ def test_train_warns_in_one_line_about_test_texts_seen_in_training(tiny_encoder,
                                                      "containing_a_training_text": 0}
     assert "2 identical" in (tmp_path / "kept" / "report.md").read_text()
 
-    code = main([str(a) for a in (*args, "--dedupe", "--out", tmp_path / "deduped")])
-    assert code == 0 and "dropped the 2 training texts involved" in capsys.readouterr().err
+    deduped = run_here(capfd, *args, "--dedupe", "--out", tmp_path / "deduped")
+    assert deduped.returncode == 0 and "dropped the 2 training texts involved" in deduped.stderr
     config = json.loads((tmp_path / "deduped" / "config.json").read_text())
     assert config["data"]["train_examples"] == len(rows) - 4 - 2
     assert config["train_config"]["dedupe"] is True
