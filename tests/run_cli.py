@@ -4,6 +4,7 @@ process where only its output and exit code matter."""
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import signal
@@ -110,3 +111,14 @@ def interrupt_training(args: list, sig: signal.Signals, once: Path) -> tuple[int
     os.kill(run.pid, sig)
     _, stderr = run.communicate(timeout=120)
     return run.returncode, stderr
+
+
+def killed_then_resumed(args: list, once: Path) -> None:
+    """`tfsenti train ARGS` in a fresh process, killed with SIGKILL once the path `once` exists,
+    then continued with `--resume` in this process: it must finish and say that it resumed."""
+    from tfsenti.cli import main
+
+    interrupt_training(args, signal.SIGKILL, once)
+    with contextlib.redirect_stderr(io.StringIO()) as stderr:
+        code = main([*map(str, args), "--resume"])
+    assert code == 0 and "resuming the interrupted run" in stderr.getvalue(), stderr.getvalue()

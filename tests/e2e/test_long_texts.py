@@ -5,7 +5,6 @@ TensorFlow."""
 from __future__ import annotations
 
 import json
-import signal
 import textwrap
 
 import numpy as np
@@ -14,8 +13,7 @@ import tensorflow as tf
 
 import tfsenti
 from readme import readme_block, run_with_tensorflow_only
-from run_cli import (failing_run, interrupt_training, predict_records, snapshot,
-                     tfsenti as tfsenti_process)
+from run_cli import failing_run, killed_then_resumed, predict_records, snapshot
 from sample_data import aspect_rows, long_review_rows, write_table
 from tfsenti.cli import main
 
@@ -33,11 +31,7 @@ def chunk_model(tiny_encoder, tmp_path_factory):
     args = ["train", root / "train.tsv", "--test", root / "test.tsv", "--encoder", tiny_encoder,
             "--long", "chunks", "--max-chunks", "8", "--seq-len", "32", "--epochs", "3",
             "--batch-size", "4", "--out", out]
-    interrupt_training(args, signal.SIGKILL,
-                       once=root / "model.partial" / "work" / "best" / "epochs.json")
-    resumed = tfsenti_process(*args, "--resume")
-    assert resumed.returncode == 0, resumed.stderr
-    assert "resuming the interrupted run" in resumed.stderr
+    killed_then_resumed(args, once=root / "model.partial" / "work" / "best" / "epochs.json")
     return root, out
 
 

@@ -4,7 +4,6 @@ resumed training run, predict, evaluate, the report and the exported signature."
 from __future__ import annotations
 
 import json
-import signal
 import textwrap
 
 import numpy as np
@@ -14,8 +13,7 @@ import tensorflow_hub as hub
 
 import tfsenti
 from readme import readme_block, run_with_tensorflow_only
-from run_cli import (failing_run, interrupt_training, predict_records, snapshot,
-                     tfsenti as tfsenti_process)
+from run_cli import failing_run, killed_then_resumed, predict_records, snapshot
 from tfsenti.cli import main
 from sample_data import aspect_rows, write_table
 from tfsenti.data.pipeline import length_grouped_dataset
@@ -93,11 +91,7 @@ def pair_model(tiny_encoder, tmp_path_factory):
     args = ["train", root / "train.tsv", "--test", root / "test.tsv", "--pair-column", "aspect",
             "--encoder", tiny_encoder, "--epochs", "3", "--batch-size", "16", "--seq-len", "32",
             "--out", root / "model"]
-    interrupt_training(args, signal.SIGKILL,
-                       once=root / "model.partial" / "work" / "best" / "epochs.json")
-    resumed = tfsenti_process(*args, "--resume")
-    assert resumed.returncode == 0 and "resuming the interrupted run" in resumed.stderr, (
-        resumed.stderr)
+    killed_then_resumed(args, once=root / "model.partial" / "work" / "best" / "epochs.json")
     history = json.loads((root / "model" / "history.json").read_text())
     assert history["steps"] == 3 * history["steps_per_epoch"] == 12
     return root, root / "model"
