@@ -102,8 +102,12 @@ def window_pieces(pieces: tf.RaggedTensor, windows: Windows) -> tuple[tf.RaggedT
 
 def _kept(positions: tf.RaggedTensor, counts: tf.Tensor, budget: int, head: int) -> tf.RaggedTensor:
     """Which of each row's `counts` positions (ragged [N, (count)]) a budget of `budget` keeps:
-    the first `head` and the last `budget - head` (all of a row within the budget)."""
-    return (positions < head) | (positions >= (counts - (budget - head))[:, tf.newaxis])
+    the first `head` and the last `budget - head` (all of a row within the budget). Compared on
+    the flat positions: a ragged comparison that broadcasts a row's count takes a third of a
+    second to trace, and every model build, save and training run traces it again."""
+    flat = positions.flat_values
+    tail_start = tf.gather(counts - (budget - head), positions.value_rowids())
+    return positions.with_flat_values((flat < head) | (flat >= tail_start))
 
 
 def _one_piece_per_word(flat: tf.RaggedTensor) -> tf.RaggedTensor:
