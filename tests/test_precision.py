@@ -11,9 +11,10 @@ import tensorflow as tf
 import tensorflow_hub as hub
 
 from checkpoints import make_checkpoint
-from tfsenti import TrainConfig, build_classifier, fine_tune, load, precision, save_model
+from tfsenti import TrainConfig, build_classifier, fine_tune, load, precision
 from tfsenti.encoders import default
 from tfsenti.encoders.convert import convert_checkpoint
+from tfsenti.inference.signature import serving_function
 from tfsenti.precision import auto_precision, precision_policy, resolve_precision
 
 
@@ -82,8 +83,8 @@ def test_auto_follows_a_converted_encoder_and_keeps_others_in_float32(bf16_encod
         "float32", "not the default encoder")
 
 
-def bfloat16_in_serving_graph(folder: Path) -> bool:
-    graph = tf.saved_model.load(str(folder)).signatures["serving_default"].graph
+def bfloat16_inside(graph: tf.Graph) -> bool:
+    """Whether `graph` or a function it calls computes in bfloat16."""
     return "DT_BFLOAT16" in str(graph.as_graph_def())
 
 
@@ -94,9 +95,10 @@ def test_a_16_bit_run_records_its_precision_and_exports_a_float32_model(bf16_enc
     result = fine_tune(TrainConfig(encoder=str(bf16_encoder), epochs=1, seq_len=16, batch_size=16),
                        small_reviews / "train", out=tmp_path / "model", verbose=0)
     assert TrainConfig.load(result.folder).precision == "mixed_bfloat16"
-    assert not bfloat16_in_serving_graph(result.folder)
+    served = tf.saved_model.load(str(result.folder)).signatures["serving_default"]
+    assert not bfloat16_inside(served.graph)
     assert load(result.folder).predict(["a fine film"]).probabilities.dtype == np.float32
 
-    with precision_policy("mixed_bfloat16"):  # the same model saved as trained: bfloat16 inside
+    with precision_policy("mixed_bfloat16"):  # the same model served as trained: bfloat16 inside
         as_trained = build_classifier(TrainConfig(encoder=str(bf16_encoder), seq_len=16), 2)
-    assert bfloat16_in_serving_graph(save_model(as_trained, ["neg", "pos"], tmp_path / "trained"))
+    assert bfloat16_inside(serving_function(as_trained, ["neg", "pos"]).get_concrete_function().graph)
