@@ -67,8 +67,7 @@ class TextToBertInputs(keras.layers.Layer):
                                               self.truncate, self.windows)
         seq_length = tf.constant(self.seq_len, tf.int32)
         if self.pad_to_longest:
-            lengths = tf.add_n([tf.cast(s.merge_dims(1, -1).row_lengths(), tf.int32)
-                                for s in segments])
+            lengths = tf.add_n([piece_counts(s) for s in segments])
             longest = tf.reduce_max(tf.concat([lengths, [0]], axis=0)) + len(segments) + 1
             seq_length = tf.minimum(longest, seq_length)
         packed = self.preprocessor.bert_pack_inputs(segments, seq_length=seq_length)
@@ -78,6 +77,18 @@ class TextToBertInputs(keras.layers.Layer):
         windows = None if self.windows is None else dataclasses.asdict(self.windows)
         return {**super().get_config(), "seq_len": self.seq_len, "pad_to_longest": self.pad_to_longest,
                 "truncate": self.truncate, "windows": windows}
+
+
+def piece_counts(pieces: tf.RaggedTensor) -> tf.Tensor:
+    """The number of word pieces of each row of ragged [batch, words, pieces], int32 [batch]:
+    read off the row splits, which traces faster than merging the two ragged dimensions.
+
+    Example:
+        >>> piece_counts(tf.ragged.constant([[[1], [2, 3]], [[4]]])).numpy()
+        array([3, 1], dtype=int32)
+    """
+    splits = tf.gather(pieces.values.row_splits, pieces.row_splits)
+    return tf.cast(splits[1:] - splits[:-1], tf.int32)
 
 
 def segment_pieces(preprocessor, texts: tf.Tensor, pairs: tf.Tensor | None, seq_len: int,

@@ -113,4 +113,5 @@ def _kept(positions: tf.RaggedTensor, counts: tf.Tensor, budget: int, head: int)
 def _one_piece_per_word(flat: tf.RaggedTensor) -> tf.RaggedTensor:
     """Ragged [N, (pieces)] -> [N, (pieces), 1]: the shape `bert_pack_inputs` takes."""
     return tf.RaggedTensor.from_nested_row_lengths(
-        flat.flat_values, [flat.row_lengths(), tf.ones_like(flat.flat_values, tf.int64)])
+        flat.flat_values, [flat.row_lengths(), tf.ones_like(flat.flat_values, tf.int64)],
+        validate=False)  # consistent by construction; the checks cost time in every trace
