@@ -4,7 +4,7 @@ data. Both are mostly graph tracing, so they cost the same on a laptop and on a 
 
 Usage: python benchmarks/export_time.py [--encoder E] [--truncate T] [--repeats N]
 
-Each repeat builds a fresh classifier (`seq_len` 256) and saves it to a temporary folder, in one
+Each repeat builds a fresh classifier (`seq_len` 256, float32) and saves it to a temporary folder, in one
 process; the first repeat also loads TensorFlow's kernels and is reported apart. Last line:
 `encoder=... truncate=... build_seconds=... save_seconds=...` (medians of the later repeats).
 """

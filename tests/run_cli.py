@@ -74,23 +74,18 @@ def snapshot(root: Path) -> list[str]:
 
 def predict_records(capfd, *args) -> list[dict]:
     """The JSON lines `tfsenti predict ARGS --quiet` prints, run in this process."""
-    from tfsenti.cli import main
-
-    code = main(["predict", *map(str, args), "--quiet"])
-    out, err = capfd.readouterr()
-    assert code == 0, err
-    return [json.loads(line) for line in out.splitlines()]
+    result = run_here(capfd, "predict", *args, "--quiet")
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
 
 
 def failing_run(capfd, *args) -> str:
     """The error line of `tfsenti ARGS` run in this process, which must fail with exit code 2.
     Its stderr is captured at the file descriptor, so TensorFlow's native log lines would show:
     all it may print besides the error are tfsenti's own progress lines."""
-    from tfsenti.cli import main
-
-    code = main([str(a) for a in args])
-    err = capfd.readouterr().err
-    assert code == 2, err
+    result = run_here(capfd, *args)
+    err = result.stderr
+    assert result.returncode == 2, err
     assert all(line.startswith("tfsenti: ") for line in err.splitlines()), err
     (error,) = [line for line in err.splitlines() if line.startswith("tfsenti: error:")]
     return error

@@ -15,6 +15,7 @@ from tfsenti.config import TrainConfig
 TITLES = ["Northbound", "Red Mesa", "Blue Hour", "Cold Open", "Tin Angels", "Copper Sky",
           "The Arbiter", "Paper Lanterns", "Iron Orchard", "Saturday Matinee", "Dead Reckoning",
           "Low Tide Waltz"]
+PROBES = ["It runs 95 minutes and opened in 2001.", "A joyless, tedious failure. Avoid it."]
 
 
 def _three_class_splits(small_reviews, per_class_test=6):
@@ -51,8 +52,7 @@ def test_three_classes_train_and_export_a_softmax_model(tiny_config, small_revie
     assert np.array(test_metrics["confusion_matrix"]).shape == (3, 3)
     assert np.sum(test_metrics["confusion_matrix"]) == test_metrics["examples"] == 18
     assert [c["support"] for c in test_metrics["per_class"].values()] == [6, 6, 6]
-    predictions = tfsenti.load(result.folder).predict(["It runs 95 minutes and opened in 2001.",
-                                                       "A joyless, tedious failure. Avoid it."])
+    predictions = tfsenti.load(result.folder).predict(PROBES)
     assert predictions.probabilities.shape == (2, 3)
     assert np.allclose(predictions.probabilities.sum(axis=1), 1.0, atol=1e-5)  # softmax
     assert set(predictions.labels) <= {"negative", "neutral", "positive"}
@@ -65,6 +65,5 @@ def test_the_default_encoder_tells_the_three_classes_apart(small_reviews, tmp_pa
                          deterministic=True)
     result = tfsenti.fine_tune(config, train, test_path=test, out=tmp_path / "model", verbose=0)
     assert result.metrics["test"]["accuracy"] >= 0.75  # chance is 1/3
-    predictions = tfsenti.load(result.folder).predict(["It runs 95 minutes and opened in 2001.",
-                                                       "A joyless, tedious failure. Avoid it."])
+    predictions = tfsenti.load(result.folder).predict(PROBES)
     assert predictions.labels == ["neutral", "negative"]

@@ -43,6 +43,10 @@ REPLAN_SECONDS = 60.0  # or seconds, when steps are slow
 # (BENCHMARKS.md, IMDB rows AB-AE)
 EVAL_COST = 1 / 3
 EVAL_COST_16_BIT = 1 / 2
+# of the budget kept free: step times drift between plans (each plan extrapolates up to
+# REPLAN_EVERY steps or REPLAN_SECONDS), and the run still restores its best weights after the
+# last step
+MARGIN = 0.02
 
 
 def eval_cost(precision: str) -> float:
@@ -53,10 +57,6 @@ def eval_cost(precision: str) -> float:
         (0.3333333333333333, 0.5)
     """
     return EVAL_COST if precision == "float32" else EVAL_COST_16_BIT
-# of the budget kept free: step times drift between plans (each plan extrapolates up to
-# REPLAN_EVERY steps or REPLAN_SECONDS), and the run still restores its best weights after the
-# last step
-MARGIN = 0.02
 
 
 class Replannable(Protocol):
