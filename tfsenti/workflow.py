@@ -32,9 +32,8 @@ from tfsenti.evaluation.multilabel import tune_thresholds
 from tfsenti.evaluation.report import CURVES, plot_errors, plot_training_curves, write_report
 from tfsenti.inference.model_folder import write_saved_model
 from tfsenti.inference.predictor import Classifier
-from tfsenti.precision import resolve_precision
 from tfsenti.training.distribute import get_strategy, is_chief
-from tfsenti.training.loop import train
+from tfsenti.training.loop import run_precision, train
 
 SAVED_MODELS = Path("saved_models")
 WORK = "work"  # inside OUT.partial: the resume checkpoint and epoch record, removed at the end
@@ -94,7 +93,7 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
     check_encoder(config.encoder)
     splits, overlap = guard_splits(load_splits(config, train_path, val_path, test_path),
                                    config.dedupe)
-    config = resolve_precision(config)
+    config = run_precision(config, stage.path / WORK if resume else None)
     encoder = resolve_encoder(config.encoder, config.preprocess, config.precision)
     with stage:
         model, history = train(config, splits["train"], splits["validation"], verbose=verbose,

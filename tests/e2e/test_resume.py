@@ -14,12 +14,13 @@ import tensorflow_hub as hub
 
 from run_cli import interrupt_training, run_here
 from sample_data import copy_demo, topic_rows, write_jsonl
-from tfsenti import load
+from tfsenti import load, precision
 from tfsenti.cli import main
 
 
 @pytest.mark.parametrize("kind", ["reviews", "multi-label topics"])
-def test_sigkill_then_resume_completes_the_planned_steps(tiny_encoder, tmp_path, capfd, kind):
+def test_sigkill_then_resume_completes_the_planned_steps(tiny_encoder, tmp_path, capfd, kind,
+                                                        monkeypatch):
     data = (copy_demo(tmp_path / "data", {"train": 100}) if kind == "reviews" else
             write_jsonl(tmp_path / "topics.jsonl", topic_rows(200, seed=0)))
     out = tmp_path / "model"
@@ -30,9 +31,12 @@ def test_sigkill_then_resume_completes_the_planned_steps(tiny_encoder, tmp_path,
     killed_at = len(json.loads(record.read_text())["epochs"])
     assert not out.exists() and not (out.with_name("model.partial") / "saved_model.pb").exists()
 
+    # resumed on a CPU where --precision auto would choose bfloat16: the run keeps its float32
+    monkeypatch.setattr(precision, "auto_precision", lambda encoder: ("mixed_bfloat16", "AMX"))
     resumed = run_here(capfd, *args, "--resume")
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming the interrupted run" in resumed.stderr
+    assert json.loads((out / "config.json").read_text())["train_config"]["precision"] == "float32"
     history = json.loads((out / "history.json").read_text())
     assert 1 <= killed_at < 4 and len(history["loss"]) == 4
     assert history["steps"] == 4 * history["steps_per_epoch"]

@@ -177,16 +177,36 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
 
 def _resolve_autos(config: TrainConfig, train_data: LabeledTexts, encoder: EncoderHandles | None,
                    work_dir: str | Path | None) -> tuple[TrainConfig, EncoderHandles]:
-    """`config` with `--precision auto` and `--seq-len auto` resolved (the first is what a
-    resume in `work_dir` has to repeat), and the encoder's handles."""
-    config = resolve_precision(config)
+    """`config` with `--precision auto` and `--seq-len auto` resolved (a resume in `work_dir`
+    keeps the precision its run chose), and the encoder's handles."""
+    work_dir = None if work_dir is None else Path(work_dir)
+    config = run_precision(config, work_dir)
     if work_dir is not None:
-        same_options_as_before(config, Path(work_dir))
+        same_options_as_before(config, work_dir)
     encoder = encoder or resolve_encoder(config.encoder, config.preprocess, config.precision)
     return resolve_seq_len(config, train_data, encoder), encoder
 
 
 RUN_OPTIONS = "options.json"  # in a run's work_dir: the TrainConfig a resume has to repeat
+
+
+def run_precision(config: TrainConfig, work_dir: Path | None) -> TrainConfig:
+    """`config` with `--precision auto` resolved: to the precision that the run being resumed in
+    `work_dir` recorded, whatever this machine would choose (a preempted run restarted on another
+    kind of CPU: its checkpoint and encoder conversion are that precision's), else as
+    `resolve_precision` chooses.
+
+    Example:
+        >>> import tempfile
+        >>> work = Path(tempfile.mkdtemp())
+        >>> same_options_as_before(TrainConfig(precision="mixed_bfloat16"), work)
+        >>> run_precision(TrainConfig(precision="auto"), work).precision
+        'mixed_bfloat16'
+    """
+    record = None if work_dir is None else work_dir / RUN_OPTIONS
+    if config.precision == "auto" and record is not None and record.is_file():
+        config = dataclasses.replace(config, precision=read_record(record)["precision"])
+    return resolve_precision(config)
 
 
 def same_options_as_before(config: TrainConfig, work_dir: Path) -> None:
