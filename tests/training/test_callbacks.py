@@ -157,5 +157,35 @@ def test_a_run_killed_while_recording_an_epoch_resumes_from_the_record_before(tm
     monkeypatch.undo()
     resumed = KeepBestEpoch(tmp_path)  # the resumed run reads the first epoch's record whole
     assert resumed.history() == {"val_accuracy": [0.7], "val_loss": [0.4], "best_epoch": 1}
-    assert sorted(p.name for p in tmp_path.rglob("*")) == ["best", "epochs.json", "weights.npz",
-                                                           "weights.npz.tmp"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["best-epoch1.npz", "best-epoch2.npz.tmp",
+                                                          "epochs.json"]
+
+
+def test_a_run_killed_between_a_best_epochs_weights_and_its_record_keeps_the_recorded_best(
+        tmp_path, monkeypatch):
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    first = model.get_weights()
+    killed = KeepBestEpoch(tmp_path)
+    killed.set_model(model)
+    killed.on_epoch_end(0, {"val_accuracy": 0.7, "val_loss": 0.4})
+    model.set_weights([w + 1 for w in first])
+    files_written = []
+
+    def killed_writing_the_record(fd):  # the second epoch's weights are on disk, its record not
+        files_written.append(fd)
+        if len(files_written) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr("tfsenti._staging.os.fsync", killed_writing_the_record)
+    with pytest.raises(KeyboardInterrupt):
+        killed.on_epoch_end(1, {"val_accuracy": 0.8, "val_loss": 0.3})
+    monkeypatch.undo()
+    model.set_weights([w + 2 for w in first])
+    resumed = KeepBestEpoch(tmp_path)  # epoch 2 again, worse this time: epoch 1 stays the best
+    resumed.set_model(model)
+    resumed.on_epoch_end(1, {"val_accuracy": 0.6, "val_loss": 0.5})
+    resumed.on_train_end()
+    assert resumed.history()["best_epoch"] == 1
+    assert all(np.array_equal(now, then) for now, then in zip(model.get_weights(), first))
+    assert sorted(p.name for p in tmp_path.glob("*.npz")) == ["best-epoch1.npz"]

@@ -32,7 +32,7 @@ from tfsenti.training.optim import auto_lr
 
 log = logging.getLogger(__name__)
 
-BEST_WEIGHTS = Path("best") / "weights.npz"  # in KeepBestEpoch's state_dir
+BEST_WEIGHTS = "best-epoch{}.npz"  # in KeepBestEpoch's state_dir, numbered from 1
 CALIBRATION_STEPS = 20  # steps timed (after the first, which traces) before the first plan
 REPLAN_EVERY = 100  # steps between later plans, each on the rates measured so far
 REPLAN_SECONDS = 60.0  # or seconds, when steps are slow
@@ -180,8 +180,10 @@ class KeepBestEpoch(keras.callbacks.Callback):
     accuracy (ties: lower validation loss), restored at the end.
 
     With `state_dir` the record and the best weights are also written there after every epoch,
-    so a run resumed after a crash still knows its earlier epochs and its best one. The weights
-    kept are those the model holds inside `kept_weights()` (with `--ema`, the weight average:
+    so a run resumed after a crash still knows its earlier epochs and its best one. A new best
+    epoch's weights go to a file of their own before the record names it, and the previous best's
+    file is removed after, so a crash in between leaves a record that agrees with its weights. The
+    weights kept are those the model holds inside `kept_weights()` (with `--ema`, the weight average:
     `ScoreAverage.averaged`).
     """
 
@@ -215,20 +217,25 @@ class KeepBestEpoch(keras.callbacks.Callback):
             with whole_file(self.state_dir / "epochs.json") as f:
                 f.write(json.dumps({"epochs": self.epochs, "best_epoch": self.best_epoch,
                                     "best_score": list(self.best_score)}).encode())
+            kept = set() if self.best_epoch is None else {self._best_file()}
+            for stale in set(self.state_dir.glob(BEST_WEIGHTS.format("*"))) - kept:
+                stale.unlink()
 
     def on_train_end(self, logs=None):
         if self._weights is not None:
             self.model.set_weights(self._weights)
         elif self.best_epoch is not None and self.state_dir is not None:  # best was before a resume
-            with np.load(self.state_dir / BEST_WEIGHTS) as saved:
+            with np.load(self._best_file()) as saved:
                 self.model.set_weights([saved[f"arr_{i}"] for i in range(len(saved.files))])
 
     def _save_best(self, weights: list[np.ndarray]) -> None:
         """The weights alone (not the optimizer: its step count runs on past the best epoch)."""
-        path = self.state_dir / BEST_WEIGHTS
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with whole_file(path) as f:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        with whole_file(self._best_file()) as f:
             np.savez(f, *weights)
+
+    def _best_file(self) -> Path:
+        return self.state_dir / BEST_WEIGHTS.format(self.best_epoch + 1)
 
     def history(self) -> dict:
         """Metric -> per-epoch values, plus `best_epoch`: the kept epoch, counted from 1 as Keras'
