@@ -36,6 +36,7 @@ def test_sigkill_then_resume_completes_the_planned_steps(tiny_encoder, tmp_path,
     resumed = run_here(capfd, *args, "--resume")
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming the interrupted run" in resumed.stderr
+    assert "--precision auto: float32, as the run being resumed chose" in resumed.stderr
     assert json.loads((out / "config.json").read_text())["train_config"]["precision"] == "float32"
     history = json.loads((out / "history.json").read_text())
     assert 1 <= killed_at < 4 and len(history["loss"]) == 4

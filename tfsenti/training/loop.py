@@ -205,7 +205,9 @@ def run_precision(config: TrainConfig, work_dir: Path | None) -> TrainConfig:
     """
     record = None if work_dir is None else work_dir / RUN_OPTIONS
     if config.precision == "auto" and record is not None and record.is_file():
-        config = dataclasses.replace(config, precision=read_record(record)["precision"])
+        chosen = read_record(record).get("precision", "auto")
+        log.info("--precision auto: %s, as the run being resumed chose", chosen)
+        config = dataclasses.replace(config, precision=chosen)
     return resolve_precision(config)
 
 
