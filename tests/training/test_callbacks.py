@@ -120,9 +120,13 @@ def test_a_run_under_an_epoch_reserves_its_validation_at_the_cost_it_is_given(ev
     assert clock.now == ends_at
 
 
-def test_a_best_epoch_from_before_a_resume_comes_back_without_rewinding_the_optimizer(tmp_path):
+def _two_logits() -> keras.Model:
     inputs = keras.Input((3,))
-    model = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    return keras.Model(inputs, keras.layers.Dense(2)(inputs))
+
+
+def test_a_best_epoch_from_before_a_resume_comes_back_without_rewinding_the_optimizer(tmp_path):
+    model = _two_logits()
     model.compile(optimizer=make_optimizer(TrainConfig(), 10, 1e-3), loss="mse")
     best = model.get_weights()
     killed = KeepBestEpoch(tmp_path)  # the run that was killed after its first epoch
@@ -142,8 +146,7 @@ def test_a_best_epoch_from_before_a_resume_comes_back_without_rewinding_the_opti
 
 def test_a_run_killed_while_recording_an_epoch_resumes_from_the_record_before(tmp_path,
                                                                              monkeypatch):
-    inputs = keras.Input((3,))
-    model = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    model = _two_logits()
     killed = KeepBestEpoch(tmp_path)
     killed.set_model(model)
     killed.on_epoch_end(0, {"val_accuracy": 0.7, "val_loss": 0.4})
@@ -163,8 +166,7 @@ def test_a_run_killed_while_recording_an_epoch_resumes_from_the_record_before(tm
 
 def test_a_run_killed_between_a_best_epochs_weights_and_its_record_keeps_the_recorded_best(
         tmp_path, monkeypatch):
-    inputs = keras.Input((3,))
-    model = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    model = _two_logits()
     first = model.get_weights()
     killed = KeepBestEpoch(tmp_path)
     killed.set_model(model)

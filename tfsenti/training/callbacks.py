@@ -204,6 +204,8 @@ class KeepBestEpoch(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         self.epochs = self.epochs[:epoch] + [{k: float(v) for k, v in logs.items()}]
+        if self.state_dir is not None:
+            self.state_dir.mkdir(parents=True, exist_ok=True)
         if MONITOR in logs:
             score = (logs[MONITOR], -logs.get("val_loss", 0.0))
             if score > self.best_score:
@@ -213,7 +215,6 @@ class KeepBestEpoch(keras.callbacks.Callback):
                 if self.state_dir is not None:
                     self._save_best(self._weights)
         if self.state_dir is not None:
-            self.state_dir.mkdir(parents=True, exist_ok=True)
             with whole_file(self.state_dir / "epochs.json") as f:
                 f.write(json.dumps({"epochs": self.epochs, "best_epoch": self.best_epoch,
                                     "best_score": list(self.best_score)}).encode())
@@ -230,7 +231,6 @@ class KeepBestEpoch(keras.callbacks.Callback):
 
     def _save_best(self, weights: list[np.ndarray]) -> None:
         """The weights alone (not the optimizer: its step count runs on past the best epoch)."""
-        self.state_dir.mkdir(parents=True, exist_ok=True)
         with whole_file(self._best_file()) as f:
             np.savez(f, *weights)
 
