@@ -7,6 +7,7 @@ import tensorflow as tf
 import tf_keras as keras
 
 from tfsenti.config import TrainConfig
+from tfsenti.errors import ConfigError
 from tfsenti.training.callbacks import (CALIBRATION_STEPS, EVAL_COST, EVAL_COST_16_BIT, MARGIN,
                                        REPLAN_EVERY, REPLAN_SECONDS, KeepBestEpoch, TimeBudget)
 from tfsenti.training.optim import (LR_FEW_PASSES, LR_MANY_PASSES, WarmupLinearDecay,
@@ -191,3 +192,13 @@ def test_a_run_killed_between_a_best_epochs_weights_and_its_record_keeps_the_rec
     assert resumed.history()["best_epoch"] == 1
     assert all(np.array_equal(now, then) for now, then in zip(model.get_weights(), first))
     assert sorted(p.name for p in tmp_path.glob("*.npz")) == ["best-epoch1.npz"]
+
+
+def test_a_resumed_record_whose_best_weights_are_gone_is_refused_before_training(tmp_path):
+    first = KeepBestEpoch(tmp_path)
+    first.set_model(_two_logits())
+    first.on_epoch_end(0, {"val_accuracy": 0.7, "val_loss": 0.4})
+    (tmp_path / "best-epoch1.npz").unlink()
+    with pytest.raises(ConfigError, match=r"epochs.json keeps epoch 1 as the best, but its "
+                       r"weights \(best-epoch1.npz\) are not there; run without resume"):
+        KeepBestEpoch(tmp_path)

@@ -27,6 +27,7 @@ import numpy as np
 import tf_keras as keras
 
 from tfsenti._staging import read_record, whole_file
+from tfsenti.errors import ConfigError
 from tfsenti.training.objectives import MONITOR
 from tfsenti.training.optim import auto_lr
 
@@ -182,7 +183,8 @@ class KeepBestEpoch(keras.callbacks.Callback):
     With `state_dir` the record and the best weights are also written there after every epoch,
     so a run resumed after a crash still knows its earlier epochs and its best one. A new best
     epoch's weights go to a file of their own before the record names it, and the previous best's
-    file is removed after, so a crash in between leaves a record that agrees with its weights. The
+    file is removed after, so a crash in between leaves a record that agrees with its weights (a
+    record whose best epoch has no weights file is refused when the run resumes, not at its end). The
     weights kept are those the model holds inside `kept_weights()` (with `--ema`, the weight average:
     `ScoreAverage.averaged`).
     """
@@ -200,6 +202,10 @@ class KeepBestEpoch(keras.callbacks.Callback):
             saved = read_record(state_dir / "epochs.json")
             self.epochs, self.best_epoch = saved["epochs"], saved["best_epoch"]
             self.best_score = tuple(saved["best_score"])
+            if self.best_epoch is not None and not self._best_file().is_file():
+                raise ConfigError(f"{state_dir / 'epochs.json'} keeps epoch {self.best_epoch + 1} "
+                                  f"as the best, but its weights ({self._best_file().name}) are "
+                                  "not there; run without {resume} to start afresh", ["resume"])
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
