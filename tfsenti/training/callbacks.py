@@ -183,10 +183,10 @@ class KeepBestEpoch(keras.callbacks.Callback):
     With `state_dir` the record and the best weights are also written there after every epoch,
     so a run resumed after a crash still knows its earlier epochs and its best one. A new best
     epoch's weights go to a file of their own before the record names it, and the previous best's
-    file is removed after, so a crash in between leaves a record that agrees with its weights (a
-    record whose best epoch has no weights file is refused when the run resumes, not at its end). The
-    weights kept are those the model holds inside `kept_weights()` (with `--ema`, the weight average:
-    `ScoreAverage.averaged`).
+    file is removed after, so a crash in between leaves a record that agrees with its weights. A
+    record whose best epoch has no weights file is refused when the run resumes, not at its end.
+    The weights kept are those the model holds inside `kept_weights()` (with `--ema`, the weight
+    average: `ScoreAverage.averaged`).
     """
 
     def __init__(self, state_dir: Path | None = None, kept_weights: Callable[
