@@ -3,6 +3,7 @@ classifier uses the default encoder's conversion of the run's precision with a f
 `--precision auto` picks bfloat16 only where it pays."""
 
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from tfsenti.encoders import default
 from tfsenti.encoders.convert import convert_checkpoint
 from tfsenti.inference.signature import serving_function
 from tfsenti.precision import auto_precision, precision_policy, resolve_precision
+from tfsenti.training.loop import RUN_OPTIONS, run_precision, same_options_as_before
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +73,22 @@ def test_auto_picks_bfloat16_for_the_default_encoder_on_cpus_with_bfloat16_only(
     assert resolve_precision(TrainConfig()).precision == expected
     assert resolve_precision(TrainConfig(precision="float32")).precision == "float32"  # as asked
 
+
+
+def test_a_resumed_record_without_a_precision_leaves_auto_to_choose_afresh(tmp_path, caplog,
+                                                                            monkeypatch):
+    """An `options.json` edited by hand to drop `precision`: auto chooses as for a new run, and no
+    line says the run being resumed chose "auto"."""
+    monkeypatch.setattr(precision, "cpu_bfloat16_flags", lambda: ("avx512_bf16",))
+    monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: [])
+    monkeypatch.setattr(logging.getLogger("tfsenti"), "propagate", True)  # the CLI turns it off
+    caplog.set_level(logging.INFO, logger="tfsenti")
+    (tmp_path / RUN_OPTIONS).write_text(json.dumps({"lr": 1e-4}))
+    assert run_precision(TrainConfig(), tmp_path).precision == "mixed_bfloat16"
+    assert "as the run being resumed chose" not in caplog.text
+    same_options_as_before(TrainConfig(precision="float32"), tmp_path / "other")
+    assert run_precision(TrainConfig(), tmp_path / "other").precision == "float32"
+    assert "--precision auto: float32, as the run being resumed chose" in caplog.text
 
 def test_auto_follows_a_converted_encoder_and_keeps_others_in_float32(bf16_encoder, tiny_encoder,
                                                                       monkeypatch):

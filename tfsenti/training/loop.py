@@ -205,9 +205,9 @@ def run_precision(config: TrainConfig, work_dir: Path | None) -> TrainConfig:
     """
     record = None if work_dir is None else work_dir / RUN_OPTIONS
     if config.precision == "auto" and record is not None and record.is_file():
-        chosen = read_record(record).get("precision", "auto")
-        log.info("--precision auto: %s, as the run being resumed chose", chosen)
-        config = dataclasses.replace(config, precision=chosen)
+        config = dataclasses.replace(config, precision=read_record(record).get("precision", "auto"))
+        if config.precision != "auto":  # else a record without one: resolved afresh below
+            log.info("--precision auto: %s, as the run being resumed chose", config.precision)
     return resolve_precision(config)
 
 
