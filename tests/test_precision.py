@@ -74,7 +74,6 @@ def test_auto_picks_bfloat16_for_the_default_encoder_on_cpus_with_bfloat16_only(
     assert resolve_precision(TrainConfig(precision="float32")).precision == "float32"  # as asked
 
 
-
 def test_a_resumed_record_without_a_precision_leaves_auto_to_choose_afresh(tmp_path, caplog,
                                                                             monkeypatch):
     """An `options.json` edited by hand to drop `precision`: auto chooses as for a new run, and no
@@ -89,6 +88,7 @@ def test_a_resumed_record_without_a_precision_leaves_auto_to_choose_afresh(tmp_p
     same_options_as_before(TrainConfig(precision="float32"), tmp_path / "other")
     assert run_precision(TrainConfig(), tmp_path / "other").precision == "float32"
     assert "--precision auto: float32, as the run being resumed chose" in caplog.text
+
 
 def test_auto_follows_a_converted_encoder_and_keeps_others_in_float32(bf16_encoder, tiny_encoder,
                                                                       monkeypatch):
