@@ -21,17 +21,20 @@ log = logging.getLogger(__name__)
 
 
 def print_summary(result) -> None:
+    from tfsenti.evaluation.metrics import interval_note
+
     if not result.chief:
         print("\nworker done; the chief worker writes the export")
         return
     print(f"\nexported {result.folder}")
     for split, m in result.metrics.items():
         if m.get("task") == "multilabel":
-            print(f"{split:>10}: subset accuracy {m['accuracy']:.4f}  micro-F1 "
+            print(f"{split:>10}: subset accuracy {m['accuracy']:.4f}{interval_note(m)}  micro-F1 "
                   f"{m['micro']['f1']:.4f}  macro-F1 {m['macro']['f1']:.4f}  Hamming loss "
                   f"{m['hamming_loss']:.4f}  ({m['examples']} examples)")
         else:
-            print(f"{split:>10}: accuracy {m['accuracy']:.4f}  macro-F1 {m['macro']['f1']:.4f}  "
+            print(f"{split:>10}: accuracy {m['accuracy']:.4f}{interval_note(m)}  "
+                  f"macro-F1 {m['macro']['f1']:.4f}  "
                   f"MCC {m['mcc']:.4f}  ({m['examples']} examples)")
         print(" " * 12 + "  ".join(f"{name}: P {c['precision']:.3f} R {c['recall']:.3f} "
                                    f"F1 {c['f1']:.3f} (n={c['support']})"

@@ -128,8 +128,9 @@ class TrainConfig:
                              "or each logit's max", "model", choices=("mean", "max"))
     fixed_length: bool = option(False, "pad every text to --seq-len, as the TF tutorial does "
                                 "(slower; for comparison)", "model")
-    pooling: str = option("pooled", "pooled: the encoder's [CLS] pooler; mean: the mean of the "
-                          "last layer over real tokens", "model", choices=("pooled", "mean"))
+    pooling: str = option("auto", "pooled: the encoder's [CLS] pooler; mean: the mean of the "
+                          "last layer over real tokens; auto: mean under the small-data plan, "
+                          "else pooled", "model", choices=("auto", "pooled", "mean"))
     dropout: float = option(0.1, "dropout before the head", "model", check=in_range(0, 1))
     freeze: str = option("none", "encoder weights left out of training: none, the whole encoder, "
                          "all but the pooler, or all but the last N blocks and the pooler", "model",
@@ -140,6 +141,10 @@ class TrainConfig:
                        "encoder and fit a logistic-regression head", "model",
                        choices=("finetune", "features"))
     # === Training ===
+    small_data: str = option("auto", "auto: when the smallest class has at most 256 training "
+                             "texts, a contrastive stage on pairs of texts, then a "
+                             "logistic-regression head (as SetFit trains); off: fine-tune as for "
+                             "any size", "training", choices=("auto", "off"))
     epochs: int = option(3, "passes over the training data", "training", check=at_least(1))
     batch_size: int = option(32, "examples per step (the global batch under a strategy)",
                              "training", check=at_least(1))

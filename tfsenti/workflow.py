@@ -34,6 +34,7 @@ from tfsenti.inference.model_folder import write_saved_model
 from tfsenti.inference.predictor import Classifier
 from tfsenti.training.distribute import get_strategy, is_chief
 from tfsenti.training.loop import run_precision, train
+from tfsenti.training.plan import check_class_sizes
 
 SAVED_MODELS = Path("saved_models")
 WORK = "work"  # inside OUT.partial: the resume checkpoint and epoch record, removed at the end
@@ -100,7 +101,8 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
                                log_dir=stage.path / "logs", work_dir=stage.path / WORK,
                                encoder=encoder)
         shutil.rmtree(stage.path / WORK, ignore_errors=True)
-        config = dataclasses.replace(config, seq_len=history["seq_len"], lr=history["lr"])  # autos
+        config = dataclasses.replace(config, seq_len=history["seq_len"], lr=history["lr"],
+                                     pooling=history["pooling"])  # autos
         classifier, probabilities = predict_splits(model, splits, verbose > 0)
         metrics = write_results(stage.path, final.name, classifier, splits, probabilities,
                                 overlap, history)
@@ -126,6 +128,7 @@ def load_splits(config: TrainConfig, train_path: str | Path, val_path: str | Pat
              "delimiter": config.delimiter, "pair_column": config.pair_column,
              "label_separator": config.label_separator}
     train_data = load_dataset(train_path, **table)
+    check_class_sizes(train_data, str(train_path))
     table["multilabel"], classes = train_data.multilabel, train_data.class_names
     if val_path is not None:
         splits = {"train": train_data, "validation": load_dataset(val_path, **table,
@@ -166,10 +169,13 @@ def write_results(folder: Path, title: str, classifier: Classifier, splits: dict
         metrics[split]["overlap_with_train"] = overlap[split]
     shown = "test" if "test" in splits else "validation"
     data = splits[shown]
-    plot_training_curves(history, folder / CURVES)
+    curves = "contrastive" not in history  # the small-data plan has no epochs to plot
+    if curves:
+        plot_training_curves(history, folder / CURVES)
     plot_errors(metrics[shown], folder, data.name)
     write_report(folder, f"tfsenti model: {title}", metrics[shown], mistakes[shown],
-                 f"{shown} data ({data.name}, {len(data)} examples)", has_curves=True)
+                 f"{shown} data ({data.name}, {len(data)} examples)", has_curves=curves,
+                 plan=history.get("plan"))
     (folder / "metrics.json").write_text(json.dumps(metrics, indent=2))
     (folder / "history.json").write_text(json.dumps(history, indent=2))
     return metrics

@@ -113,21 +113,32 @@ def length_grouped_dataset(word_ids: tf.RaggedTensor, labels: np.ndarray, batch_
         ds = ds.shuffle(POOL_BATCHES, seed=seed + 1, reshuffle_each_iteration=True)
 
     def to_inputs(ids, size, label):
-        rows = ids.merge_dims(0, 1) if chunked else ids
-        length = tf.cast(rows.row_lengths(), tf.int32)
-        dense = rows.to_tensor()
-        width = tf.shape(dense)[1]
-        mask = tf.sequence_mask(length, width, dtype=tf.int32)
-        type_ids = tf.zeros_like(dense)
-        if pairs:
-            sep = tf.gather(dense, length - 1, batch_dims=1)
-            first_sep = tf.argmax(tf.cast(dense == sep[:, tf.newaxis], tf.int32), axis=1,
-                                  output_type=tf.int32)
-            type_ids = tf.cast(tf.range(width)[tf.newaxis, :] > first_sep[:, tf.newaxis],
-                               tf.int32) * mask
-        inputs = {"input_word_ids": dense, "input_mask": mask, "input_type_ids": type_ids}
+        inputs = encoder_inputs(ids.merge_dims(0, 1) if chunked else ids, pairs)
         if chunked:
             inputs["text_index"] = tf.cast(ids.value_rowids(), tf.int32)
         return inputs, label
 
     return prefetched(ds.map(to_inputs)), math.ceil(len(labels) / batch_size)
+
+
+def encoder_inputs(rows: tf.RaggedTensor, pairs: bool = False) -> dict[str, tf.Tensor]:
+    """The encoder's padded inputs of word-id rows ragged [B, (length)]: with `pairs` the tokens
+    after the first [SEP] (the token each row ends with) get type id 1.
+
+    Example:
+        >>> inputs = encoder_inputs(tf.ragged.constant([[101, 7, 102, 8, 102], [101, 102]]), True)
+        >>> inputs["input_mask"].numpy().tolist(), inputs["input_type_ids"].numpy().tolist()
+        ([[1, 1, 1, 1, 1], [1, 1, 0, 0, 0]], [[0, 0, 0, 1, 1], [0, 0, 0, 0, 0]])
+    """
+    length = tf.cast(rows.row_lengths(), tf.int32)
+    dense = rows.to_tensor()
+    width = tf.shape(dense)[1]
+    mask = tf.sequence_mask(length, width, dtype=tf.int32)
+    type_ids = tf.zeros_like(dense)
+    if pairs:
+        sep = tf.gather(dense, length - 1, batch_dims=1)
+        first_sep = tf.argmax(tf.cast(dense == sep[:, tf.newaxis], tf.int32), axis=1,
+                              output_type=tf.int32)
+        type_ids = tf.cast(tf.range(width)[tf.newaxis, :] > first_sep[:, tf.newaxis],
+                           tf.int32) * mask
+    return {"input_word_ids": dense, "input_mask": mask, "input_type_ids": type_ids}

@@ -41,6 +41,45 @@ def matthews_corrcoef(matrix: np.ndarray) -> float:
     return _ratio(num, den)
 
 
+SMALL_EVALUATION = 300  # examples, fewer than which reports give accuracy's 95% interval
+Z_95 = 1.959964  # the standard normal's 97.5th percentile
+
+
+def wilson_interval(correct: int, total: int, z: float = Z_95) -> tuple[float, float]:
+    """The Wilson score interval (95% by default) of a proportion `correct` / `total`: unlike
+    the normal approximation it stays inside [0, 1] and holds for small `total` and for 0 or all
+    correct.
+
+    Example:
+        >>> [round(x, 4) for x in wilson_interval(9, 10)], wilson_interval(0, 0)
+        ([0.5958, 0.9821], (0.0, 1.0))
+    """
+    if total == 0:
+        return 0.0, 1.0
+    p = correct / total
+    centre = (p + z * z / (2 * total)) / (1 + z * z / total)
+    half = z * np.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    low = 0.0 if correct == 0 else max(0.0, centre - half)  # exact at the ends, not 1 - 1e-16
+    high = 1.0 if correct == total else min(1.0, centre + half)
+    return float(low), float(high)
+
+
+def interval_note(metrics: dict) -> str:
+    """` (95% interval LOW-HIGH)` of the accuracy in `metrics` when it was measured on fewer
+    than `SMALL_EVALUATION` examples, else nothing: what a report adds after the accuracy.
+
+    Example:
+        >>> interval_note({"examples": 10, "accuracy_95": [0.5958, 0.9821]})
+        ' (95% interval 0.596-0.982)'
+        >>> interval_note({"examples": 1000, "accuracy_95": [0.88, 0.92]})
+        ''
+    """
+    if metrics["examples"] >= SMALL_EVALUATION or "accuracy_95" not in metrics:
+        return ""
+    low, high = metrics["accuracy_95"]
+    return f" (95% interval {low:.3f}-{high:.3f})"
+
+
 def compute_metrics(labels: np.ndarray, probabilities: np.ndarray, class_names: list[str]) -> dict:
     """All metrics for predictions `argmax(probabilities)` against `labels`.
 
@@ -49,6 +88,8 @@ def compute_metrics(labels: np.ndarray, probabilities: np.ndarray, class_names: 
         ...                     ["neg", "pos"])
         >>> round(m["accuracy"], 4), m["confusion_matrix"], round(m["macro"]["f1"], 4)
         (0.6667, [[1, 0], [1, 1]], 0.6667)
+        >>> [round(x, 4) for x in m["accuracy_95"]]  # the Wilson interval: 3 examples say little
+        [0.2077, 0.9385]
     """
     labels = np.asarray(labels)
     predicted = np.argmax(probabilities, axis=-1) if len(labels) else labels
@@ -64,6 +105,7 @@ def compute_metrics(labels: np.ndarray, probabilities: np.ndarray, class_names: 
     macro = {key: float(np.mean([c[key] for c in per_class.values()]))
              for key in ("precision", "recall", "f1")}
     return {"examples": int(len(labels)), "accuracy": _ratio(np.trace(matrix), matrix.sum()),
+            "accuracy_95": list(wilson_interval(int(np.trace(matrix)), int(matrix.sum()))),
             "macro": macro, "mcc": matthews_corrcoef(matrix), "per_class": per_class,
             "confusion_matrix": matrix.tolist(), "class_names": list(class_names)}
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from tfsenti.evaluation.metrics import wilson_interval
+
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.96, 0.05), 2)
 
 
@@ -93,9 +95,10 @@ def multilabel_metrics(labels: np.ndarray, probabilities: np.ndarray, class_name
     micro = {"precision": float(_ratio(all_tp, all_tp + all_fp)),
              "recall": float(_ratio(all_tp, all_tp + all_fn)),
              "f1": float(_f1(all_tp, all_fp, all_fn))}
-    examples = len(labels)
+    examples, all_right = len(labels), int((predicted == labels).all(axis=1).sum())
     return {"task": "multilabel", "examples": int(examples),
-            "accuracy": float((predicted == labels).all(axis=1).mean()) if examples else 0.0,
+            "accuracy": all_right / examples if examples else 0.0,
+            "accuracy_95": list(wilson_interval(all_right, examples)),
             "hamming_loss": float((predicted != labels).mean()) if examples else 0.0,
             "micro": micro,
             "macro": {key: float(np.mean([c[key] for c in per_class.values()]))

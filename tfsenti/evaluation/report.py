@@ -11,6 +11,8 @@ from pathlib import Path
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from tfsenti.evaluation.metrics import interval_note
+
 CURVES = "training_curves.png"
 CONFUSION = "confusion_matrix.png"
 ERRORS = "error_cooccurrence.png"  # a multi-label model's counterpart of the confusion matrix
@@ -150,13 +152,15 @@ def metrics_table(metrics: dict) -> str:
     """
     multilabel = metrics.get("task") == "multilabel"
     if multilabel:
-        lines = [f"Subset accuracy (every label right) **{metrics['accuracy']:.4f}** · "
+        lines = [f"Subset accuracy (every label right) **{metrics['accuracy']:.4f}**"
+                 f"{interval_note(metrics)} · "
                  f"Hamming loss **{metrics['hamming_loss']:.4f}** · micro-F1 "
                  f"**{metrics['micro']['f1']:.4f}** · {metrics['examples']} examples", "",
                  "| label | threshold | precision | recall | F1 | support |",
                  "|---|---:|---:|---:|---:|---:|"]
     else:
-        lines = [f"Accuracy **{metrics['accuracy']:.4f}** · MCC **{metrics['mcc']:.4f}** · "
+        lines = [f"Accuracy **{metrics['accuracy']:.4f}**{interval_note(metrics)} · "
+                 f"MCC **{metrics['mcc']:.4f}** · "
                  f"{metrics['examples']} examples", "",
                  "| class | precision | recall | F1 | support |", "|---|---:|---:|---:|---:|"]
     for name, m in metrics["per_class"].items():
@@ -192,9 +196,11 @@ def cooccurrence_table(metrics: dict) -> str:
 
 
 def write_report(folder: Path, title: str, metrics: dict, mistakes: list[dict],
-                 eval_name: str, has_curves: bool) -> Path:
-    """`report.md`: the metrics table, the plots, and the most confident mistakes."""
-    parts = [f"# {title}", "", f"## Metrics on {eval_name}", "", metrics_table(metrics), ""]
+                 eval_name: str, has_curves: bool, plan: str | None = None) -> Path:
+    """`report.md`: how the model was trained (`plan`, a line), the metrics table, the plots, and
+    the most confident mistakes."""
+    parts = [f"# {title}", ""] + ([f"Training plan: {plan}.", ""] if plan else [])
+    parts += [f"## Metrics on {eval_name}", "", metrics_table(metrics), ""]
     if "overlap_with_train" in metrics:
         overlap = metrics["overlap_with_train"]
         parts += [f"Texts also seen in training (lower case, spaces collapsed): "

@@ -82,3 +82,42 @@ def train_head_on_features(config: TrainConfig, model: keras.Model, train_data: 
                    embed_seconds=round(embed_seconds, 3),
                    head_seconds_per_epoch=round(head_seconds / len(keep_best.epochs), 4))
     return model, history
+
+
+LOGISTIC_C = 1.0  # inverse L2 strength, as scikit-learn's LogisticRegression (SetFit's head)
+LOGISTIC_ITERATIONS = 500
+LOGISTIC_LR = 0.05
+
+
+def fit_logistic_head(x: np.ndarray, labels: np.ndarray, num_classes: int,
+                      c: float = LOGISTIC_C) -> list[np.ndarray]:
+    """[kernel, bias] of the classifier's head fitted on embeddings `x` [N, hidden] to class
+    indices `labels` [N] by L2-regularised logistic regression (full batch, to convergence, no
+    validation data needed): the mean cross-entropy plus |kernel|^2 / (2 c N). One sigmoid logit
+    for two classes, softmax logits for more.
+
+    Example:
+        >>> x = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9]])
+        >>> kernel, bias = fit_logistic_head(x, np.array([0, 0, 1, 1]), num_classes=2)
+        >>> kernel.shape, ((x @ kernel + bias)[:, 0] > 0).tolist()
+        ((2, 1), [False, False, True, True])
+    """
+    outputs = num_outputs(num_classes)
+    loss_fn, _ = loss_and_metric(num_classes)
+    features = tf.constant(x, tf.float32)
+    targets = tf.constant(labels.reshape(-1, 1) if outputs == 1 else labels, tf.float32)
+    kernel = tf.Variable(tf.zeros([x.shape[1], outputs]))
+    bias = tf.Variable(tf.zeros([outputs]))
+    optimizer = keras.optimizers.Adam(LOGISTIC_LR)
+    penalty = 1.0 / (2.0 * c * len(x))
+
+    @tf.function
+    def fit():
+        for _ in tf.range(LOGISTIC_ITERATIONS):
+            with tf.GradientTape() as tape:
+                loss = (loss_fn(targets, features @ kernel + bias)
+                        + penalty * tf.reduce_sum(tf.square(kernel)))
+            optimizer.apply_gradients(zip(tape.gradient(loss, [kernel, bias]), [kernel, bias]))
+
+    fit()
+    return [kernel.numpy(), bias.numpy()]

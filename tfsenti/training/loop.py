@@ -45,6 +45,8 @@ from tfsenti.training.features import train_head_on_features
 from tfsenti.training.objectives import (MONITOR, RDropPenalty, class_weights, each_text_twice,
                                         loss_and_metric)
 from tfsenti.training.optim import WarmupLinearDecay, bert_schedule, make_optimizer
+from tfsenti.training.plan import plan_run
+from tfsenti.training.small_data import train_small_data
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +118,8 @@ def fit_inputs(config: TrainConfig, model: keras.Model, data: LabeledTexts, shuf
 def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
           log_dir: str | Path | None = None, verbose: int = 1, work_dir: str | Path | None = None,
           encoder: EncoderHandles | None = None) -> tuple[keras.Model, dict]:
-    """Fine-tune a classifier; return it (best epoch's weights) and its history.
+    """Train a classifier as `tfsenti.training.plan.plan_run` plans for the data's size; return
+    it (for fine-tuning: the best epoch's weights) and its history.
 
     Args:
         config: the run's settings (validated here).
@@ -130,9 +133,11 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
 
     Returns:
         (model, history) where the model computes in float32 (a 16-bit run's is rebuilt) and
-        history maps each metric to its per-epoch values, `best_epoch` to the epoch whose
-        weights the model holds (counted from 1), `steps` to the optimizer steps taken,
-        `seq_len` to the sequence length used (the one `--seq-len auto` chose), `lr` to the
+        history maps each metric to its per-epoch values (under the small-data plan: one value,
+        the result's), `best_epoch` to the epoch whose weights the model holds (counted from 1),
+        `steps` to the optimizer steps taken, `plan` to the plan's line, `pooling` to the pooling
+        used (the one `--pooling auto` chose), `seq_len` to the sequence length used (the one
+        `--seq-len auto` chose), `lr` to the
         peak learning rate (the one `--lr auto` chose; `config.lr` for `--mode features`) and
         `train_seconds` to the wall time of this call up to the end of training, what
         `TrainConfig.time_budget` bounds (a 16-bit run's float32 rebuild comes after).
@@ -140,39 +145,53 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
     Example:
         >>> from tfsenti import DEMO_DATA, load_dataset
         >>> data = load_dataset(DEMO_DATA / "train").head_per_class(16)
-        >>> model, history = train(TrainConfig(epochs=2, seq_len=32), *data.split(0.25, seed=42),
-        ...                        verbose=0)
+        >>> model, history = train(TrainConfig(epochs=2, seq_len=32, small_data="off"),
+        ...                        *data.split(0.25, seed=42), verbose=0)
         >>> len(history["val_accuracy"]), history["best_epoch"] in (1, 2), history["steps"]
         (2, True, 2)
     """
     start = time.monotonic()
     strategy = get_strategy(config.validate().strategy)
     config, encoder = _resolve_autos(config, train_data, encoder, work_dir)
+    config, run_plan = plan_run(config, train_data)
+    log.info("%s", run_plan.reason)
     keras.utils.set_random_seed(config.seed)
     num_classes, pairs = len(train_data.class_names), train_data.pairs is not None
     weights = class_weights(train_data.labels, num_classes, config.class_weight)
     classifier_args = {"num_classes": num_classes, "encoder": encoder, "pairs": pairs,
                        "multilabel": train_data.multilabel}
+    resolved = {"plan": run_plan.reason, "seq_len": config.seq_len, "pooling": config.pooling}
     with precision_policy(config.precision), op_determinism(config.deterministic):
         if config.mode == "features":
             model, history = train_head_on_features(
                 config, build_classifier(config, **classifier_args), train_data, val_data, verbose,
                 weights)
             return (float32_classifier(model, config, **classifier_args),
-                    {**history, "seq_len": config.seq_len, "lr": config.lr})
+                    {**history, **resolved, "lr": config.lr})
+        if run_plan.small_data:
+            model = build_classifier(config, **classifier_args)
+            deadline = None if config.time_budget is None else start + 60 * config.time_budget
+            history = {**train_small_data(config, run_plan, model, train_data, val_data, deadline),
+                       **resolved, "lr": config.lr, "trainable_params": _trainable(model),
+                       "train_seconds": round(time.monotonic() - start, 1)}
+            return float32_classifier(model, config, **classifier_args), history
         with strategy.scope():
             model = build_classifier(config, **classifier_args)
             plan = _compiled_fit(config, model, train_data, val_data, strategy, verbose)
-        trainable = int(sum(w.shape.num_elements() for w in model.trainable_weights))
+        trainable = _trainable(model)
         log.info("trainable parameters: %s of %s (--freeze %s); %d replica(s), precision %s",
                  f"{trainable:,}", f"{model.count_params():,}", config.freeze,
                  strategy.num_replicas_in_sync, config.precision)
         keep_best = _fit(config, plan, weights, verbose, start, work_dir, log_dir)
     train_seconds = round(time.monotonic() - start, 1)  # before the float32 rebuild
     return float32_classifier(model, config, **classifier_args), {
-        **keep_best.history(), "steps": int(plan.model.optimizer.iterations.numpy()),
-        "steps_per_epoch": plan.steps, "trainable_params": trainable, "seq_len": config.seq_len,
-        "lr": plan.schedule.peak, "train_seconds": train_seconds}
+        **keep_best.history(), **resolved, "steps": int(plan.model.optimizer.iterations.numpy()),
+        "steps_per_epoch": plan.steps, "trainable_params": trainable, "lr": plan.schedule.peak,
+        "train_seconds": train_seconds}
+
+
+def _trainable(model: keras.Model) -> int:
+    return int(sum(w.shape.num_elements() for w in model.trainable_weights))
 
 
 def _resolve_autos(config: TrainConfig, train_data: LabeledTexts, encoder: EncoderHandles | None,
