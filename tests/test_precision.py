@@ -17,7 +17,7 @@ from tfsenti.encoders import default
 from tfsenti.encoders.convert import convert_checkpoint
 from tfsenti.inference.signature import serving_function
 from tfsenti.precision import auto_precision, precision_policy, resolve_precision
-from tfsenti.training.loop import RUN_OPTIONS, run_precision, same_options_as_before
+from tfsenti.training.resume_record import RUN_OPTIONS, run_precision, same_options_as_before
 
 
 @pytest.fixture(scope="module")

@@ -33,11 +33,13 @@ from tfsenti.evaluation.report import CURVES, plot_errors, plot_training_curves,
 from tfsenti.inference.model_folder import write_saved_model
 from tfsenti.inference.predictor import Classifier
 from tfsenti.training.distribute import get_strategy, is_chief
-from tfsenti.training.loop import run_precision, train
+from tfsenti.training.loop import train
 from tfsenti.training.plan import check_class_sizes
+from tfsenti.training.resume_record import run_precision
 
 SAVED_MODELS = Path("saved_models")
 WORK = "work"  # inside OUT.partial: the resume checkpoint and epoch record, removed at the end
+AUTOS = ("seq_len", "lr", "pooling")  # options a run resolves; config.json records the choice
 PACKAGES = ("tfsenti", "tensorflow", "tensorflow-text", "tensorflow-hub", "tf-keras")
 
 
@@ -101,8 +103,7 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
                                log_dir=stage.path / "logs", work_dir=stage.path / WORK,
                                encoder=encoder)
         shutil.rmtree(stage.path / WORK, ignore_errors=True)
-        config = dataclasses.replace(config, seq_len=history["seq_len"], lr=history["lr"],
-                                     pooling=history["pooling"])  # autos
+        config = dataclasses.replace(config, **{k: history[k] for k in AUTOS})
         classifier, probabilities = predict_splits(model, splits, verbose > 0)
         metrics = write_results(stage.path, final.name, classifier, splits, probabilities,
                                 overlap, history)

@@ -100,8 +100,8 @@ def build_classifier(config: TrainConfig, num_classes: int,
 
     Args:
         config: encoder, preprocess, seq_len, fixed_length, truncate, long (and its stride,
-            max_chunks, chunk_pool), pooling (auto: pooled), dropout, freeze (and `mode features`, which freezes
-            the whole encoder) are used.
+            max_chunks, chunk_pool), pooling (auto: pooled; `train` resolves auto by its plan),
+            dropout, freeze (and `mode features`, which freezes the whole encoder) are used.
         num_classes: 2 gives a Dense(1) logit; more give Dense(num_classes) logits.
         multilabel: one logit per label whatever their number (each a sigmoid: labels are
             independent).
@@ -133,8 +133,7 @@ def build_classifier(config: TrainConfig, num_classes: int,
                                        truncate=config.truncate, windows=windows_of(config),
                                        name="preprocess"),
         "encoder": hub.KerasLayer(encoder.encoder, trainable=True, name="encoder"),
-        "pooling": Pooling("pooled" if config.pooling == "auto" else config.pooling,
-                           name="pooling"),  # `train` resolves auto by its plan
+        "pooling": Pooling("pooled" if config.pooling == "auto" else config.pooling, name="pooling"),
         "dropout": keras.layers.Dropout(config.dropout, name="dropout"),
         "classifier": keras.layers.Dense(num_outputs(num_classes, multilabel), name="classifier",
                                          dtype="float32"),

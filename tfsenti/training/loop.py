@@ -1,12 +1,14 @@
-"""`train`: fine-tune a classifier on labelled texts; return it (best epoch's weights) and its
+"""`train`: train a classifier on labelled texts; return it (best epoch's weights) and its
 history.
 
-One run: resolve `--precision auto` and `--seq-len auto`, build the classifier under the run's
+One run: resolve `--precision auto` and `--seq-len auto`, plan for the data's size (`plan`: the
+small-data plan's contrastive stage and logistic head are `small_data`'s), build the classifier
+under the run's
 precision policy and strategy, tokenize the texts once into length-grouped batches (or feed
 strings with `--fixed-length`), fit with the BERT recipe's AdamW (`optim`), R-Drop's paired
 passes if asked (`objectives`) and the run's callbacks (weight average, best epoch, resume
 checkpoint, time budget, early stopping, TensorBoard). A resumed run has to repeat the options it
-was started with (`same_options_as_before`). `--mode features` trains a head on frozen embeddings
+was started with (`resume_record`). `--mode features` trains a head on frozen embeddings
 instead (`features`). A 16-bit run's model is rebuilt in float32 at the end, ready to export.
 """
 
@@ -28,16 +30,14 @@ import tf_keras as keras
 # tf.config can switch op determinism on but neither read nor undo it; this module can
 from tensorflow.python.framework import config as tf_config
 
-from tfsenti._staging import read_record, whole_file
 from tfsenti.config import MAX_SEQ_LEN, TrainConfig
 from tfsenti.data.pipeline import auto_seq_len, length_grouped_dataset, string_dataset
 from tfsenti.data.texts import LabeledTexts
 from tfsenti.encoders.catalog import EncoderHandles, resolve_encoder
-from tfsenti.errors import ConfigError
 from tfsenti.modeling.classifier import build_classifier, packed_inputs_model, windows_of
 from tfsenti.modeling.rebuild import float32_classifier
 from tfsenti.modeling.text_inputs import tokenize_and_pack
-from tfsenti.precision import precision_policy, resolve_precision
+from tfsenti.precision import precision_policy
 from tfsenti.training.averaging import ScoreAverage
 from tfsenti.training.callbacks import KeepBestEpoch, TimeBudget, eval_cost
 from tfsenti.training.distribute import get_strategy, worker_shard
@@ -45,7 +45,8 @@ from tfsenti.training.features import train_head_on_features
 from tfsenti.training.objectives import (MONITOR, RDropPenalty, class_weights, each_text_twice,
                                         loss_and_metric)
 from tfsenti.training.optim import WarmupLinearDecay, bert_schedule, make_optimizer
-from tfsenti.training.plan import plan_run
+from tfsenti.training.plan import RunPlan, plan_run
+from tfsenti.training.resume_record import run_precision, same_options_as_before
 from tfsenti.training.small_data import train_small_data
 
 log = logging.getLogger(__name__)
@@ -137,8 +138,8 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
         the result's), `best_epoch` to the epoch whose weights the model holds (counted from 1),
         `steps` to the optimizer steps taken, `plan` to the plan's line, `pooling` to the pooling
         used (the one `--pooling auto` chose), `seq_len` to the sequence length used (the one
-        `--seq-len auto` chose), `lr` to the
-        peak learning rate (the one `--lr auto` chose; `config.lr` for `--mode features`) and
+        `--seq-len auto` chose), `lr` to the peak learning rate (the one `--lr auto` chose;
+        `config.lr` for `--mode features` and the small-data plan) and
         `train_seconds` to the wall time of this call up to the end of training, what
         `TrainConfig.time_budget` bounds (a 16-bit run's float32 rebuild comes after).
 
@@ -156,38 +157,45 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
     config, run_plan = plan_run(config, train_data)
     log.info("%s", run_plan.reason)
     keras.utils.set_random_seed(config.seed)
-    num_classes, pairs = len(train_data.class_names), train_data.pairs is not None
-    weights = class_weights(train_data.labels, num_classes, config.class_weight)
-    classifier_args = {"num_classes": num_classes, "encoder": encoder, "pairs": pairs,
-                       "multilabel": train_data.multilabel}
-    resolved = {"plan": run_plan.reason, "seq_len": config.seq_len, "pooling": config.pooling}
+    classifier_args = {"num_classes": len(train_data.class_names), "encoder": encoder,
+                       "pairs": train_data.pairs is not None, "multilabel": train_data.multilabel}
     with precision_policy(config.precision), op_determinism(config.deterministic):
-        if config.mode == "features":
-            model, history = train_head_on_features(
-                config, build_classifier(config, **classifier_args), train_data, val_data, verbose,
-                weights)
-            return (float32_classifier(model, config, **classifier_args),
-                    {**history, **resolved, "lr": config.lr})
-        if run_plan.small_data:
-            model = build_classifier(config, **classifier_args)
-            deadline = None if config.time_budget is None else start + 60 * config.time_budget
-            history = {**train_small_data(config, run_plan, model, train_data, val_data, deadline),
-                       **resolved, "lr": config.lr, "trainable_params": _trainable(model),
-                       "train_seconds": round(time.monotonic() - start, 1)}
-            return float32_classifier(model, config, **classifier_args), history
-        with strategy.scope():
-            model = build_classifier(config, **classifier_args)
-            plan = _compiled_fit(config, model, train_data, val_data, strategy, verbose)
-        trainable = _trainable(model)
-        log.info("trainable parameters: %s of %s (--freeze %s); %d replica(s), precision %s",
-                 f"{trainable:,}", f"{model.count_params():,}", config.freeze,
-                 strategy.num_replicas_in_sync, config.precision)
-        keep_best = _fit(config, plan, weights, verbose, start, work_dir, log_dir)
-    train_seconds = round(time.monotonic() - start, 1)  # before the float32 rebuild
-    return float32_classifier(model, config, **classifier_args), {
-        **keep_best.history(), **resolved, "steps": int(plan.model.optimizer.iterations.numpy()),
-        "steps_per_epoch": plan.steps, "trainable_params": trainable, "lr": plan.schedule.peak,
-        "train_seconds": train_seconds}
+        model, history = _train_as_planned(config, run_plan, classifier_args, train_data, val_data,
+                                           strategy, verbose, start, work_dir, log_dir)
+    history.update(plan=run_plan.reason, seq_len=config.seq_len, pooling=config.pooling,
+                   train_seconds=round(time.monotonic() - start, 1))  # before the float32 rebuild
+    return float32_classifier(model, config, **classifier_args), history
+
+
+def _train_as_planned(config: TrainConfig, run_plan: RunPlan, classifier_args: dict,
+                      train_data: LabeledTexts, val_data: LabeledTexts,
+                      strategy: tf.distribute.Strategy, verbose: int, start: float,
+                      work_dir: str | Path | None, log_dir: str | Path | None
+                      ) -> tuple[keras.Model, dict]:
+    """(model, history) trained under the run's precision policy: a head on features
+    (`--mode features`), the small-data plan, or fine-tuning with `fit`."""
+    weights = class_weights(train_data.labels, classifier_args["num_classes"], config.class_weight)
+    if config.mode == "features":
+        model, history = train_head_on_features(
+            config, build_classifier(config, **classifier_args), train_data, val_data, verbose,
+            weights)
+        return model, {**history, "lr": config.lr}
+    if run_plan.small_data:
+        model = build_classifier(config, **classifier_args)
+        deadline = None if config.time_budget is None else start + 60 * config.time_budget
+        history = train_small_data(config, run_plan, model, train_data, val_data, deadline)
+        return model, {**history, "lr": config.lr, "trainable_params": _trainable(model)}
+    with strategy.scope():
+        model = build_classifier(config, **classifier_args)
+        plan = _compiled_fit(config, model, train_data, val_data, strategy, verbose)
+    trainable = _trainable(model)
+    log.info("trainable parameters: %s of %s (--freeze %s); %d replica(s), precision %s",
+             f"{trainable:,}", f"{model.count_params():,}", config.freeze,
+             strategy.num_replicas_in_sync, config.precision)
+    keep_best = _fit(config, plan, weights, verbose, start, work_dir, log_dir)
+    return model, {**keep_best.history(), "steps": int(plan.model.optimizer.iterations.numpy()),
+                   "steps_per_epoch": plan.steps, "trainable_params": trainable,
+                   "lr": plan.schedule.peak}
 
 
 def _trainable(model: keras.Model) -> int:
@@ -204,59 +212,6 @@ def _resolve_autos(config: TrainConfig, train_data: LabeledTexts, encoder: Encod
         same_options_as_before(config, work_dir)
     encoder = encoder or resolve_encoder(config.encoder, config.preprocess, config.precision)
     return resolve_seq_len(config, train_data, encoder), encoder
-
-
-RUN_OPTIONS = "options.json"  # in a run's work_dir: the TrainConfig a resume has to repeat
-
-
-def run_precision(config: TrainConfig, work_dir: Path | None) -> TrainConfig:
-    """`config` with `--precision auto` resolved: to the precision that the run being resumed in
-    `work_dir` recorded, whatever this machine would choose (a preempted run restarted on another
-    kind of CPU: its checkpoint and encoder conversion are that precision's), else as
-    `resolve_precision` chooses.
-
-    Example:
-        >>> import tempfile
-        >>> work = Path(tempfile.mkdtemp())
-        >>> same_options_as_before(TrainConfig(precision="mixed_bfloat16"), work)
-        >>> run_precision(TrainConfig(precision="auto"), work).precision
-        'mixed_bfloat16'
-    """
-    record = None if work_dir is None else work_dir / RUN_OPTIONS
-    if config.precision == "auto" and record is not None and record.is_file():
-        config = dataclasses.replace(config, precision=read_record(record).get("precision", "auto"))
-        if config.precision != "auto":  # else a record without one: resolved afresh below
-            log.info("--precision auto: %s, as the run being resumed chose", config.precision)
-    return resolve_precision(config)
-
-
-def same_options_as_before(config: TrainConfig, work_dir: Path) -> None:
-    """Record `config` in `work_dir`, or, where a run that is being resumed recorded its own,
-    raise `ConfigError` naming each option that differs: its checkpoint holds a model, optimizer
-    state and schedule built for those options.
-
-    Example:
-        >>> import tempfile
-        >>> work = Path(tempfile.mkdtemp())
-        >>> same_options_as_before(TrainConfig(lr=1e-4), work)  # the first run records them
-        >>> try:
-        ...     same_options_as_before(TrainConfig(lr=2e-5, seed=7), work)
-        ... except ConfigError as error:
-        ...     print(error.options, str(error).split(";")[0])
-        ('lr', 'seed') the run being resumed had lr 0.0001 (now 2e-05), seed 42 (now 7)
-    """
-    path = work_dir / RUN_OPTIONS
-    if not path.is_file():
-        work_dir.mkdir(parents=True, exist_ok=True)
-        with whole_file(path) as f:
-            f.write(config.to_json().encode())
-        return
-    before, now = read_record(path), dataclasses.asdict(config)
-    changed = [name for name, value in now.items() if before.get(name, value) != value]
-    if changed:
-        raise ConfigError("the run being resumed had " + ", ".join(
-            f"{{{name}}} {before[name]!r} (now {now[name]!r})" for name in changed)
-            + "; resume with the same options or start afresh", changed)
 
 
 class _FitPlan(NamedTuple):
