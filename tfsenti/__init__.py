@@ -10,7 +10,7 @@ Example (after `make demo`, which writes saved_models/demo):
     >>> test = tfsenti.load_dataset(tfsenti.DEMO_DATA / "test", class_names=clf.class_names)
     >>> metrics = tfsenti.evaluate(clf, test)
     >>> metrics["examples"], sorted(metrics)[:3]
-    (200, ['accuracy', 'class_names', 'confusion_matrix'])
+    (200, ['accuracy', 'accuracy_95', 'class_names'])
 """
 
 from __future__ import annotations

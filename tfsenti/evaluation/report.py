@@ -148,7 +148,7 @@ def metrics_table(metrics: dict) -> str:
         >>> from tfsenti import compute_metrics
         >>> table = metrics_table(compute_metrics([0, 1], [[0.9, 0.1], [0.2, 0.8]], ["neg", "pos"]))
         >>> table.splitlines()[0], table.splitlines()[-1]
-        ('Accuracy **1.0000** · MCC **1.0000** · 2 examples', '| **macro** | 1.0000 | 1.0000 | 1.0000 | 2 |')
+        ('Accuracy **1.0000** (95% interval 0.342-1.000) · MCC **1.0000** · 2 examples', '| **macro** | 1.0000 | 1.0000 | 1.0000 | 2 |')
     """
     multilabel = metrics.get("task") == "multilabel"
     if multilabel:
