@@ -25,6 +25,7 @@ the spread (max - min) and the mean training seconds per task, size and system, 
 curves with error bars (one standard deviation), and the last line
 `task=sst2 n8=... setfit_n8=... ... ahead_min=...`, where `ahead_min` is the smallest
 tfsenti - SetFit difference of means in points over the sizes both ran (one such line per task).
+`--draws 0` runs nothing and reports the results already in `--results`.
 """
 
 from __future__ import annotations
@@ -118,15 +119,16 @@ def run_setfit(train: tuple[list[str], list[int]], evaluation: tuple[list[str], 
 
 
 def summarize(results: list[dict], task: str, system: str) -> dict[int, dict]:
-    """Size -> {"mean", "spread", "std", "seconds", "draws"} of one task's runs of one system."""
+    """Size -> {"mean", "min", "max", "spread", "std", "seconds", "draws"} of one task's runs of
+    one system."""
     sizes = sorted({r["size"] for r in results if r["task"] == task and r["system"] == system})
     table = {}
     for size in sizes:
         runs = [r for r in results
                 if r["task"] == task and r["system"] == system and r["size"] == size]
         accuracies = [r["accuracy"] for r in runs]
-        table[size] = {"mean": statistics.mean(accuracies),
-                       "spread": max(accuracies) - min(accuracies),
+        table[size] = {"mean": statistics.mean(accuracies), "min": min(accuracies),
+                       "max": max(accuracies), "spread": max(accuracies) - min(accuracies),
                        "std": statistics.pstdev(accuracies),
                        "seconds": statistics.mean(r["train_seconds"] for r in runs),
                        "draws": len(runs)}
@@ -198,7 +200,8 @@ def main() -> None:
                         results.append(row)
     curves = {task: {system: summarize(results, task, system) for system in ("tfsenti", "setfit")
                      if summarize(results, task, system)} for task in tasks}
-    print("\n| task | labels per class | tfsenti | SetFit | tfsenti s | SetFit s | draws |")
+    print("\n| task | labels per class | tfsenti mean (min-max) | SetFit mean (min-max) | tfsenti s "
+          "| SetFit s | draws |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for task, systems in curves.items():
         ours, peer = systems.get("tfsenti", {}), systems.get("setfit", {})
@@ -207,7 +210,7 @@ def main() -> None:
                 if size not in table:
                     return "-"
                 row = table[size]
-                return (f"{row['mean']:.3f} ± {row['spread'] / 2:.3f}" if key == "acc"
+                return (f"{row['mean']:.3f} ({row['min']:.3f}-{row['max']:.3f})" if key == "acc"
                         else f"{row['seconds']:.0f}")
             draws = max(t[size]["draws"] for t in (ours, peer) if size in t)
             print(f"| {task} | {size} | {cell(ours, 'acc')} | {cell(peer, 'acc')} | "

@@ -22,12 +22,12 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 
+from tfsenti.config import TrainConfig
 from tfsenti.data.pipeline import encoder_inputs
 from tfsenti.data.texts import LabeledTexts
 from tfsenti.encoders.bert import INPUT_NAMES
 from tfsenti.modeling.classifier import packed_inputs_model
 from tfsenti.modeling.text_inputs import tokenize_and_pack
-from tfsenti.config import TrainConfig
 from tfsenti.training.optim import WarmupLinearDecay, make_optimizer
 
 log = logging.getLogger(__name__)
