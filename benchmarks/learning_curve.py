@@ -48,6 +48,7 @@ from tfsenti.encoders.default import checkpoint_dir
 HERE = Path(__file__).resolve().parent
 PEER_PYTHON = HERE.parent / ".venv-peer" / "bin" / "python"
 IMDB_EVAL = 2000
+LABELS = {"tfsenti": "tfsenti, defaults", "setfit": "SetFit 1.2.0, defaults"}
 MIN_WORDS = 8  # SST-2 training phrases shorter than this are fragments, not reviews' sentences
 
 
@@ -144,8 +145,10 @@ def plot(curves: dict[str, dict[str, dict[int, dict]]], path: Path) -> None:
             sizes = sorted(table)
             ax.errorbar(sizes, [table[n]["mean"] for n in sizes],
                         yerr=[table[n]["std"] for n in sizes], marker="o", capsize=3,
-                        label=system)
+                        label=LABELS[system])
         ax.set_xscale("log", base=2)
+        shown = sorted({n for table in systems.values() for n in table})
+        ax.set_xticks(shown, [str(n) for n in shown])
         ax.set_xlabel("labelled texts per class")
         ax.set_ylabel("accuracy")
         ax.set_title({"sst2": "SST-2 (dev.tsv)", "imdb": "IMDB (2,000 held-out reviews)"}[task])
