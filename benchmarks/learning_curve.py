@@ -15,7 +15,7 @@ Draw d of size N uses seed 1000 * N + d for the sample and seed 42 + d for train
 texts for both systems. tfsenti runs `tfsenti train FEW.tsv --test EVAL.tsv --quiet` with nothing
 else (validation is its default split of the training texts: the evaluation texts never choose
 anything); SetFit runs `benchmarks/setfit_peer.py` in `.venv-peer` with its default arguments.
-`--peer-sizes` limits the peer to the sizes it finishes: its pairs grow with N squared (8,128
+`--peer-sizes` limits the peer to the sizes it finishes: its pairs grow with N squared (8,192
 steps of 16 pairs at 256 per class), tfsenti's with N.
 
 Every run appends a JSON line to `--results` (default
