@@ -57,7 +57,7 @@ def test_three_classes_train_by_the_small_data_plan(tiny_encoder, small_reviews,
     config = TrainConfig(encoder=str(tiny_encoder), seq_len=32, deterministic=True)
     result = tfsenti.fine_tune(config, table, out=tmp_path / "model", verbose=0)
     assert result.history["plan"].startswith("small-data plan: 22 texts in the smallest class")
-    assert result.history["contrastive"]["pairs"] == 16 * 66  # capped: 16 per training text
+    assert result.history["contrastive"]["pairs"] == 2 * 1452  # twice the different-class pairs
     probabilities = tfsenti.load(result.folder).predict(neutral[:2]).probabilities
     assert probabilities.shape == (2, 3) and np.allclose(probabilities.sum(axis=1), 1, atol=1e-5)
 

@@ -11,7 +11,7 @@ from tfsenti.errors import DataError
 from tfsenti.evaluation.metrics import compute_metrics, wilson_interval
 from tfsenti.training.contrastive import contrastive_pairs
 from tfsenti.training.features import fit_logistic_head
-from tfsenti.training.plan import SMALL_PER_CLASS, check_class_sizes, plan_run
+from tfsenti.training.plan import MAX_PAIRS, SMALL_PER_CLASS, check_class_sizes, plan_run
 
 
 def _texts(counts: dict[str, int], pairs: bool = False) -> LabeledTexts:
@@ -26,7 +26,7 @@ def test_few_texts_per_class_get_the_small_data_plan_with_mean_pooling():
     config, plan = plan_run(TrainConfig(), _texts({"neg": 16, "pos": 20}))
     assert plan.small_data and config.pooling == "mean"
     assert plan.reason.startswith("small-data plan: 16 texts in the smallest class")
-    assert plan.max_pairs == 16 * 36
+    assert plan.max_pairs == 640  # every pair, as many of each kind: 2 x (36 x 35 / 2 - 310)
 
 
 def test_the_smallest_class_decides_and_larger_data_are_fine_tuned_with_the_pooler():
@@ -112,6 +112,11 @@ def test_metrics_carry_the_accuracy_interval():
                                                                 [.7, .3]]), ["neg", "pos"])
     assert metrics["accuracy"] == 0.75
     assert metrics["accuracy_95"] == list(wilson_interval(3, 4))
+
+
+def test_the_stage_takes_at_most_max_pairs():
+    config, plan = plan_run(TrainConfig(), _texts({"neg": 200, "pos": 250}))
+    assert plan.max_pairs == MAX_PAIRS and f"a contrastive stage on {MAX_PAIRS} pairs" in plan.reason
 
 
 def test_the_demo_data_at_sixteen_per_class_plan_a_stage_on_every_pair():
