@@ -3,9 +3,8 @@ history.
 
 One run: resolve `--precision auto` and `--seq-len auto`, plan for the data's size (`plan`: the
 small-data plan's contrastive stage and logistic head are `small_data`'s), build the classifier
-under the run's
-precision policy and strategy, tokenize the texts once into length-grouped batches (or feed
-strings with `--fixed-length`), fit with the BERT recipe's AdamW (`optim`), R-Drop's paired
+under the run's precision policy and strategy, tokenize the texts once into length-grouped batches
+(or feed strings with `--fixed-length`), fit with the BERT recipe's AdamW (`optim`), R-Drop's paired
 passes if asked (`objectives`) and the run's callbacks (weight average, best epoch, resume
 checkpoint, time budget, early stopping, TensorBoard). A resumed run has to repeat the options it
 was started with (`resume_record`). `--mode features` trains a head on frozen embeddings

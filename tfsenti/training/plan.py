@@ -70,8 +70,8 @@ def check_class_sizes(data: LabeledTexts, source: str | None = None,
     few = [f"{name!r} has {count} example{'s' * (count != 1)}"
            for name, count in zip(data.class_names, counts.tolist()) if count < minimum]
     if few:
-        raise DataError(f"{source or data.name}: class {', class '.join(few)}; every class needs at least "
-                        f"{minimum}")
+        raise DataError(f"{source or data.name}: class {', class '.join(few)}; every class needs "
+                        f"at least {minimum}")
 
 
 def plan_run(config: TrainConfig, data: LabeledTexts) -> tuple[TrainConfig, RunPlan]:

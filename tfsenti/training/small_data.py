@@ -25,7 +25,7 @@ def train_small_data(config: TrainConfig, plan: RunPlan, model: keras.Model,
                      train_data: LabeledTexts, val_data: LabeledTexts,
                      deadline: float | None = None) -> dict:
     """Train `model` (built with `config`, mean pooling) on `train_data` by `plan`; return its
-    history: `plan`, `contrastive` (the stage's record), `steps` (the stage's), training and
+    history: `contrastive` (the stage's record), `steps` (the stage's), training and
     validation `loss`/`accuracy` of the result as one-element lists, `head_seconds`. The stage
     stops at `deadline` (a `time.monotonic()` value) if it comes first.
 
@@ -44,23 +44,22 @@ def train_small_data(config: TrainConfig, plan: RunPlan, model: keras.Model,
     record = contrastive_stage(model, train_data, config.seq_len, config.truncate,
                                plan.max_pairs, config.seed, deadline=deadline)
     start = time.monotonic()
+    num_classes = len(train_data.class_names)
     x, y = embed(model, train_data, config.seq_len, config.truncate)
-    model.get_layer("classifier").set_weights(
-        fit_logistic_head(x, y, len(train_data.class_names)))
-    history = {"plan": plan.reason, "contrastive": record, "steps": record["steps"],
+    kernel, bias = fit_logistic_head(x, y, num_classes)
+    model.get_layer("classifier").set_weights([kernel, bias])
+    history = {"contrastive": record, "steps": record["steps"],
                "head_seconds": round(time.monotonic() - start, 1)}
-    for prefix, data in (("", train_data), ("val_", val_data)):
-        loss, accuracy = _scores(model, data, config)
+    val_x, val_y = embed(model, val_data, config.seq_len, config.truncate)
+    for prefix, (features, labels) in (("", (x, y)), ("val_", (val_x, val_y))):
+        loss, accuracy = _scores(features @ kernel + bias, labels, num_classes)
         history[f"{prefix}loss"], history[f"{prefix}accuracy"] = [loss], [accuracy]
     return history
 
 
-def _scores(model: keras.Model, data: LabeledTexts, config: TrainConfig) -> tuple[float, float]:
-    """(loss, accuracy) of the classifier `model` on `data`, through its head on embeddings."""
-    x, y = embed(model, data, config.seq_len, config.truncate)
-    head = model.get_layer("classifier")
-    logits = x @ head.kernel.numpy() + head.bias.numpy()
-    loss_fn, metric = loss_and_metric(len(data.class_names))
-    targets = y.reshape(-1, 1).astype(np.float32) if logits.shape[1] == 1 else y
+def _scores(logits: np.ndarray, labels: np.ndarray, num_classes: int) -> tuple[float, float]:
+    """(loss, accuracy) of the head's `logits` against class indices `labels`."""
+    loss_fn, metric = loss_and_metric(num_classes)
+    targets = labels.reshape(-1, 1).astype(np.float32) if logits.shape[1] == 1 else labels
     metric.update_state(targets, logits)
     return float(loss_fn(targets, logits)), float(metric.result())
