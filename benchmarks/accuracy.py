@@ -26,7 +26,7 @@ The runs are `--quiet`, except for the `--time-budget` planner's lines (each pla
 budget went when training ended).
 The first line is the machine's float32 matmul speed: the steps that fit in the budget follow it.
 Last line: `task=... seeds=N train_examples=... accuracy=MEAN spread=MAX-MIN accuracies=A,B,...
-f1=MEAN train_minutes=LONGEST minutes=MEAN budget_minutes=... within_budget=...`, where
+f1=MEAN ece=MEAN ece_before=MEAN train_minutes=LONGEST minutes=MEAN budget_minutes=... within_budget=...`, where
 `train_minutes` is the training time the budget bounds (`train_seconds` in history.json:
 tokenizing, training, validation) and `minutes` the wall time of a whole `tfsenti train` run (also
 loading the data, the final evaluation and the export).
@@ -113,10 +113,13 @@ def run_once(args: argparse.Namespace, extra: list[str], seed: int) -> dict:
           f"accuracy {', '.join(f'{a:.4f}' for a in history.get('val_accuracy', []))}"
           f"{last_weights(history)}), "
           f"{history['steps']} of {config['train_config']['epochs'] * history['steps_per_epoch']} "
-          f"planned steps, settings {json.dumps(settings)}", flush=True)
+          f"planned steps, calibration {json.dumps(metrics['calibration'])}, "
+          f"settings {json.dumps(settings)}", flush=True)
     if not args.keep:
         shutil.rmtree(out)
     return {"accuracy": metrics["accuracy"], "f1": metrics["macro"]["f1"],
+            "ece": metrics["calibration"]["ece"],
+            "ece_before": metrics["calibration"].get("ece_before", metrics["calibration"]["ece"]),
             "train_minutes": history["train_seconds"] / 60, "minutes": minutes,
             "train_examples": config["data"]["train_examples"]}
 
@@ -188,6 +191,8 @@ def main() -> None:
           f"spread={max(accuracies) - min(accuracies):.4f} "
           f"accuracies={','.join(f'{a:.4f}' for a in accuracies)} "
           f"f1={statistics.mean(run['f1'] for run in runs):.4f} "
+          f"ece={statistics.mean(run['ece'] for run in runs):.4f} "
+          f"ece_before={statistics.mean(run['ece_before'] for run in runs):.4f} "
           f"train_minutes={train_minutes:.1f} "
           f"minutes={statistics.mean(run['minutes'] for run in runs):.1f} "
           f"budget_minutes={args.budget_minutes:g} {peer}"

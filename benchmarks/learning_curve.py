@@ -93,7 +93,8 @@ def write_tsv(path: Path, texts: list[str], labels: list[int]) -> Path:
 
 
 def run_tfsenti(work: Path, train: Path, evaluation: Path, seed: int, extra: list[str]) -> dict:
-    """One `tfsenti train` run: its test accuracy, training seconds and plan."""
+    """One `tfsenti train` run: its test accuracy, training seconds, plan and calibration error
+    (ECE of the served probabilities, and before calibration)."""
     out = work / "model"
     start = time.monotonic()
     code = tfsenti_main(["train", str(train), "--test", str(evaluation), "--out", str(out),
@@ -102,8 +103,10 @@ def run_tfsenti(work: Path, train: Path, evaluation: Path, seed: int, extra: lis
         raise SystemExit(code)
     metrics = json.loads((out / "metrics.json").read_text())
     history = json.loads((out / "history.json").read_text())
+    calibration = metrics["test"]["calibration"]
     return {"accuracy": metrics["test"]["accuracy"], "train_seconds": history["train_seconds"],
-            "run_seconds": round(time.monotonic() - start, 1), "plan": history.get("plan")}
+            "run_seconds": round(time.monotonic() - start, 1), "plan": history.get("plan"),
+            "ece": calibration["ece"], "ece_before": calibration.get("ece_before")}
 
 
 def run_setfit(train: tuple[list[str], list[int]], evaluation: tuple[list[str], list[int]],

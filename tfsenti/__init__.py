@@ -9,8 +9,8 @@ Example (after `make demo`, which writes saved_models/demo):
     >>> clf = tfsenti.load("saved_models/demo")
     >>> test = tfsenti.load_dataset(tfsenti.DEMO_DATA / "test", class_names=clf.class_names)
     >>> metrics = tfsenti.evaluate(clf, test)
-    >>> metrics["examples"], sorted(metrics)[:3]
-    (200, ['accuracy', 'accuracy_95', 'class_names'])
+    >>> metrics["examples"], sorted(metrics["calibration"])
+    (200, ['brier', 'ece', 'temperature'])
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ _API = {
     "tune_thresholds": "tfsenti.evaluation.multilabel",
     "evaluate": "tfsenti.evaluation.evaluate",
     "metrics_table": "tfsenti.evaluation.report",
-    "plot_confusion_matrix": "tfsenti.evaluation.report",
-    "plot_training_curves": "tfsenti.evaluation.report",
+    "plot_confusion_matrix": "tfsenti.evaluation.plots",
+    "plot_training_curves": "tfsenti.evaluation.plots",
     "fine_tune": "tfsenti.workflow",
 }
 __all__ = sorted(_API)
@@ -72,7 +72,8 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from tfsenti.evaluation.evaluate import evaluate
     from tfsenti.evaluation.metrics import compute_metrics
     from tfsenti.evaluation.multilabel import multilabel_metrics, tune_thresholds
-    from tfsenti.evaluation.report import metrics_table, plot_confusion_matrix, plot_training_curves
+    from tfsenti.evaluation.plots import plot_confusion_matrix, plot_training_curves
+    from tfsenti.evaluation.report import metrics_table
     from tfsenti.inference.model_folder import save_model
     from tfsenti.inference.predictor import Classifier, load, predict
     from tfsenti.inference.serving import check_serving, export_for_serving

@@ -39,6 +39,22 @@ def print_summary(result) -> None:
         print(" " * 12 + "  ".join(f"{name}: P {c['precision']:.3f} R {c['recall']:.3f} "
                                    f"F1 {c['f1']:.3f} (n={c['support']})"
                                    for name, c in m["per_class"].items()))
+        if "calibration" in m:
+            print(" " * 12 + calibration_line(m["calibration"]))
+
+
+def calibration_line(calibration: dict) -> str:
+    """`calibration: ECE 0.0500 -> 0.0120, Brier 0.1500 -> 0.1400 (temperature 1.50)`, or the
+    served figures alone for a model that is not calibrated."""
+    def change(key: str) -> str:
+        before = calibration.get(f"{key}_before")
+        return (f"{before:.4f} -> " if before is not None else "") + f"{calibration[key]:.4f}"
+
+    temperature = calibration.get("temperature")
+    shown = ("not calibrated" if temperature is None else
+             f"temperature {temperature:.2f}" if isinstance(temperature, float) else
+             "temperatures " + ", ".join(f"{t:.2f}" for t in temperature))
+    return f"calibration: ECE {change('ece')}, Brier {change('brier')} ({shown})"
 
 
 def train_data(args: argparse.Namespace) -> tuple[str, str | None, str | None]:
@@ -68,7 +84,7 @@ def run_train(args: argparse.Namespace) -> None:
 
 def run_lr_find(args: argparse.Namespace) -> None:
     from tfsenti.data.loaders import dataset_splits, load_dataset
-    from tfsenti.evaluation.report import LR_FIND, plot_lr_find
+    from tfsenti.evaluation.plots import LR_FIND, plot_lr_find
     from tfsenti.training.lr_find import lr_range_test
 
     config = args.train_config

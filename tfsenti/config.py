@@ -191,6 +191,11 @@ class TrainConfig:
         "at the last step that fits (evaluation and export come after)", "training",
         check=Check("a positive number of minutes", lambda v: v > 0), metavar="MINUTES",
         train_only=True)
+    calibrate: str = option("temperature", "temperature: after training, divide the logits by "
+                             "the temperature that best fits the validation data, so that "
+                             "probabilities match how often the model is right (no label "
+                             "changes); none: leave them as trained", "training",
+                             choices=("temperature", "none"), train_only=True)
     # === Run ===
     seed: int = option(42, "seed of weights, dropout, shuffling and the validation split", "run")
     deterministic: bool = option(False, "TensorFlow op determinism during training: same seed, "

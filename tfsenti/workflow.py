@@ -1,8 +1,9 @@
 """`fine_tune`: the whole `tfsenti train` job, top to bottom.
 
 load and check all data -> resolve `--precision auto`, then the encoder (once) -> train into
-`OUT.partial/` (a 16-bit run's model comes back rebuilt in float32) -> evaluate with the exact
-serving function (a multi-label model's thresholds tuned on validation first) ->
+`OUT.partial/` (a 16-bit run's model comes back rebuilt in float32) -> the logits of validation
+and test texts -> the temperature that calibrates them, fitted on validation (and a multi-label
+model's thresholds, tuned on the calibrated validation probabilities) -> evaluate ->
 plots, report, config/history/metrics JSON -> save the SavedModel -> rename to `OUT`. Bad input
 fails before anything is written; a failure later removes the partial folder. A killed run leaves `OUT.partial/` with its last end-of-epoch
 checkpoint (never `OUT`), which `resume=True` (`tfsenti train --resume`) continues. On several
@@ -27,11 +28,15 @@ from tfsenti.data.loaders import data_name, load_dataset
 from tfsenti.data.overlap import guard_splits
 from tfsenti.data.texts import LabeledTexts
 from tfsenti.encoders.catalog import EncoderHandles, check_encoder, resolve_encoder
+from tfsenti.evaluation.calibration import fit_temperature
 from tfsenti.evaluation.evaluate import score
 from tfsenti.evaluation.multilabel import tune_thresholds
-from tfsenti.evaluation.report import CURVES, plot_errors, plot_training_curves, write_report
+from tfsenti.evaluation.plots import CURVES, plot_evaluation, plot_training_curves
+from tfsenti.evaluation.predictions_table import PREDICTIONS, write_predictions
+from tfsenti.evaluation.report import write_report
 from tfsenti.inference.model_folder import write_saved_model
 from tfsenti.inference.predictor import Classifier
+from tfsenti.inference.signature import class_probabilities
 from tfsenti.training.distribute import get_strategy, is_chief
 from tfsenti.training.loop import train
 from tfsenti.training.plan import check_class_sizes
@@ -104,7 +109,7 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
                                encoder=encoder)
         shutil.rmtree(stage.path / WORK, ignore_errors=True)
         config = dataclasses.replace(config, **{k: history[k] for k in AUTOS})
-        classifier, probabilities = predict_splits(model, splits, verbose > 0)
+        classifier, probabilities = predict_splits(model, splits, config.calibrate, verbose > 0)
         metrics = write_results(stage.path, final.name, classifier, splits, probabilities,
                                 overlap, history)
         info = run_info(config, encoder, splits, {"train": train_path, "val": val_path,
@@ -112,7 +117,7 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
         write_saved_model(model, classifier.serve, classifier.class_names, stage.path, {
             **info, "trainable_params": history["trainable_params"],
             "total_params": model.count_params(), "replicas": strategy.num_replicas_in_sync,
-            "steps": history["steps"]}, classifier.thresholds)
+            "steps": history["steps"]}, classifier.thresholds, classifier.temperature)
         if default_name:
             shown = metrics.get("test", metrics["validation"])
             stage.final = free_name(SAVED_MODELS, f"{stem}_acc{round(100 * shown['accuracy']):02d}")
@@ -141,39 +146,55 @@ def load_splits(config: TrainConfig, train_path: str | Path, val_path: str | Pat
     return splits
 
 
-def predict_splits(model, splits: dict[str, LabeledTexts], progress: bool
-                   ) -> tuple[Classifier, dict[str, np.ndarray]]:
-    """(the classifier to export, its probabilities on validation and test data) for a trained
-    model. A multi-label model's thresholds are tuned on the validation probabilities (the
-    probabilities do not depend on them)."""
-    names = splits["train"].class_names
-    multilabel = splits["train"].multilabel
-    classifier = Classifier.from_model(model, names, [0.5] * len(names) if multilabel else None)
-    probabilities = {split: classifier.predict(data.texts, progress=progress,
-                                               pairs=data.pairs).probabilities
-                     for split, data in splits.items() if split != "train"}
-    if multilabel:
-        thresholds = tune_thresholds(splits["validation"].labels, probabilities["validation"])
-        classifier = Classifier.from_model(model, names, thresholds.tolist())
-    return classifier, probabilities
+def predict_splits(model, splits: dict[str, LabeledTexts], calibrate: str, progress: bool
+                   ) -> tuple[Classifier, dict[str, dict[str, np.ndarray]]]:
+    """(the classifier to export, its probabilities on validation and test data: `served` and,
+    when calibrated, `uncalibrated`) for a trained model. The model reads each text once, for
+    its logits; with `calibrate` "temperature" the temperature is fitted on the validation
+    logits, and a multi-label model's thresholds are tuned on the served validation
+    probabilities. The served probabilities are computed from the logits by the very function
+    the export runs (`class_probabilities`)."""
+    names, multilabel = splits["train"].class_names, splits["train"].multilabel
+    scorer = Classifier.from_model(model, names, [0.5] * len(names) if multilabel else None,
+                                   with_logits=True)
+    logits = {split: scorer.predict(data.texts, progress=progress, pairs=data.pairs).logits
+              for split, data in splits.items() if split != "train"}
+    temperature = (fit_temperature(logits["validation"], splits["validation"].labels, multilabel)
+                   if calibrate == "temperature" else None)
+    probabilities = {split: {"served": class_probabilities(
+        z, len(names), multilabel, temperature).numpy()} for split, z in logits.items()}
+    if temperature is not None:
+        for split, z in logits.items():
+            probabilities[split]["uncalibrated"] = class_probabilities(
+                z, len(names), multilabel).numpy()
+    thresholds = (tune_thresholds(splits["validation"].labels,
+                                  probabilities["validation"]["served"]).tolist()
+                  if multilabel else None)
+    return Classifier.from_model(model, names, thresholds, temperature), probabilities
 
 
 def write_results(folder: Path, title: str, classifier: Classifier, splits: dict[str, LabeledTexts],
-                  probabilities: dict[str, np.ndarray], overlap: dict[str, dict[str, int]],
-                  history: dict) -> dict:
-    """Score the validation and test `probabilities`; write `metrics.json` (with each split's
-    `overlap` with training), `history.json`, the plots and `report.md` (on test data if given)
-    into `folder`."""
+                  probabilities: dict[str, dict[str, np.ndarray]],
+                  overlap: dict[str, dict[str, int]], history: dict) -> dict:
+    """Score the validation and test `probabilities` (from `predict_splits`); write
+    `metrics.json` (with each split's calibration and `overlap` with training), `history.json`,
+    the plots and `report.md` (on test data if given) into `folder`."""
     metrics, mistakes = {}, {}
-    for split, split_probabilities in probabilities.items():
-        metrics[split], mistakes[split] = score(splits[split], split_probabilities, classifier)
+    for split, served in probabilities.items():
+        data = splits[split]
+        metrics[split], mistakes[split] = score(data, served["served"], classifier,
+                                                served.get("uncalibrated"))
         metrics[split]["overlap_with_train"] = overlap[split]
     shown = "test" if "test" in splits else "validation"
     data = splits[shown]
     curves = "contrastive" not in history  # the small-data plan has no epochs to plot
     if curves:
         plot_training_curves(history, folder / CURVES)
-    plot_errors(metrics[shown], folder, data.name)
+    plot_evaluation(folder, metrics[shown], data.labels, probabilities[shown]["served"],
+                    probabilities[shown].get("uncalibrated"), f"{shown} data, {data.name}")
+    write_predictions(folder / PREDICTIONS, {split: (splits[split], served["served"])
+                                             for split, served in probabilities.items()},
+                      classifier.thresholds)
     write_report(folder, f"tfsenti model: {title}", metrics[shown], mistakes[shown],
                  f"{shown} data ({data.name}, {len(data)} examples)", has_curves=curves,
                  plan=history.get("plan"))

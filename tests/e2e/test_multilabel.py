@@ -3,6 +3,7 @@ metrics, and a model trained, reported, predicted with, evaluated and served as 
 
 from __future__ import annotations
 
+import csv
 import json
 import textwrap
 
@@ -111,6 +112,16 @@ def test_the_export_records_thresholds_and_reports_per_label_metrics(topic_model
     assert "## Labels wrong on the same texts" in report and "| **micro** |" in report
     assert (model / "error_cooccurrence.png").is_file()
     assert not (model / "confusion_matrix.png").exists()
+    temperature = np.atleast_1d(saved["temperature"])  # one shared, or one per label
+    assert len(temperature) in (1, 3) and (temperature > 0).all()
+    assert test["calibration"]["temperature"] == saved["temperature"]
+    with (model / "predictions.csv").open(encoding="utf-8", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["split"] == "test"]
+    assert len(rows) == 24
+    assert sum(int(r["correct"]) for r in rows) == round(test["accuracy"] * 24)
+    for r in rows:
+        chosen = [t for t, cut in zip(TOPICS, saved["thresholds"]) if float(r[f"p_{t}"]) >= cut]
+        assert r["predicted"] == ",".join(chosen)
 
 
 def test_predict_gives_every_label_at_or_above_its_threshold(topic_model, capfd):

@@ -25,7 +25,8 @@ def model_dir(small_reviews, tmp_path_factory):
 def test_train_writes_a_folder_that_explains_itself(model_dir):
     files = {p.name for p in model_dir.iterdir()}
     assert {"saved_model.pb", "variables", "assets", "config.json", "history.json", "metrics.json",
-            "training_curves.png", "confusion_matrix.png", "report.md", "logs"} <= files
+            "training_curves.png", "confusion_matrix.png", "reliability.png",
+            "accuracy_by_length.png", "predictions.csv", "report.md", "logs"} <= files
     assert not model_dir.with_name(model_dir.name + ".partial").exists()
     assert any((model_dir / "logs").rglob("events.out.tfevents.*"))  # TensorBoard
 
@@ -46,10 +47,27 @@ def test_train_writes_a_folder_that_explains_itself(model_dir):
     assert test["accuracy"] >= 0.8  # the reviews are easy; 4 short epochs suffice
     assert np.trace(test["confusion_matrix"]) == round(test["accuracy"] * 20)
     assert -1 <= test["mcc"] <= 1 and 0 <= test["macro"]["f1"] <= 1
+    calibration = test["calibration"]  # fitted on validation, built into the export
+    assert calibration["temperature"] == config["temperature"] > 0
+    assert {"ece", "ece_before", "brier", "brier_before"} <= set(calibration)
+    assert 0 <= calibration["ece"] <= 1 and 0 <= calibration["brier"] <= 2
 
     report = (model_dir / "report.md").read_text()
     assert "| **macro** |" in report and "](training_curves.png)" in report
     assert "](confusion_matrix.png)" in report and "most confident mistakes" in report
+    assert "## Calibration" in report and "](reliability.png)" in report
+    assert "## Accuracy by text length" in report and "](predictions.csv)" in report
+    assert sum(g["examples"] for g in test["by_length"]) == 20 and len(test["by_length"]) == 4
+    assert test["by_length"][0]["words"][1] <= test["by_length"][-1]["words"][0]
+
+    with (model_dir / "predictions.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["split"] for r in rows] == ["validation"] * 12 + ["test"] * 20
+    test_rows = rows[12:]
+    assert sum(int(r["correct"]) for r in test_rows) == np.trace(test["confusion_matrix"])
+    for r in test_rows:
+        assert r["predicted"] == max(("neg", "pos"), key=lambda c: float(r[f"p_{c}"]))
+        assert int(r["correct"]) == (r["label"] == r["predicted"])
 
 
 def test_predict_texts_file_and_stdin_give_json_lines_in_input_order(model_dir, tmp_path, capfd):
@@ -85,8 +103,13 @@ def test_evaluate_recomputes_the_exported_test_metrics(model_dir, small_reviews,
     assert metrics["confusion_matrix"] == saved["confusion_matrix"]
     assert metrics["accuracy"] == pytest.approx(saved["accuracy"])
     assert metrics["mcc"] == pytest.approx(saved["mcc"])
+    # the exported model serves the calibrated probabilities training measured
+    for key in ("temperature", "ece", "brier"):
+        assert metrics["calibration"][key] == pytest.approx(saved["calibration"][key], abs=1e-5)
+    assert metrics["by_length"] == saved["by_length"]
     assert {p.name for p in (tmp_path / "report").iterdir()} == {
-        "metrics.json", "confusion_matrix.png", "report.md"}
+        "metrics.json", "confusion_matrix.png", "reliability.png", "accuracy_by_length.png",
+        "predictions.csv", "report.md"}
 
 
 def test_train_on_a_csv_with_named_columns_and_string_labels(tiny_encoder, tmp_path, small_reviews,

@@ -3,7 +3,8 @@
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from tfsenti import compute_metrics
-from tfsenti.evaluation.report import plot_confusion_matrix, plot_training_curves, write_report
+from tfsenti.evaluation.plots import plot_confusion_matrix, plot_training_curves
+from tfsenti.evaluation.report import write_report
 
 
 def test_confusion_matrix_bar_has_whole_counts_and_clears_the_title(tmp_path):

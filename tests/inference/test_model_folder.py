@@ -46,3 +46,20 @@ def test_save_model_refuses_an_existing_folder_unless_overwrite(tiny_classifiers
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
     folder = save_model(tiny_classifiers[0], ["neg", "pos"], tmp_path / "model", overwrite=True)
     assert json.loads((folder / "config.json").read_text()) == {"class_names": ["neg", "pos"]}
+
+
+def test_a_saved_temperature_divides_the_logits_and_changes_no_label(tiny_classifiers, tmp_path):
+    import tensorflow as tf
+
+    from tfsenti import load, save_model
+
+    model = tiny_classifiers[0]
+    folder = save_model(model, ["neg", "pos"], tmp_path / "calibrated", temperature=2.5)
+    texts = ["a fine film", "dull and long", "it was fine, I suppose", "no"]
+    logits = model(tf.constant(texts), training=False).numpy()[:, 0]
+    served = load(folder).predict(texts)
+    np.testing.assert_allclose(served.probabilities[:, 1], 1 / (1 + np.exp(-logits / 2.5)),
+                               rtol=1e-5)
+    assert served.label_ids.tolist() == (logits > 0).astype(int).tolist()
+    assert json.loads((folder / "config.json").read_text())["temperature"] == 2.5
+    assert load(folder).temperature == 2.5

@@ -3,6 +3,8 @@
 `metrics` computes accuracy, per-class and macro precision/recall/F1, MCC and the confusion
 matrix in plain numpy, and `multilabel` the same for several labels per text (per-label
 thresholds, subset accuracy, Hamming loss, micro and macro F1, errors that occur together);
-`report` draws the plots and writes `report.md`; `evaluate` runs a model on labelled texts and
-produces both.
+`calibration` fits the temperature that calibrates a model's probabilities and measures how far
+they are from frequencies (expected calibration error, Brier score); `plots` draws the pictures,
+`report` writes `report.md` and `predictions_table` every text's prediction as
+`predictions.csv`; `evaluate` runs a model on labelled texts and produces them all.
 """

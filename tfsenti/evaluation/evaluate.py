@@ -15,16 +15,21 @@ import numpy as np
 
 from tfsenti._staging import StagedFolder
 from tfsenti.data.texts import LabeledTexts
-from tfsenti.evaluation.metrics import compute_metrics, confident_mistakes
-from tfsenti.evaluation.multilabel import multilabel_metrics, multilabel_mistakes
-from tfsenti.evaluation.report import plot_errors, write_report
+from tfsenti.evaluation.calibration import calibration_metrics
+from tfsenti.evaluation.metrics import accuracy_by_length, compute_metrics, confident_mistakes
+from tfsenti.evaluation.multilabel import decisions, multilabel_metrics, multilabel_mistakes
+from tfsenti.evaluation.plots import plot_evaluation
+from tfsenti.evaluation.predictions_table import PREDICTIONS, write_predictions
+from tfsenti.evaluation.report import write_report
 from tfsenti.inference.predictor import Classifier, load
 
 
-def score(data: LabeledTexts, probabilities: np.ndarray, classifier: Classifier
-          ) -> tuple[dict, list[dict]]:
+def score(data: LabeledTexts, probabilities: np.ndarray, classifier: Classifier,
+          uncalibrated: np.ndarray | None = None) -> tuple[dict, list[dict]]:
     """(metrics, the most confident mistakes) of `classifier`'s `probabilities` on `data`: at
-    the classifier's thresholds for a multi-label model, else of the most probable class.
+    the classifier's thresholds for a multi-label model, else of the most probable class. The
+    metrics' `calibration` holds the classifier's temperature and the probabilities' expected
+    calibration error and Brier score (also of the `uncalibrated` ones, when given).
 
     Example:
         >>> from tfsenti import DEMO_DATA, load_dataset
@@ -35,13 +40,24 @@ def score(data: LabeledTexts, probabilities: np.ndarray, classifier: Classifier
         (4, True)
     """
     if classifier.multilabel:
-        return (multilabel_metrics(data.labels, probabilities, classifier.class_names,
-                                   classifier.thresholds),
-                multilabel_mistakes(data.shown_texts(), data.labels, probabilities,
-                                    classifier.class_names, classifier.thresholds))
-    return (compute_metrics(data.labels, probabilities, classifier.class_names),
-            confident_mistakes(data.shown_texts(), data.labels, probabilities,
-                               classifier.class_names))
+        metrics = multilabel_metrics(data.labels, probabilities, classifier.class_names,
+                                     classifier.thresholds)
+        mistakes = multilabel_mistakes(data.shown_texts(), data.labels, probabilities,
+                                       classifier.class_names, classifier.thresholds)
+    else:
+        metrics = compute_metrics(data.labels, probabilities, classifier.class_names)
+        mistakes = confident_mistakes(data.shown_texts(), data.labels, probabilities,
+                                      classifier.class_names)
+    metrics["calibration"] = {"temperature": classifier.temperature, **calibration_metrics(
+        data.labels, probabilities, classifier.multilabel, uncalibrated)}
+    words = np.array([len(t.split()) for t in data.texts])
+    if data.pairs is not None:
+        words += [len(p.split()) for p in data.pairs]
+    right = (np.all(decisions(probabilities, classifier.thresholds) == data.labels.astype(bool),
+                    axis=-1) if classifier.multilabel
+             else np.argmax(probabilities, axis=-1) == data.labels)
+    metrics["by_length"] = accuracy_by_length(words, right)
+    return metrics, mistakes
 
 
 def evaluate(model: str | Path | Classifier, data: LabeledTexts, report_dir: str | Path | None = None,
@@ -49,8 +65,9 @@ def evaluate(model: str | Path | Classifier, data: LabeledTexts, report_dir: str
     """Metrics of a model (a folder or a loaded `Classifier`) on labelled texts.
 
     With `report_dir`, also writes `metrics.json`, the plot of where the model goes wrong
-    (`confusion_matrix.png`, or `error_cooccurrence.png` for a multi-label model) and
-    `report.md` there (built aside and moved into place when complete); an existing
+    (`confusion_matrix.png`, or `error_cooccurrence.png` for a multi-label model), the
+    reliability diagram (`reliability.png`), accuracy by text length (`accuracy_by_length.png`),
+    every text's prediction (`predictions.csv`) and `report.md` there (built aside and moved into place when complete); an existing
     `report_dir` is an error before any work, unless `overwrite`. `progress` draws a progress
     bar on stderr (on a terminal).
 
@@ -69,7 +86,10 @@ def evaluate(model: str | Path | Classifier, data: LabeledTexts, report_dir: str
         metrics, mistakes = score(data, predictions.probabilities, classifier)
         if stage is not None:
             (stage.path / "metrics.json").write_text(json.dumps(metrics, indent=2))
-            plot_errors(metrics, stage.path)
+            plot_evaluation(stage.path, metrics, data.labels, predictions.probabilities,
+                            data_name=data.name)
+            write_predictions(stage.path / PREDICTIONS, {"evaluation": (
+                data, predictions.probabilities)}, classifier.thresholds)
             write_report(stage.path, f"Evaluation on {data.name}", metrics, mistakes, data.name,
                          has_curves=False)
     return metrics

@@ -126,3 +126,19 @@ def confident_mistakes(texts: list[str], labels: np.ndarray, probabilities: np.n
     return [{"text": texts[i], "true": class_names[labels[i]], "predicted": class_names[predicted[i]],
              "confidence": float(probabilities[i, predicted[i]])} for i in order]
 
+
+
+def accuracy_by_length(lengths: np.ndarray, correct: np.ndarray, groups: int = 4) -> list[dict]:
+    """Accuracy per quarter (`groups`) of the texts, shortest first: texts sorted by length and
+    cut into groups of (nearly) equal size, each with its range of `lengths`.
+
+    Example:
+        >>> by_length = accuracy_by_length(np.array([3, 40, 5, 12, 30, 8, 20, 60]),
+        ...                                np.array([1, 0, 1, 1, 0, 1, 1, 1], bool))
+        >>> [(g["words"], g["accuracy"]) for g in by_length]
+        [([3, 5], 1.0), ([8, 12], 1.0), ([20, 30], 0.5), ([40, 60], 0.5)]
+    """
+    order = np.argsort(np.asarray(lengths), kind="stable")
+    return [{"words": [int(lengths[part[0]]), int(lengths[part[-1]])], "examples": int(len(part)),
+             "accuracy": float(np.mean(correct[part]))}
+            for part in np.array_split(order, min(groups, len(order))) if len(part)]

@@ -25,7 +25,8 @@ from tfsenti.encoders.catalog import EncoderHandles, resolve_encoder
 from tfsenti.errors import TfsentiError
 from tfsenti.inference.accuracy_guard import guarded_check
 from tfsenti.inference.model_folder import (CONFIG, model_folder, saved_class_names,
-                                            saved_thresholds, write_saved_model)
+                                            saved_temperature, saved_thresholds,
+                                            write_saved_model)
 from tfsenti.inference.predictor import Classifier, load
 from tfsenti.inference.signature import takes_pairs
 from tfsenti.modeling.rebuild import converted_architecture, rebuilt_classifier
@@ -53,14 +54,16 @@ def export_bfloat16(model_dir: str | Path, out: str | Path, overwrite: bool = Fa
     if info.get("serving_precision") == "bfloat16":
         raise TfsentiError(f"{folder}: already a bfloat16 copy; export from its float32 model")
     class_names, thresholds = saved_class_names(folder), saved_thresholds(folder)
+    temperature = saved_temperature(folder)
     with StagedFolder(Path(out), overwrite) as stage:
         model = bfloat16_classifier(folder, info)
-        exported = Classifier.from_model(model, class_names, thresholds)
+        exported = Classifier.from_model(model, class_names, thresholds, temperature)
         info = {**info, "serving_precision": "bfloat16", "source": str(folder)}
         if check_data is not None:
             info["check"] = guarded_check(stage.final, load(folder), exported, check_data,
                                           max_drop, "--precision bfloat16", progress)
-        write_saved_model(model, exported.serve, class_names, stage.path, info, thresholds)
+        write_saved_model(model, exported.serve, class_names, stage.path, info, thresholds,
+                          temperature)
     return stage.final
 
 

@@ -12,27 +12,33 @@ from pathlib import Path
 
 from tfsenti._staging import StagedFolder
 from tfsenti.errors import TfsentiError
-from tfsenti.inference.signature import serving_function
+from tfsenti.inference.signature import Temperature, serving_function
 
 CONFIG = "config.json"
 
 
 def write_saved_model(model, serve, class_names: list[str], folder: Path, info: dict,
-                      thresholds: list[float] | None = None) -> None:
+                      thresholds: list[float] | None = None, temperature: Temperature = None
+                      ) -> None:
     """`model.save` into an existing `folder` without the optimizer, with `serve` (from
     `serving_function`) as the raw-string `serving_default` signature, plus `config.json`
-    (`info`, the class names and, for a multi-label model, its per-label thresholds)."""
+    (`info`, the class names, for a multi-label model its per-label thresholds, and the
+    temperature `serve` divides the logits by, if any)."""
     labels = {"class_names": class_names}
     if thresholds is not None:
         labels.update(task="multilabel", thresholds=[float(t) for t in thresholds])
+    if temperature is not None:
+        labels["temperature"] = temperature
     (folder / CONFIG).write_text(json.dumps({**info, **labels}, indent=2))
     model.save(str(folder), include_optimizer=False, signatures={"serving_default": serve})
 
 
 def save_model(model, class_names: list[str], folder: str | Path, info: dict | None = None,
-               overwrite: bool = False, thresholds: list[float] | None = None) -> Path:
+               overwrite: bool = False, thresholds: list[float] | None = None,
+               temperature: Temperature = None) -> Path:
     """Save a trained classifier (from `train`) as a model folder that takes raw strings; a
-    multi-label model needs its per-label `thresholds` (`tune_thresholds` on validation data).
+    multi-label model needs its per-label `thresholds` (`tune_thresholds` on validation data);
+    `temperature` (`fit_temperature` on validation logits) calibrates its probabilities.
 
     The folder is built as `FOLDER.partial` and renamed when complete. To lay a model folder out
     for TF Serving (`NAME/VERSION/`), see `export_for_serving`.
@@ -44,8 +50,8 @@ def save_model(model, class_names: list[str], folder: str | Path, info: dict | N
         PosixPath('saved_models/untrained')
     """
     with StagedFolder(Path(folder), overwrite) as stage:
-        write_saved_model(model, serving_function(model, class_names, thresholds), class_names,
-                          stage.path, info or {}, thresholds)
+        write_saved_model(model, serving_function(model, class_names, thresholds, temperature),
+                          class_names, stage.path, info or {}, thresholds, temperature)
     return stage.final
 
 
@@ -82,3 +88,14 @@ def saved_thresholds(folder: str | Path) -> list[float] | None:
         True
     """
     return json.loads((Path(folder) / CONFIG).read_text()).get("thresholds")
+
+
+def saved_temperature(folder: str | Path) -> Temperature:
+    """The temperature (or one per label) an exported model divides its logits by; None for a
+    model trained with `--calibrate none`.
+
+    Example:
+        >>> saved_temperature("saved_models/demo") is not None
+        True
+    """
+    return json.loads((Path(folder) / CONFIG).read_text()).get("temperature")

@@ -15,8 +15,9 @@ import tensorflow as tf
 import tensorflow_text  # noqa: F401  (registers the tokenizer ops before a SavedModel loads)
 
 from tfsenti.errors import ConfigError, TfsentiError
-from tfsenti.inference.model_folder import model_folder, saved_class_names, saved_thresholds
-from tfsenti.inference.signature import serving_function, takes_pairs
+from tfsenti.inference.model_folder import (model_folder, saved_class_names, saved_temperature,
+                                            saved_thresholds)
+from tfsenti.inference.signature import Temperature, serving_function, takes_pairs
 from tfsenti.progress import Progress
 
 
@@ -24,11 +25,12 @@ from tfsenti.progress import Progress
 class Predictions:
     """Outputs for N texts: probabilities [N, C], label ids [N] and label names [N]; for a
     multi-label model, label ids are the 0/1 decisions [N, C] and labels one list of names per
-    text."""
+    text. `logits` [N, 1 or C] when the serving function gives them (`with_logits`)."""
 
     probabilities: np.ndarray
     label_ids: np.ndarray
     labels: list[str] | list[list[str]]
+    logits: np.ndarray | None = None
 
     def records(self, texts: list[str], class_names: list[str],
                 pairs: list[str] | None = None) -> list[dict]:
@@ -56,12 +58,13 @@ class Classifier:
     """
 
     def __init__(self, serve, class_names: list[str], owner=None, takes_pairs: bool = False,
-                 thresholds: list[float] | None = None):
+                 thresholds: list[float] | None = None, temperature: Temperature = None):
         self.serve = serve
         self.class_names = list(class_names)
         self.owner = owner  # a loaded SavedModel whose variables `serve` uses: kept alive here
         self.takes_pairs = takes_pairs  # `serve` takes `text` and `text_pair`
         self.thresholds = thresholds  # per label, for a multi-label model
+        self.temperature = temperature  # that `serve` divides the logits by (calibration)
 
     @property
     def multilabel(self) -> bool:
@@ -69,10 +72,11 @@ class Classifier:
         return self.thresholds is not None
 
     @classmethod
-    def from_model(cls, model, class_names: list[str],
-                   thresholds: list[float] | None = None) -> "Classifier":
+    def from_model(cls, model, class_names: list[str], thresholds: list[float] | None = None,
+                   temperature: Temperature = None, with_logits: bool = False) -> "Classifier":
         """The classifier of an in-memory string model (from `train`), before any export; a
-        multi-label model needs its per-label `thresholds`.
+        multi-label model needs its per-label `thresholds`; `temperature` calibrates the
+        probabilities; `with_logits` makes its predictions carry the model's logits.
 
         Example:
             >>> from tfsenti import TrainConfig, build_classifier
@@ -80,8 +84,9 @@ class Classifier:
             >>> Classifier.from_model(model, ["neg", "pos"]).predict(["Great!"]).probabilities.shape
             (1, 2)
         """
-        return cls(serving_function(model, class_names, thresholds), class_names,
-                   takes_pairs=takes_pairs(model), thresholds=thresholds)
+        return cls(serving_function(model, class_names, thresholds, temperature, with_logits),
+                   class_names, takes_pairs=takes_pairs(model), thresholds=thresholds,
+                   temperature=temperature)
 
     def predict(self, texts: list[str], batch_size: int = 64, progress: bool = False,
                 pairs: list[str] | None = None) -> Predictions:
@@ -106,6 +111,7 @@ class Classifier:
         order = np.argsort(sizes, kind="stable")
         probabilities = np.zeros((len(texts), len(self.class_names)), np.float32)
         above = np.zeros(probabilities.shape, bool)
+        logits = None
         with Progress(len(texts), "predicting", enabled=progress) as bar:
             for start in range(0, len(texts), batch_size):
                 rows = order[start:start + batch_size]
@@ -116,12 +122,17 @@ class Classifier:
                 probabilities[rows] = np.asarray(outputs["probabilities"])
                 if self.multilabel:
                     above[rows] = np.asarray(outputs["above_threshold"])
+                if "logits" in outputs:
+                    if logits is None:
+                        logits = np.zeros((len(texts), outputs["logits"].shape[-1]), np.float32)
+                    logits[rows] = np.asarray(outputs["logits"])
                 bar.update(len(rows))
         if self.multilabel:
             return Predictions(probabilities, above.astype(np.int32),
-                               [[n for n, on in zip(self.class_names, row) if on] for row in above])
+                               [[n for n, on in zip(self.class_names, row) if on] for row in above],
+                               logits)
         ids = probabilities.argmax(axis=-1).astype(np.int32)
-        return Predictions(probabilities, ids, [self.class_names[i] for i in ids])
+        return Predictions(probabilities, ids, [self.class_names[i] for i in ids], logits)
 
 
 def load(folder: str | Path) -> Classifier:
@@ -143,7 +154,7 @@ def load(folder: str | Path) -> Classifier:
     serve = loaded.signatures["serving_default"]
     return Classifier(serve, class_names, owner=loaded,
                       takes_pairs="text_pair" in serve.structured_input_signature[1],
-                      thresholds=thresholds)
+                      thresholds=thresholds, temperature=saved_temperature(folder))
 
 
 def predict(model: str | Path | Classifier, texts: list[str], batch_size: int = 64,

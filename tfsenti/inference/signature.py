@@ -7,7 +7,9 @@ as [1 - p, p]; softmax otherwise), `label_id` int32 [None] and `label` string [N
 multi-label model returns `probabilities` float32 [None, C] (a sigmoid per label),
 `above_threshold` bool [None, C] (each label's probability against its threshold, tuned on
 validation data) and `labels` string [None]: the names above threshold joined by
-`LABEL_SEPARATOR` ("" for none). Class names and thresholds are constants in the graph. The same
+`LABEL_SEPARATOR` ("" for none). A calibrated model divides its logits by its temperature (one,
+or one per label; `tfsenti.evaluation.calibration`) before the probabilities, which leaves every
+label as it was. Class names, thresholds and the temperature are constants in the graph. The same
 function serves predictions in memory right after training (`Classifier.from_model`), so they
 equal the exported model's.
 """
@@ -17,12 +19,16 @@ from __future__ import annotations
 import tensorflow as tf
 
 LABEL_SEPARATOR = ","  # between the names in a multi-label model's `labels` output
+Temperature = float | list[float] | None  # one for all logits, one per label, or none (1)
 
 
-def serving_function(model, class_names: list[str], thresholds: list[float] | None = None
+def serving_function(model, class_names: list[str], thresholds: list[float] | None = None,
+                     temperature: Temperature = None, with_logits: bool = False
                      ) -> tf.types.experimental.GenericFunction:
     """Wrap a logits model into the `serving_default` function of the exported SavedModel;
-    `thresholds` (one per class) make it a multi-label model's.
+    `thresholds` (one per class) make it a multi-label model's, `temperature` divides the logits
+    (calibration), `with_logits` adds the model's own `logits` to the outputs (to fit the
+    temperature; exported models leave them out).
 
     Example:
         >>> from tfsenti import TrainConfig, build_classifier
@@ -41,15 +47,17 @@ def serving_function(model, class_names: list[str], thresholds: list[float] | No
         raise ValueError(f"{len(thresholds)} thresholds for {len(class_names)} classes")
 
     def outputs(logits):
-        probabilities = class_probabilities(logits, len(class_names), multilabel)
+        probabilities = class_probabilities(logits, len(class_names), multilabel, temperature)
         if multilabel:
             above = probabilities >= tf.constant(thresholds, tf.float32)
             chosen = tf.ragged.boolean_mask(tf.broadcast_to(names, tf.shape(above)), above)
-            return {"probabilities": probabilities, "above_threshold": above,
-                    "labels": tf.strings.reduce_join(chosen, axis=-1, separator=LABEL_SEPARATOR)}
-        label_id = tf.argmax(probabilities, axis=-1, output_type=tf.int32)
-        return {"probabilities": probabilities, "label_id": label_id,
-                "label": tf.gather(names, label_id)}
+            result = {"probabilities": probabilities, "above_threshold": above, "labels":
+                      tf.strings.reduce_join(chosen, axis=-1, separator=LABEL_SEPARATOR)}
+        else:
+            label_id = tf.argmax(probabilities, axis=-1, output_type=tf.int32)
+            result = {"probabilities": probabilities, "label_id": label_id,
+                      "label": tf.gather(names, label_id)}
+        return {**result, "logits": tf.cast(logits, tf.float32)} if with_logits else result
 
     text_spec = tf.TensorSpec([None], tf.string, name="text")
     if takes_pairs(model):
@@ -78,18 +86,23 @@ def takes_pairs(model) -> bool:
     return "text_pair" in model.input_names
 
 
-def class_probabilities(logits: tf.Tensor, num_classes: int, multilabel: bool = False
-                        ) -> tf.Tensor:
+def class_probabilities(logits: tf.Tensor, num_classes: int, multilabel: bool = False,
+                        temperature: Temperature = None) -> tf.Tensor:
     """Logits [N, 1 or C] -> float32 probabilities [N, C]: sigmoid as [1 - p, p] for two classes,
-    softmax otherwise, a sigmoid per label for a multi-label model.
+    softmax otherwise, a sigmoid per label for a multi-label model; of `logits / temperature`
+    when a temperature (or one per label) is given.
 
     Example:
         >>> class_probabilities(tf.constant([[0.0]]), 2).numpy().tolist()
         [[0.5, 0.5]]
         >>> class_probabilities(tf.constant([[0.0, 0.0]]), 2, multilabel=True).numpy().tolist()
         [[0.5, 0.5]]
+        >>> class_probabilities(tf.constant([[2.0, 0.0]]), 2, True, [2.0, 1.0]).numpy().round(4)
+        array([[0.7311, 0.5   ]], dtype=float32)
     """
     logits = tf.cast(logits, tf.float32)
+    if temperature is not None:
+        logits = logits / tf.constant(temperature, tf.float32)
     if multilabel:
         return tf.sigmoid(logits)
     if num_classes == 2:

@@ -34,7 +34,8 @@ from tfsenti.encoders.bert import INPUT_NAMES
 from tfsenti.encoders.fast_normalizer import fast_normalizer
 from tfsenti.errors import ConfigError, TfsentiError
 from tfsenti.inference.accuracy_guard import guarded_check
-from tfsenti.inference.model_folder import model_folder, saved_class_names, saved_thresholds
+from tfsenti.inference.model_folder import (model_folder, saved_class_names, saved_temperature,
+                                            saved_thresholds)
 from tfsenti.inference.predictor import Classifier, load
 from tfsenti.inference.signature import class_probabilities, takes_pairs
 from tfsenti.modeling.classifier import packed_inputs_model
@@ -64,6 +65,7 @@ class StringModel(tf.Module):
         super().__init__(name="tfsenti_tflite")
         folder = model_folder(folder)
         self.class_names = saved_class_names(folder)
+        self.temperature = saved_temperature(folder)
         if saved_thresholds(folder) is not None:
             raise TfsentiError(f"{folder}: the model is multi-label; TFLite export covers "
                                "single-label models (serve it with the SavedModel)")
@@ -127,7 +129,7 @@ class StringModel(tf.Module):
     def serve(self, text):
         """Raw strings [N] -> `probabilities` [N, C] and `label_id` [N]."""
         probabilities = class_probabilities(self.logits(self.encoder_inputs(text), training=False),
-                                            len(self.class_names))
+                                            len(self.class_names), temperature=self.temperature)
         return {"probabilities": probabilities,
                 "label_id": tf.argmax(probabilities, axis=-1, output_type=tf.int32)}
 
@@ -156,7 +158,8 @@ def sidecar(path: str | Path) -> Path:
 
 
 def interpreter_classifier(model: bytes | Path, class_names: list[str],
-                           num_threads: int | None = None) -> Classifier:
+                           num_threads: int | None = None,
+                           temperature: float | None = None) -> Classifier:
     """A `Classifier` running a TFLite flatbuffer (bytes or a file) in the Python interpreter,
     with tensorflow_text's kernels for its custom ops."""
     from tensorflow.lite.python.interpreter import InterpreterWithCustomOps
@@ -179,7 +182,7 @@ def interpreter_classifier(model: bytes | Path, class_names: list[str],
     def serve(text: tf.Tensor) -> dict[str, np.ndarray]:
         return runner(text=text.numpy())
 
-    return Classifier(serve, class_names, owner=interpreter)
+    return Classifier(serve, class_names, owner=interpreter, temperature=temperature)
 
 
 def export_tflite(model_dir: str | Path, out: str | Path, quantize: str = "none",
@@ -201,9 +204,11 @@ def export_tflite(model_dir: str | Path, out: str | Path, quantize: str = "none"
         raise ConfigError(f"{out}: already exists; pass {{overwrite}} to replace it", ["overwrite"])
     module = StringModel(model_dir)
     flatbuffer = convert(module, quantize)
-    exported = interpreter_classifier(flatbuffer, module.class_names)
+    exported = interpreter_classifier(flatbuffer, module.class_names,
+                                      temperature=module.temperature)
     info = {"class_names": module.class_names, "source": str(model_dir), "quantize": quantize,
-            "seq_len": module.seq_len, "truncate": module.truncate}
+            "seq_len": module.seq_len, "truncate": module.truncate,
+            "temperature": module.temperature}
     if check_data is not None:
         info["check"] = guarded_check(out, load(model_dir), exported, check_data, max_drop,
                                       f"--quantize {quantize}", progress)
@@ -246,5 +251,5 @@ def load_tflite(path: str | Path, num_threads: int | None = None) -> Classifier:
     if not sidecar(path).is_file():
         raise TfsentiError(f"{sidecar(path)}: no such file (the class names of {path.name}); "
                            "export the model again")
-    class_names = json.loads(sidecar(path).read_text())["class_names"]
-    return interpreter_classifier(path, class_names, num_threads)
+    info = json.loads(sidecar(path).read_text())
+    return interpreter_classifier(path, info["class_names"], num_threads, info.get("temperature"))
