@@ -26,7 +26,8 @@ def test_train_writes_a_folder_that_explains_itself(model_dir):
     files = {p.name for p in model_dir.iterdir()}
     assert {"saved_model.pb", "variables", "assets", "config.json", "history.json", "metrics.json",
             "training_curves.png", "confusion_matrix.png", "reliability.png",
-            "accuracy_by_length.png", "predictions.csv", "report.md", "logs"} <= files
+            "accuracy_by_length.png", "roc_pr.png", "predictions.csv", "report.md",
+            "logs"} <= files
     assert not model_dir.with_name(model_dir.name + ".partial").exists()
     assert any((model_dir / "logs").rglob("events.out.tfevents.*"))  # TensorBoard
 
@@ -57,6 +58,8 @@ def test_train_writes_a_folder_that_explains_itself(model_dir):
     assert "](confusion_matrix.png)" in report and "most confident mistakes" in report
     assert "## Calibration" in report and "](reliability.png)" in report
     assert "## Accuracy by text length" in report and "](predictions.csv)" in report
+    assert "ROC AUC" in report and "](roc_pr.png)" in report
+    assert test["accuracy"] >= 0.8 and test["roc_auc"] >= test["accuracy"] - 0.1
     assert sum(g["examples"] for g in test["by_length"]) == 20 and len(test["by_length"]) == 4
     assert test["by_length"][0]["words"][1] <= test["by_length"][-1]["words"][0]
 
@@ -109,7 +112,8 @@ def test_evaluate_recomputes_the_exported_test_metrics(model_dir, small_reviews,
     assert metrics["by_length"] == saved["by_length"]
     assert {p.name for p in (tmp_path / "report").iterdir()} == {
         "metrics.json", "confusion_matrix.png", "reliability.png", "accuracy_by_length.png",
-        "predictions.csv", "report.md"}
+        "roc_pr.png", "predictions.csv", "report.md"}
+    assert metrics["roc_auc"] == pytest.approx(saved["roc_auc"], abs=1e-6)
 
 
 def test_train_on_a_csv_with_named_columns_and_string_labels(tiny_encoder, tmp_path, small_reviews,

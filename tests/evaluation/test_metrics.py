@@ -5,7 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from tfsenti.evaluation.metrics import compute_metrics, confident_mistakes
+from tfsenti.evaluation.metrics import (accuracy_by_length, binary_curves, compute_metrics,
+                                       confident_mistakes)
 
 
 def _probs(predicted, classes):
@@ -41,3 +42,24 @@ def test_confident_mistakes_are_sorted_by_confidence():
     mistakes = confident_mistakes(["a", "b", "c", "d"], np.array([0, 0, 0, 1]), probs, ["n", "p"])
     assert [(m["text"], m["predicted"]) for m in mistakes] == [("b", "p"), ("c", "p")]
     assert mistakes[0]["confidence"] == pytest.approx(0.8)
+
+
+def test_roc_auc_and_average_precision_equal_scikit_learns_with_ties():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, 500)
+    scores = np.round(rng.random(500) + 0.3 * labels, 2)  # rounded: many tied scores
+    curves = binary_curves(labels, scores)
+    # sklearn.metrics.roc_auc_score and average_precision_score (1.9.1) on the same arrays
+    assert curves["roc_auc"] == pytest.approx(0.7764121212121212, abs=1e-12)
+    assert curves["average_precision"] == pytest.approx(0.8289479056741458, abs=1e-12)
+    assert len(curves["roc"]["fpr"]) == 101 and curves["roc"]["tpr"][-1] == 1.0
+    assert binary_curves(np.ones(3, int), np.array([0.2, 0.5, 0.9]))["roc_auc"] == 0.0
+
+
+def test_accuracy_by_length_cuts_the_texts_into_quarters_shortest_first():
+    lengths = np.array([5, 1, 9, 3, 7, 2, 8, 4, 6])
+    correct = lengths > 4
+    groups = accuracy_by_length(lengths, correct)
+    assert [g["examples"] for g in groups] == [3, 2, 2, 2]
+    assert [g["words"] for g in groups] == [[1, 3], [4, 5], [6, 7], [8, 9]]
+    assert [g["accuracy"] for g in groups] == [0.0, 0.5, 1.0, 1.0]

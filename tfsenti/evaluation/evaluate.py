@@ -16,7 +16,8 @@ import numpy as np
 from tfsenti._staging import StagedFolder
 from tfsenti.data.texts import LabeledTexts
 from tfsenti.evaluation.calibration import calibration_metrics
-from tfsenti.evaluation.metrics import accuracy_by_length, compute_metrics, confident_mistakes
+from tfsenti.evaluation.metrics import (accuracy_by_length, binary_curves, compute_metrics,
+                                       confident_mistakes)
 from tfsenti.evaluation.multilabel import decisions, multilabel_metrics, multilabel_mistakes
 from tfsenti.evaluation.plots import plot_evaluation
 from tfsenti.evaluation.predictions_table import PREDICTIONS, write_predictions
@@ -29,7 +30,9 @@ def score(data: LabeledTexts, probabilities: np.ndarray, classifier: Classifier,
     """(metrics, the most confident mistakes) of `classifier`'s `probabilities` on `data`: at
     the classifier's thresholds for a multi-label model, else of the most probable class. The
     metrics' `calibration` holds the classifier's temperature and the probabilities' expected
-    calibration error and Brier score (also of the `uncalibrated` ones, when given).
+    calibration error and Brier score (also of the `uncalibrated` ones, when given);
+    `by_length` the accuracy of each quarter of the texts by words; for two classes,
+    `roc_auc`, `average_precision` and the two curves (`roc_pr`) of the second class's probability.
 
     Example:
         >>> from tfsenti import DEMO_DATA, load_dataset
@@ -57,6 +60,10 @@ def score(data: LabeledTexts, probabilities: np.ndarray, classifier: Classifier,
                     axis=-1) if classifier.multilabel
              else np.argmax(probabilities, axis=-1) == data.labels)
     metrics["by_length"] = accuracy_by_length(words, right)
+    if len(classifier.class_names) == 2 and not classifier.multilabel:
+        curves = binary_curves(data.labels, probabilities[:, 1])
+        metrics.update(roc_auc=curves.pop("roc_auc"),
+                       average_precision=curves.pop("average_precision"), roc_pr=curves)
     return metrics, mistakes
 
 
@@ -67,7 +74,7 @@ def evaluate(model: str | Path | Classifier, data: LabeledTexts, report_dir: str
     With `report_dir`, also writes `metrics.json`, the plot of where the model goes wrong
     (`confusion_matrix.png`, or `error_cooccurrence.png` for a multi-label model), the
     reliability diagram (`reliability.png`), accuracy by text length (`accuracy_by_length.png`),
-    every text's prediction (`predictions.csv`) and `report.md` there (built aside and moved into place when complete); an existing
+    for two classes the ROC and precision-recall curves (`roc_pr.png`), every text's prediction (`predictions.csv`) and `report.md` there (built aside and moved into place when complete); an existing
     `report_dir` is an error before any work, unless `overwrite`. `progress` draws a progress
     bar on stderr (on a terminal).
 

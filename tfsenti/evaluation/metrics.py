@@ -142,3 +142,34 @@ def accuracy_by_length(lengths: np.ndarray, correct: np.ndarray, groups: int = 4
     return [{"words": [int(lengths[part[0]]), int(lengths[part[-1]])], "examples": int(len(part)),
              "accuracy": float(np.mean(correct[part]))}
             for part in np.array_split(order, min(groups, len(order))) if len(part)]
+
+
+def binary_curves(labels: np.ndarray, scores: np.ndarray, points: int = 101) -> dict:
+    """ROC and precision-recall of a binary model's positive-class `scores` against 0/1 `labels`:
+    the area under the ROC curve (trapezoids), average precision (precision at each threshold
+    weighted by the recall it adds, as scikit-learn computes it) and each curve at most `points`
+    points (`threshold` descending), for plotting. Areas are 0 when a class has no example.
+
+    Example:
+        >>> curves = binary_curves(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8]))
+        >>> curves["roc_auc"], round(curves["average_precision"], 4)
+        (0.75, 0.8333)
+    """
+    labels, scores = np.asarray(labels), np.asarray(scores, np.float64)
+    order = np.argsort(-scores, kind="stable")
+    labels, scores = labels[order], scores[order]
+    last = np.r_[np.flatnonzero(np.diff(scores)), len(scores) - 1]  # each distinct threshold
+    tp = np.cumsum(labels)[last]
+    fp = (last + 1) - tp
+    positives, negatives = tp[-1] if len(tp) else 0, fp[-1] if len(fp) else 0
+    if not positives or not negatives:
+        return {"roc_auc": 0.0, "average_precision": 0.0, "roc": {}, "pr": {}}
+    tpr, fpr = np.r_[0, tp / positives], np.r_[0, fp / negatives]
+    precision = tp / (tp + fp)
+    keep = np.unique(np.linspace(0, len(last) - 1, min(points, len(last))).round().astype(int))
+    return {"roc_auc": float(np.trapezoid(tpr, fpr)),
+            "average_precision": float(np.sum(np.diff(tpr) * precision)),
+            "roc": {"fpr": fpr[1:][keep].tolist(), "tpr": tpr[1:][keep].tolist(),
+                    "threshold": scores[last][keep].tolist()},
+            "pr": {"recall": tpr[1:][keep].tolist(), "precision": precision[keep].tolist(),
+                   "threshold": scores[last][keep].tolist()}}

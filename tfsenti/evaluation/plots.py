@@ -1,6 +1,6 @@
 """The plots of a model folder and of `tfsenti lr-find`: training curves, the confusion matrix
-(or a multi-label model's errors that occur together), the reliability diagram, the
-learning-rate range test.
+(or a multi-label model's errors that occur together), the reliability diagram, accuracy by text
+length, a binary model's ROC and precision-recall curves, the learning-rate range test.
 
 Figures are built with matplotlib's object API (no pyplot), so nothing changes the process's
 backend: they render headless (Agg) when saved and show inline when returned in a notebook.
@@ -22,6 +22,7 @@ ERRORS = "error_cooccurrence.png"  # a multi-label model's counterpart of the co
 LR_FIND = "lr_find.png"
 RELIABILITY = "reliability.png"
 BY_LENGTH = "accuracy_by_length.png"
+ROC_PR = "roc_pr.png"
 
 
 def plot_training_curves(history: dict, path: Path | None = None) -> Figure:
@@ -123,6 +124,37 @@ def plot_evaluation(folder: Path, metrics: dict, labels: np.ndarray, probabiliti
                      folder / RELIABILITY, "Reliability" + suffix)
     plot_accuracy_by_length(metrics["by_length"], folder / BY_LENGTH,
                             "Accuracy by text length" + suffix)
+    if metrics.get("roc_pr"):
+        plot_roc_pr(metrics, folder / ROC_PR, suffix)
+
+
+def plot_roc_pr(metrics: dict, path: Path | None = None, suffix: str = "") -> Figure:
+    """A binary model's ROC curve and precision-recall curve (`metrics["roc_pr"]`, of the second
+    class), each with its area in the legend; saved as PNG to `path` if given.
+
+    Example:
+        >>> from tfsenti.evaluation.metrics import binary_curves
+        >>> curves = binary_curves(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8]))
+        >>> metrics = {"class_names": ["neg", "pos"], "roc_auc": curves.pop("roc_auc"),
+        ...            "average_precision": curves.pop("average_precision"), "roc_pr": curves}
+        >>> [ax.get_xlabel() for ax in plot_roc_pr(metrics).axes]
+        ['False positive rate', 'Recall']
+    """
+    curves, positive = metrics["roc_pr"], metrics["class_names"][1]
+    fig = Figure(figsize=(10, 4.5))
+    roc, pr = fig.subplots(1, 2)
+    roc.plot([0, *curves["roc"]["fpr"]], [0, *curves["roc"]["tpr"]], color="tab:blue",
+             label=f"AUC {metrics['roc_auc']:.4f}")
+    roc.plot([0, 1], [0, 1], ":", color="gray", label="chance")
+    roc.set(xlabel="False positive rate", ylabel="True positive rate",
+            title=f"ROC ({positive} positive){suffix}")
+    pr.plot(curves["pr"]["recall"], curves["pr"]["precision"], color="tab:blue",
+            label=f"average precision {metrics['average_precision']:.4f}")
+    pr.set(xlabel="Recall", ylabel="Precision", title=f"Precision-recall{suffix}", ylim=(0, 1.02))
+    for ax in (roc, pr):
+        ax.legend()
+        ax.grid(alpha=0.3)
+    return _finish(fig, path)
 
 
 def plot_lr_find(lrs: list[float], losses: list[float], smoothed: list[float],

@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tfsenti.evaluation.metrics import interval_note
-from tfsenti.evaluation.plots import BY_LENGTH, CONFUSION, CURVES, ERRORS, RELIABILITY
+from tfsenti.evaluation.plots import (BY_LENGTH, CONFUSION, CURVES, ROC_PR, ERRORS,
+                                      RELIABILITY)
 from tfsenti.evaluation.predictions_table import PREDICTIONS
 
 
@@ -111,6 +112,10 @@ def write_report(folder: Path, title: str, metrics: dict, mistakes: list[dict],
                   f"{overlap['identical']} identical, {overlap['inside_a_training_text']} inside a "
                   f"training text, {overlap['containing_a_training_text']} containing one "
                   "(5+ words).", ""]
+    if metrics.get("roc_pr"):
+        parts += [f"ROC AUC **{metrics['roc_auc']:.4f}** · average precision "
+                  f"**{metrics['average_precision']:.4f}** ({metrics['class_names'][1]} as the "
+                  f"positive class)", "", f"![ROC and precision-recall]({ROC_PR})", ""]
     if metrics.get("by_length"):
         parts += ["## Accuracy by text length", "", "| words | texts | accuracy |",
                   "|---|---:|---:|"]
