@@ -3,7 +3,7 @@ fitted on validation, the served probabilities from the exported function's form
 
 import numpy as np
 
-from tfsenti import load_dataset
+from tfsenti import TrainConfig, load_dataset
 from tfsenti.workflow import predict_splits
 
 
@@ -13,7 +13,7 @@ def test_calibration_changes_probabilities_not_labels_and_can_be_turned_off(tiny
     data = load_dataset(small_reviews / "train")
     splits = dict(zip(("train", "validation"), data.split(0.5, seed=0)))
     splits["test"] = load_dataset(small_reviews / "test")
-    calibrated, probabilities = predict_splits(model, splits, "temperature", progress=False)
+    calibrated, probabilities = predict_splits(model, splits, TrainConfig(), progress=False)
     assert calibrated.temperature > 0 and calibrated.temperature != 1.0
     for split in ("validation", "test"):
         served, before = probabilities[split]["served"], probabilities[split]["uncalibrated"]
@@ -23,7 +23,27 @@ def test_calibration_changes_probabilities_not_labels_and_can_be_turned_off(tiny
     np.testing.assert_allclose(calibrated.predict(splits["test"].texts).probabilities,
                                probabilities["test"]["served"], atol=1e-6)
 
-    plain, untouched = predict_splits(model, splits, "none", progress=False)
+    plain, untouched = predict_splits(model, splits, TrainConfig(calibrate="none"), progress=False)
     assert plain.temperature is None and set(untouched["test"]) == {"served"}
     np.testing.assert_allclose(untouched["test"]["served"], probabilities["test"]["uncalibrated"],
                                atol=1e-6)
+
+
+def test_threshold_for_is_chosen_on_validation_and_refused_for_three_classes(tiny_classifiers,
+                                                                             small_reviews,
+                                                                             tmp_path):
+    import pytest
+
+    from tfsenti.errors import ConfigError
+    from tfsenti.workflow import load_splits
+
+    data = load_dataset(small_reviews / "train")
+    splits = dict(zip(("train", "validation"), data.split(0.5, seed=0)))
+    classifier, probabilities = predict_splits(tiny_classifiers[0], splits,
+                                               TrainConfig(threshold_for="recall=1"), False)
+    positive = probabilities["validation"]["served"][splits["validation"].labels == 1, 1]
+    assert classifier.decision_threshold == pytest.approx(positive.min())
+    three = tmp_path / "three.csv"
+    three.write_text("text,label\n" + "".join(f"text {i},{'abc'[i % 3]}\n" for i in range(30)))
+    with pytest.raises(ConfigError, match="threshold_for applies to two classes; .*three.csv has 3"):
+        load_splits(TrainConfig(threshold_for="precision=0.9"), three, None, None)

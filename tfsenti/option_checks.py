@@ -1,4 +1,5 @@
-"""What `TrainConfig` accepts: `Check`s on one option's value, and `CONSISTENCY`, the
+"""What `TrainConfig` accepts: `Check`s on one option's value, `auto_or` (the parser of options
+that also take `auto`), and `CONSISTENCY`, the
 combinations of options it refuses, each with the message `TrainConfig.validate` raises.
 
 Messages name options as `{field}`; `tfsenti.errors.ConfigError` words them as Python field names
@@ -7,7 +8,9 @@ or as command-line flags.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +24,30 @@ class Check:
 
     phrase: str
     ok: Callable[[Any], bool]
+
+
+def auto_or(kind: type) -> Callable[[str], Any]:
+    """The command-line parser of an option that takes `auto` or a value of `kind`.
+
+    Example:
+        >>> auto_or(int)("auto"), auto_or(float)("5e-5")
+        ('auto', 5e-05)
+    """
+    def parse(value: str) -> Any:
+        if value == "auto":
+            return value
+        try:
+            return kind(value)
+        except ValueError:
+            kind_name = "an integer" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(
+                f"expected auto or {kind_name}, got {value!r}") from None
+    return parse
+
+
+PRECISION_OR_RECALL = Check(  # --threshold-for
+    "precision=X or recall=X with X in [0, 1]",
+    lambda v: bool(re.fullmatch(r"(precision|recall)=(0?\.\d+|1(\.0*)?|0)", v)))
 
 
 def at_least(bound: float) -> Check:

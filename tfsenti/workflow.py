@@ -16,6 +16,7 @@ import dataclasses
 import datetime
 import importlib.metadata
 import json
+import logging
 import shutil
 import tempfile
 from pathlib import Path
@@ -28,8 +29,12 @@ from tfsenti.data.loaders import data_name, load_dataset
 from tfsenti.data.overlap import guard_splits
 from tfsenti.data.texts import LabeledTexts
 from tfsenti.encoders.catalog import EncoderHandles, check_encoder, resolve_encoder
+from tfsenti.errors import ConfigError
+from tfsenti.evaluation.binary import threshold_for
 from tfsenti.evaluation.calibration import fit_temperature
 from tfsenti.evaluation.evaluate import score
+from tfsenti.evaluation.explain import Explainer
+from tfsenti.evaluation.explain_views import markdown_line
 from tfsenti.evaluation.multilabel import tune_thresholds
 from tfsenti.evaluation.plots import CURVES, plot_evaluation, plot_training_curves
 from tfsenti.evaluation.predictions_table import PREDICTIONS, write_predictions
@@ -42,9 +47,11 @@ from tfsenti.training.loop import train
 from tfsenti.training.plan import check_class_sizes
 from tfsenti.training.resume_record import run_precision
 
+log = logging.getLogger(__name__)
 SAVED_MODELS = Path("saved_models")
 WORK = "work"  # inside OUT.partial: the resume checkpoint and epoch record, removed at the end
 AUTOS = ("seq_len", "lr", "pooling")  # options a run resolves; config.json records the choice
+REPORT_EXPLAINED = 5  # of the most confident mistakes, whose words report.md attributes
 PACKAGES = ("tfsenti", "tensorflow", "tensorflow-text", "tensorflow-hub", "tf-keras")
 
 
@@ -99,8 +106,7 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
     stage = StagedFolder(final, overwrite or not chief, resumable=True, resume=resume)
     stage.refuse_taken()  # a taken name or a misspelt encoder fails before the data are read
     check_encoder(config.encoder)
-    splits, overlap = guard_splits(load_splits(config, train_path, val_path, test_path),
-                                   config.dedupe)
+    splits, overlap = guard_splits(load_splits(config, train_path, val_path, test_path), config.dedupe)
     config = run_precision(config, stage.path / WORK if resume else None)
     encoder = resolve_encoder(config.encoder, config.preprocess, config.precision)
     with stage:
@@ -109,15 +115,16 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
                                encoder=encoder)
         shutil.rmtree(stage.path / WORK, ignore_errors=True)
         config = dataclasses.replace(config, **{k: history[k] for k in AUTOS})
-        classifier, probabilities = predict_splits(model, splits, config.calibrate, verbose > 0)
+        classifier, probabilities = predict_splits(model, splits, config, verbose > 0)
         metrics = write_results(stage.path, final.name, classifier, splits, probabilities,
-                                overlap, history)
+                                overlap, history, Explainer.for_report(model, classifier,
+                                                                       encoder.encoder))
         info = run_info(config, encoder, splits, {"train": train_path, "val": val_path,
-                                                  "test": test_path})
-        write_saved_model(model, classifier.serve, classifier.class_names, stage.path, {
-            **info, "trainable_params": history["trainable_params"],
-            "total_params": model.count_params(), "replicas": strategy.num_replicas_in_sync,
-            "steps": history["steps"]}, classifier.thresholds, classifier.temperature)
+                                                  "test": test_path}, history)
+        info.update(total_params=model.count_params(), replicas=strategy.num_replicas_in_sync)
+        write_saved_model(model, classifier.serve, classifier.class_names, stage.path, info,
+                          classifier.thresholds, classifier.temperature,
+                          classifier.decision_threshold)
         if default_name:
             shown = metrics.get("test", metrics["validation"])
             stage.final = free_name(SAVED_MODELS, f"{stem}_acc{round(100 * shown['accuracy']):02d}")
@@ -135,6 +142,12 @@ def load_splits(config: TrainConfig, train_path: str | Path, val_path: str | Pat
              "label_separator": config.label_separator}
     train_data = load_dataset(train_path, **table)
     check_class_sizes(train_data, str(train_path))
+    if config.threshold_for is not None and (train_data.multilabel
+                                             or len(train_data.class_names) != 2):
+        raise ConfigError(f"{{threshold_for}} applies to two classes; {train_path} has "
+                          f"{len(train_data.class_names)}"
+                          + (" labels (multi-label)" if train_data.multilabel else ""),
+                          ["threshold_for"])
     table["multilabel"], classes = train_data.multilabel, train_data.class_names
     if val_path is not None:
         splits = {"train": train_data, "validation": load_dataset(val_path, **table,
@@ -146,39 +159,50 @@ def load_splits(config: TrainConfig, train_path: str | Path, val_path: str | Pat
     return splits
 
 
-def predict_splits(model, splits: dict[str, LabeledTexts], calibrate: str, progress: bool
+def predict_splits(model, splits: dict[str, LabeledTexts], config: TrainConfig, progress: bool
                    ) -> tuple[Classifier, dict[str, dict[str, np.ndarray]]]:
     """(the classifier to export, its probabilities on validation and test data: `served` and,
     when calibrated, `uncalibrated`) for a trained model. The model reads each text once, for
-    its logits; with `calibrate` "temperature" the temperature is fitted on the validation
-    logits, and a multi-label model's thresholds are tuned on the served validation
-    probabilities. The served probabilities are computed from the logits by the very function
-    the export runs (`class_probabilities`)."""
+    its logits; with `config.calibrate` "temperature" the temperature is fitted on the
+    validation logits; a multi-label model's thresholds, and a binary model's decision threshold
+    (`config.threshold_for`), are chosen on the served validation probabilities. The served
+    probabilities are computed from the logits by the very function the export runs
+    (`class_probabilities`)."""
     names, multilabel = splits["train"].class_names, splits["train"].multilabel
     scorer = Classifier.from_model(model, names, [0.5] * len(names) if multilabel else None,
                                    with_logits=True)
     logits = {split: scorer.predict(data.texts, progress=progress, pairs=data.pairs).logits
               for split, data in splits.items() if split != "train"}
     temperature = (fit_temperature(logits["validation"], splits["validation"].labels, multilabel)
-                   if calibrate == "temperature" else None)
+                   if config.calibrate == "temperature" else None)
     probabilities = {split: {"served": class_probabilities(
         z, len(names), multilabel, temperature).numpy()} for split, z in logits.items()}
     if temperature is not None:
         for split, z in logits.items():
             probabilities[split]["uncalibrated"] = class_probabilities(
                 z, len(names), multilabel).numpy()
-    thresholds = (tune_thresholds(splits["validation"].labels,
-                                  probabilities["validation"]["served"]).tolist()
-                  if multilabel else None)
-    return Classifier.from_model(model, names, thresholds, temperature), probabilities
+    validation = splits["validation"].labels, probabilities["validation"]["served"]
+    thresholds = tune_thresholds(*validation).tolist() if multilabel else None
+    cut = None
+    if config.threshold_for is not None:
+        choice = threshold_for(validation[0], validation[1][:, 1], config.threshold_for)
+        (log.info if choice["reached"] else log.warning)(
+            "--threshold-for %s: %s at or above %.4f of %s on validation gives precision %.4f, "
+            "recall %.4f%s", choice["target"], names[1], choice["threshold"], names[1],
+            choice["precision"], choice["recall"],
+            "" if choice["reached"] else " (no threshold reaches the target: the closest)")
+        cut = choice["threshold"]
+    return Classifier.from_model(model, names, thresholds, temperature, cut), probabilities
 
 
 def write_results(folder: Path, title: str, classifier: Classifier, splits: dict[str, LabeledTexts],
                   probabilities: dict[str, dict[str, np.ndarray]],
-                  overlap: dict[str, dict[str, int]], history: dict) -> dict:
+                  overlap: dict[str, dict[str, int]], history: dict,
+                  explainer: Explainer | None = None) -> dict:
     """Score the validation and test `probabilities` (from `predict_splits`); write
     `metrics.json` (with each split's calibration and `overlap` with training), `history.json`,
-    the plots and `report.md` (on test data if given) into `folder`."""
+    the plots and `report.md` (on test data if given; with the `explainer`'s words behind the
+    five most confident mistakes) into `folder`."""
     metrics, mistakes = {}, {}
     for split, served in probabilities.items():
         data = splits[split]
@@ -187,6 +211,10 @@ def write_results(folder: Path, title: str, classifier: Classifier, splits: dict
         metrics[split]["overlap_with_train"] = overlap[split]
     shown = "test" if "test" in splits else "validation"
     data = splits[shown]
+    if explainer is not None:
+        worst = mistakes[shown][:REPORT_EXPLAINED]
+        for mistake, why in zip(worst, explainer.explain([m["text"] for m in worst])):
+            mistake["why"] = markdown_line(why)
     curves = "contrastive" not in history  # the small-data plan has no epochs to plot
     if curves:
         plot_training_curves(history, folder / CURVES)
@@ -194,7 +222,7 @@ def write_results(folder: Path, title: str, classifier: Classifier, splits: dict
                     probabilities[shown].get("uncalibrated"), f"{shown} data, {data.name}")
     write_predictions(folder / PREDICTIONS, {split: (splits[split], served["served"])
                                              for split, served in probabilities.items()},
-                      classifier.thresholds)
+                      classifier.thresholds, classifier.decision_threshold)
     write_report(folder, f"tfsenti model: {title}", metrics[shown], mistakes[shown],
                  f"{shown} data ({data.name}, {len(data)} examples)", has_curves=curves,
                  plan=history.get("plan"))
@@ -204,9 +232,10 @@ def write_results(folder: Path, title: str, classifier: Classifier, splits: dict
 
 
 def run_info(config: TrainConfig, encoder: EncoderHandles, splits: dict[str, LabeledTexts],
-             paths: dict[str, str | Path | None]) -> dict:
+             paths: dict[str, str | Path | None], history: dict) -> dict:
     """What `config.json` records to explain and re-run a training run: every option, the
-    encoder handles, the data (absolute paths) and the versions of the libraries."""
+    encoder handles, the data (absolute paths), the versions of the libraries, and from the
+    training `history` the trainable parameters and optimizer steps."""
     return {"train_config": dataclasses.asdict(config),
             "encoder": {"name": config.encoder, "encoder_handle": encoder.encoder,
                         "preprocess_handle": encoder.preprocess},
@@ -214,4 +243,5 @@ def run_info(config: TrainConfig, encoder: EncoderHandles, splits: dict[str, Lab
                         for k, p in paths.items()},
                      "train_examples": len(splits["train"]),
                      "val_examples": len(splits["validation"])},
-            "versions": {p: importlib.metadata.version(p) for p in PACKAGES}}
+            "versions": {p: importlib.metadata.version(p) for p in PACKAGES},
+            "trainable_params": history["trainable_params"], "steps": history["steps"]}

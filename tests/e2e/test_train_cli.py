@@ -59,6 +59,7 @@ def test_train_writes_a_folder_that_explains_itself(model_dir):
     assert "## Calibration" in report and "](reliability.png)" in report
     assert "## Accuracy by text length" in report and "](predictions.csv)" in report
     assert "ROC AUC" in report and "](roc_pr.png)" in report
+    assert ("Why the model decided" in report) == ("most confident mistakes" in report)
     assert test["accuracy"] >= 0.8 and test["roc_auc"] >= test["accuracy"] - 0.1
     assert sum(g["examples"] for g in test["by_length"]) == 20 and len(test["by_length"]) == 4
     assert test["by_length"][0]["words"][1] <= test["by_length"][-1]["words"][0]
@@ -171,3 +172,31 @@ def test_train_warns_in_one_line_about_test_texts_seen_in_training(tiny_encoder,
     config = json.loads((tmp_path / "deduped" / "config.json").read_text())
     assert config["data"]["train_examples"] == len(rows) - 4 - 2
     assert config["train_config"]["dedupe"] is True
+
+
+def test_explain_puts_the_deciding_word_first_and_attributions_add_up(model_dir, tmp_path, capfd):
+    from tfsenti.evaluation.explain import Explainer
+
+    texts = ["This film was wonderful.", "This film was dreadful.", "Wonderful acting."]
+    explanations = Explainer.from_folder(model_dir).explain(texts)
+    for explanation in explanations:  # the one sentiment word outweighs every other
+        top = explanation.words[int(np.argmax(explanation.attributions))]
+        assert top in ("wonderful", "dreadful"), explanation
+        assert abs(explanation.gap) < 0.05 * max(1.0, max(map(abs, explanation.attributions)))
+    predicted = run_here(capfd, "predict", "--model", model_dir, *texts).stdout.splitlines()
+    assert [e.label for e in explanations] == [json.loads(line)["label"] for line in predicted]
+
+    result = run_here(capfd, "explain", "--model", model_dir, "--json", "--html",
+                      tmp_path / "why.html", *texts[:2])
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["text"] for r in records] == texts[:2]
+    assert [w["word"] for w in records[0]["words"]] == ["this", "film", "was", "wonderful", "."]
+    page = (tmp_path / "why.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and page.count('title="') == 10
+
+    plain = run_here(capfd, "explain", "--model", model_dir, texts[0])
+    assert plain.returncode == 0 and "wonderful[+" in plain.stdout and "\x1b[" not in plain.stdout
+    empty = run_here(capfd, "explain", "--model", model_dir, "")
+    assert empty.returncode == 2 and empty.stderr.strip().splitlines() == [
+        "tfsenti: error: text 1: empty text (--skip-empty leaves blank texts out)"]

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from tfsenti.evaluation.metrics import (accuracy_by_length, binary_curves, compute_metrics,
-                                       confident_mistakes)
+from tfsenti.evaluation.binary import binary_curves, threshold_for
+from tfsenti.evaluation.metrics import accuracy_by_length, compute_metrics, confident_mistakes
 
 
 def _probs(predicted, classes):
@@ -63,3 +63,19 @@ def test_accuracy_by_length_cuts_the_texts_into_quarters_shortest_first():
     assert [g["examples"] for g in groups] == [3, 2, 2, 2]
     assert [g["words"] for g in groups] == [[1, 3], [4, 5], [6, 7], [8, 9]]
     assert [g["accuracy"] for g in groups] == [0.0, 0.5, 1.0, 1.0]
+
+
+def test_threshold_for_a_target_precision_or_recall_and_the_closest_when_out_of_reach():
+    labels = np.array([0, 0, 0, 1, 0, 1, 1, 1, 1, 1])
+    scores = np.array([.05, .1, .2, .3, .45, .5, .6, .7, .8, .9])
+    # at 0.5: 5 of 5 positives kept, 0 negatives -> precision 1, recall 5/6
+    assert threshold_for(labels, scores, "precision=1")["threshold"] == 0.5
+    # recall 1 needs 0.3 (6 positives among 7 texts); the highest threshold keeping every positive
+    choice = threshold_for(labels, scores, "recall=1")
+    assert choice == {"target": "recall=1", "threshold": 0.3, "precision": 0.8571, "recall": 1.0,
+                      "reached": True}
+    assert threshold_for(labels, scores, "recall=0.5")["threshold"] == 0.7
+    impossible = threshold_for(np.array([1, 0]), np.array([0.2, 0.9]), "precision=0.9")
+    assert not impossible["reached"] and impossible["precision"] == 0.5
+    assert compute_metrics(labels, np.c_[1 - scores, scores], ["neg", "pos"],
+                           threshold=0.5)["per_class"]["pos"]["precision"] == 1.0

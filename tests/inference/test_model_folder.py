@@ -63,3 +63,18 @@ def test_a_saved_temperature_divides_the_logits_and_changes_no_label(tiny_classi
     assert served.label_ids.tolist() == (logits > 0).astype(int).tolist()
     assert json.loads((folder / "config.json").read_text())["temperature"] == 2.5
     assert load(folder).temperature == 2.5
+
+
+def test_a_decision_threshold_decides_the_served_label(tiny_classifiers, tmp_path):
+    from tfsenti import load, save_model
+
+    texts = ["a fine film", "dull and long", "no"]
+    never = save_model(tiny_classifiers[0], ["neg", "pos"], tmp_path / "never",
+                       decision_threshold=1.0)
+    always = save_model(tiny_classifiers[0], ["neg", "pos"], tmp_path / "always",
+                        decision_threshold=0.0)
+    assert load(never).predict(texts).labels == ["neg"] * 3
+    assert load(always).predict(texts).labels == ["pos"] * 3
+    assert load(always).decision_threshold == 0.0
+    np.testing.assert_allclose(load(never).predict(texts).probabilities,
+                               load(always).predict(texts).probabilities, atol=1e-6)

@@ -16,8 +16,9 @@ import numpy as np
 from tfsenti._staging import StagedFolder
 from tfsenti.data.texts import LabeledTexts
 from tfsenti.evaluation.calibration import calibration_metrics
-from tfsenti.evaluation.metrics import (accuracy_by_length, binary_curves, compute_metrics,
-                                       confident_mistakes)
+from tfsenti.evaluation.binary import binary_curves
+from tfsenti.evaluation.metrics import (accuracy_by_length, compute_metrics, confident_mistakes,
+                                       predicted_ids)
 from tfsenti.evaluation.multilabel import decisions, multilabel_metrics, multilabel_mistakes
 from tfsenti.evaluation.plots import plot_evaluation
 from tfsenti.evaluation.predictions_table import PREDICTIONS, write_predictions
@@ -28,11 +29,8 @@ from tfsenti.inference.predictor import Classifier, load
 def score(data: LabeledTexts, probabilities: np.ndarray, classifier: Classifier,
           uncalibrated: np.ndarray | None = None) -> tuple[dict, list[dict]]:
     """(metrics, the most confident mistakes) of `classifier`'s `probabilities` on `data`: at
-    the classifier's thresholds for a multi-label model, else of the most probable class. The
-    metrics' `calibration` holds the classifier's temperature and the probabilities' expected
-    calibration error and Brier score (also of the `uncalibrated` ones, when given);
-    `by_length` the accuracy of each quarter of the texts by words; for two classes,
-    `roc_auc`, `average_precision` and the two curves (`roc_pr`) of the second class's probability.
+    the classifier's thresholds for a multi-label model, at its decision threshold for a binary
+    model that has one, else of the most probable class; with what `trust_metrics` adds.
 
     Example:
         >>> from tfsenti import DEMO_DATA, load_dataset
@@ -48,23 +46,34 @@ def score(data: LabeledTexts, probabilities: np.ndarray, classifier: Classifier,
         mistakes = multilabel_mistakes(data.shown_texts(), data.labels, probabilities,
                                        classifier.class_names, classifier.thresholds)
     else:
-        metrics = compute_metrics(data.labels, probabilities, classifier.class_names)
+        threshold = classifier.decision_threshold
+        metrics = compute_metrics(data.labels, probabilities, classifier.class_names, threshold)
         mistakes = confident_mistakes(data.shown_texts(), data.labels, probabilities,
-                                      classifier.class_names)
-    metrics["calibration"] = {"temperature": classifier.temperature, **calibration_metrics(
-        data.labels, probabilities, classifier.multilabel, uncalibrated)}
+                                      classifier.class_names, threshold=threshold)
+    return {**metrics, **trust_metrics(data, probabilities, classifier, uncalibrated)}, mistakes
+
+
+def trust_metrics(data: LabeledTexts, probabilities: np.ndarray, classifier: Classifier,
+                  uncalibrated: np.ndarray | None = None) -> dict:
+    """How far to trust the predictions: `calibration` (the classifier's temperature, the
+    expected calibration error and Brier score, also of the `uncalibrated` probabilities when
+    given), `by_length` (accuracy of each quarter of the texts by words) and, for two classes,
+    `roc_auc`, `average_precision`, the two curves (`roc_pr`) of the second class's probability
+    and the `decision_threshold` on it (None: the more probable class)."""
+    trust = {"calibration": {"temperature": classifier.temperature, **calibration_metrics(
+        data.labels, probabilities, classifier.multilabel, uncalibrated)}}
     words = np.array([len(t.split()) for t in data.texts])
     if data.pairs is not None:
         words += [len(p.split()) for p in data.pairs]
     right = (np.all(decisions(probabilities, classifier.thresholds) == data.labels.astype(bool),
                     axis=-1) if classifier.multilabel
-             else np.argmax(probabilities, axis=-1) == data.labels)
-    metrics["by_length"] = accuracy_by_length(words, right)
+             else predicted_ids(probabilities, classifier.decision_threshold) == data.labels)
+    trust["by_length"] = accuracy_by_length(words, right)
     if len(classifier.class_names) == 2 and not classifier.multilabel:
         curves = binary_curves(data.labels, probabilities[:, 1])
-        metrics.update(roc_auc=curves.pop("roc_auc"),
-                       average_precision=curves.pop("average_precision"), roc_pr=curves)
-    return metrics, mistakes
+        trust.update(roc_auc=curves.pop("roc_auc"), average_precision=curves.pop(
+            "average_precision"), roc_pr=curves, decision_threshold=classifier.decision_threshold)
+    return trust
 
 
 def evaluate(model: str | Path | Classifier, data: LabeledTexts, report_dir: str | Path | None = None,
@@ -96,7 +105,8 @@ def evaluate(model: str | Path | Classifier, data: LabeledTexts, report_dir: str
             plot_evaluation(stage.path, metrics, data.labels, predictions.probabilities,
                             data_name=data.name)
             write_predictions(stage.path / PREDICTIONS, {"evaluation": (
-                data, predictions.probabilities)}, classifier.thresholds)
+                data, predictions.probabilities)}, classifier.thresholds,
+                classifier.decision_threshold)
             write_report(stage.path, f"Evaluation on {data.name}", metrics, mistakes, data.name,
                          has_curves=False)
     return metrics

@@ -80,8 +80,26 @@ def interval_note(metrics: dict) -> str:
     return f" (95% interval {low:.3f}-{high:.3f})"
 
 
-def compute_metrics(labels: np.ndarray, probabilities: np.ndarray, class_names: list[str]) -> dict:
-    """All metrics for predictions `argmax(probabilities)` against `labels`.
+def predicted_ids(probabilities: np.ndarray, threshold: float | None = None) -> np.ndarray:
+    """The predicted class of each row: the most probable, or for a binary model with a decision
+    `threshold`, the second class where its probability is at or above it (compared in float32,
+    as the exported model compares).
+
+    Example:
+        >>> predicted_ids(np.array([[.7, .3], [.2, .8]])).tolist()
+        [0, 1]
+        >>> predicted_ids(np.array([[.7, .3], [.2, .8]]), threshold=0.9).tolist()
+        [0, 0]
+    """
+    if threshold is None:
+        return np.argmax(probabilities, axis=-1)
+    return (np.asarray(probabilities, np.float32)[:, 1] >= np.float32(threshold)).astype(np.int64)
+
+
+def compute_metrics(labels: np.ndarray, probabilities: np.ndarray, class_names: list[str],
+                    threshold: float | None = None) -> dict:
+    """All metrics for the predictions `predicted_ids(probabilities, threshold)` against
+    `labels`.
 
     Example:
         >>> m = compute_metrics(np.array([0, 1, 1]), np.array([[.9, .1], [.2, .8], [.6, .4]]),
@@ -92,7 +110,7 @@ def compute_metrics(labels: np.ndarray, probabilities: np.ndarray, class_names: 
         [0.2077, 0.9385]
     """
     labels = np.asarray(labels)
-    predicted = np.argmax(probabilities, axis=-1) if len(labels) else labels
+    predicted = predicted_ids(probabilities, threshold) if len(labels) else labels
     matrix = confusion_matrix(labels, predicted, len(class_names))
     per_class = {}
     for i, name in enumerate(class_names):
@@ -111,8 +129,10 @@ def compute_metrics(labels: np.ndarray, probabilities: np.ndarray, class_names: 
 
 
 def confident_mistakes(texts: list[str], labels: np.ndarray, probabilities: np.ndarray,
-                       class_names: list[str], limit: int = 10) -> list[dict]:
-    """The `limit` wrong predictions with the highest predicted-class probability.
+                       class_names: list[str], limit: int = 10,
+                       threshold: float | None = None) -> list[dict]:
+    """The `limit` wrong predictions (`predicted_ids(probabilities, threshold)`) with the highest
+    predicted-class probability.
 
     Example:
         >>> mistakes = confident_mistakes(["a", "b"], np.array([0, 1]),
@@ -120,7 +140,7 @@ def confident_mistakes(texts: list[str], labels: np.ndarray, probabilities: np.n
         >>> [(m["text"], m["predicted"], m["confidence"]) for m in mistakes]
         [('a', 'pos', 0.8)]
     """
-    predicted = np.argmax(probabilities, axis=-1)
+    predicted = predicted_ids(probabilities, threshold)
     wrong = np.flatnonzero(predicted != labels)
     order = wrong[np.argsort(-probabilities[wrong, predicted[wrong]], kind="stable")][:limit]
     return [{"text": texts[i], "true": class_names[labels[i]], "predicted": class_names[predicted[i]],
@@ -143,33 +163,3 @@ def accuracy_by_length(lengths: np.ndarray, correct: np.ndarray, groups: int = 4
              "accuracy": float(np.mean(correct[part]))}
             for part in np.array_split(order, min(groups, len(order))) if len(part)]
 
-
-def binary_curves(labels: np.ndarray, scores: np.ndarray, points: int = 101) -> dict:
-    """ROC and precision-recall of a binary model's positive-class `scores` against 0/1 `labels`:
-    the area under the ROC curve (trapezoids), average precision (precision at each threshold
-    weighted by the recall it adds, as scikit-learn computes it) and each curve at most `points`
-    points (`threshold` descending), for plotting. Areas are 0 when a class has no example.
-
-    Example:
-        >>> curves = binary_curves(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8]))
-        >>> curves["roc_auc"], round(curves["average_precision"], 4)
-        (0.75, 0.8333)
-    """
-    labels, scores = np.asarray(labels), np.asarray(scores, np.float64)
-    order = np.argsort(-scores, kind="stable")
-    labels, scores = labels[order], scores[order]
-    last = np.r_[np.flatnonzero(np.diff(scores)), len(scores) - 1]  # each distinct threshold
-    tp = np.cumsum(labels)[last]
-    fp = (last + 1) - tp
-    positives, negatives = tp[-1] if len(tp) else 0, fp[-1] if len(fp) else 0
-    if not positives or not negatives:
-        return {"roc_auc": 0.0, "average_precision": 0.0, "roc": {}, "pr": {}}
-    tpr, fpr = np.r_[0, tp / positives], np.r_[0, fp / negatives]
-    precision = tp / (tp + fp)
-    keep = np.unique(np.linspace(0, len(last) - 1, min(points, len(last))).round().astype(int))
-    return {"roc_auc": float(np.trapezoid(tpr, fpr)),
-            "average_precision": float(np.sum(np.diff(tpr) * precision)),
-            "roc": {"fpr": fpr[1:][keep].tolist(), "tpr": tpr[1:][keep].tolist(),
-                    "threshold": scores[last][keep].tolist()},
-            "pr": {"recall": tpr[1:][keep].tolist(), "precision": precision[keep].tolist(),
-                   "threshold": scores[last][keep].tolist()}}

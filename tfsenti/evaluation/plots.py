@@ -133,7 +133,7 @@ def plot_roc_pr(metrics: dict, path: Path | None = None, suffix: str = "") -> Fi
     class), each with its area in the legend; saved as PNG to `path` if given.
 
     Example:
-        >>> from tfsenti.evaluation.metrics import binary_curves
+        >>> from tfsenti.evaluation.binary import binary_curves
         >>> curves = binary_curves(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8]))
         >>> metrics = {"class_names": ["neg", "pos"], "roc_auc": curves.pop("roc_auc"),
         ...            "average_precision": curves.pop("average_precision"), "roc_pr": curves}

@@ -15,30 +15,34 @@ from pathlib import Path
 import numpy as np
 
 from tfsenti.data.texts import LabeledTexts
+from tfsenti.evaluation.metrics import predicted_ids
 from tfsenti.evaluation.multilabel import decisions
 
 PREDICTIONS = "predictions.csv"
 
 
 def predicted_names(probabilities: np.ndarray, class_names: list[str],
-                    thresholds: list[float] | None = None) -> list[list[str]]:
-    """The names each row of `probabilities` predicts: the most probable class, or for a
-    multi-label model every label at or above its threshold.
+                    thresholds: list[float] | None = None,
+                    decision_threshold: float | None = None) -> list[list[str]]:
+    """The names each row of `probabilities` predicts: the most probable class (or, for a binary
+    model with a `decision_threshold`, as `predicted_ids` says), or for a multi-label model every
+    label at or above its threshold.
 
     Example:
         >>> predicted_names(np.array([[.2, .8], [.6, .4]]), ["neg", "pos"])
         [['pos'], ['neg']]
     """
     if thresholds is None:
-        return [[class_names[i]] for i in np.argmax(probabilities, axis=-1)]
+        return [[class_names[i]] for i in predicted_ids(probabilities, decision_threshold)]
     return [[n for n, on in zip(class_names, row) if on]
             for row in decisions(probabilities, thresholds)]
 
 
 def write_predictions(path: Path, splits: dict[str, tuple[LabeledTexts, np.ndarray]],
-                      thresholds: list[float] | None = None) -> Path:
+                      thresholds: list[float] | None = None,
+                      decision_threshold: float | None = None) -> Path:
     """Write `predictions.csv` for {split: (labelled texts, their probabilities)}; `thresholds`
-    for a multi-label model.
+    for a multi-label model, `decision_threshold` for a binary model that has one.
 
     Example:
         >>> import tempfile
@@ -57,7 +61,7 @@ def write_predictions(path: Path, splits: dict[str, tuple[LabeledTexts, np.ndarr
         writer = csv.writer(f)
         writer.writerow(header)
         for split, (data, probabilities) in splits.items():
-            predicted = predicted_names(probabilities, names, thresholds)
+            predicted = predicted_names(probabilities, names, thresholds, decision_threshold)
             for i, text in enumerate(data.texts):
                 truth = data.label_names(i)
                 pair = [data.pairs[i]] if data.pairs is not None else []

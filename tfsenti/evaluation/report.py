@@ -113,9 +113,15 @@ def write_report(folder: Path, title: str, metrics: dict, mistakes: list[dict],
                   f"training text, {overlap['containing_a_training_text']} containing one "
                   "(5+ words).", ""]
     if metrics.get("roc_pr"):
+        negative, positive = metrics["class_names"]
         parts += [f"ROC AUC **{metrics['roc_auc']:.4f}** · average precision "
-                  f"**{metrics['average_precision']:.4f}** ({metrics['class_names'][1]} as the "
-                  f"positive class)", "", f"![ROC and precision-recall]({ROC_PR})", ""]
+                  f"**{metrics['average_precision']:.4f}** ({positive} as the positive class)",
+                  ""]
+        if metrics.get("decision_threshold") is not None:
+            parts += [f"The model predicts {positive} where its probability is at or above "
+                      f"**{metrics['decision_threshold']:.4f}** (chosen on validation by "
+                      f"`--threshold-for`), else {negative}.", ""]
+        parts += [f"![ROC and precision-recall]({ROC_PR})", ""]
     if metrics.get("by_length"):
         parts += ["## Accuracy by text length", "", "| words | texts | accuracy |",
                   "|---|---:|---:|"]
@@ -141,6 +147,11 @@ def write_report(folder: Path, title: str, metrics: dict, mistakes: list[dict],
             text = m["text"].replace("|", "\\|").replace("\n", " ")
             text = text if len(text) <= 300 else text[:297] + "..."
             parts.append(f"| {m['confidence']:.3f} | {m['true']} | {m['predicted']} | {text} |")
+        explained = [m for m in mistakes if "why" in m]
+        if explained:
+            parts += ["", f"Why the model decided, for the {len(explained)} most confident "
+                      "(integrated gradients; `tfsenti explain` shows every word):", ""]
+            parts += [f"{i}. {m['why']}" for i, m in enumerate(explained, start=1)]
     else:
         parts += ["## Mistakes", "", "None: every example was classified correctly."]
     parts += ["", f"Every text with its label, prediction and probabilities: [{PREDICTIONS}]"

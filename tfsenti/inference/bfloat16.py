@@ -19,17 +19,16 @@ from pathlib import Path
 import tf_keras as keras
 
 from tfsenti._staging import StagedFolder
-from tfsenti.config import DEFAULT_ENCODER, TrainConfig
+from tfsenti.config import TrainConfig
 from tfsenti.data.texts import LabeledTexts
-from tfsenti.encoders.catalog import EncoderHandles, resolve_encoder
 from tfsenti.errors import TfsentiError
 from tfsenti.inference.accuracy_guard import guarded_check
 from tfsenti.inference.model_folder import (CONFIG, model_folder, saved_class_names,
-                                            saved_temperature, saved_thresholds,
-                                            write_saved_model)
+                                            saved_decision_threshold, saved_temperature,
+                                            saved_thresholds, write_saved_model)
 from tfsenti.inference.predictor import Classifier, load
 from tfsenti.inference.signature import takes_pairs
-from tfsenti.modeling.rebuild import converted_architecture, rebuilt_classifier
+from tfsenti.modeling.rebuild import converted_encoder_handles, rebuilt_classifier
 
 PRECISIONS = ("float32", "bfloat16")
 
@@ -54,16 +53,16 @@ def export_bfloat16(model_dir: str | Path, out: str | Path, overwrite: bool = Fa
     if info.get("serving_precision") == "bfloat16":
         raise TfsentiError(f"{folder}: already a bfloat16 copy; export from its float32 model")
     class_names, thresholds = saved_class_names(folder), saved_thresholds(folder)
-    temperature = saved_temperature(folder)
+    temperature, cut = saved_temperature(folder), saved_decision_threshold(folder)
     with StagedFolder(Path(out), overwrite) as stage:
         model = bfloat16_classifier(folder, info)
-        exported = Classifier.from_model(model, class_names, thresholds, temperature)
+        exported = Classifier.from_model(model, class_names, thresholds, temperature, cut)
         info = {**info, "serving_precision": "bfloat16", "source": str(folder)}
         if check_data is not None:
             info["check"] = guarded_check(stage.final, load(folder), exported, check_data,
                                           max_drop, "--precision bfloat16", progress)
         write_saved_model(model, exported.serve, class_names, stage.path, info, thresholds,
-                          temperature)
+                          temperature, cut)
     return stage.final
 
 
@@ -71,7 +70,7 @@ def bfloat16_classifier(folder: Path, info: dict) -> keras.Model:
     """The model of `folder` (its `config.json` read as `info`) rebuilt with a bfloat16 encoder
     and given the trained weights."""
     config = TrainConfig.load(folder)
-    handles = _converted_encoder(folder, info, config)
+    handles = converted_encoder_handles(folder, info, config, "--precision bfloat16")
     trained = keras.models.load_model(str(folder), compile=False)
     try:
         return rebuilt_classifier(trained, config, handles, "bfloat16",
@@ -79,19 +78,3 @@ def bfloat16_classifier(folder: Path, info: dict) -> keras.Model:
                                   multilabel=info.get("task") == "multilabel")
     except TfsentiError as error:
         raise TfsentiError(f"{folder}: {error}; export it with --precision float32") from None
-
-
-def _converted_encoder(folder: Path, info: dict, config: TrainConfig) -> EncoderHandles:
-    """The handles of the model's encoder, which must have the `source.json` that `tfsenti
-    convert` (and the default encoder's conversion) writes beside `encoder/`."""
-    recorded = info.get("encoder", {})
-    handles = EncoderHandles(recorded.get("encoder_handle", ""),
-                             recorded.get("preprocess_handle", ""))
-    if config.encoder == DEFAULT_ENCODER and not Path(handles.encoder).is_dir():
-        handles = resolve_encoder(DEFAULT_ENCODER, config.preprocess)  # this user's cache
-    if converted_architecture(handles.encoder) is None:
-        raise TfsentiError(
-            f"{folder}: --precision bfloat16 rebuilds the encoder, so it needs one tfsenti "
-            f"converted (the default {DEFAULT_ENCODER!r} or a `tfsenti convert` folder); "
-            f"{config.encoder} has no source.json beside it")
-    return handles

@@ -18,27 +18,31 @@ CONFIG = "config.json"
 
 
 def write_saved_model(model, serve, class_names: list[str], folder: Path, info: dict,
-                      thresholds: list[float] | None = None, temperature: Temperature = None
-                      ) -> None:
+                      thresholds: list[float] | None = None, temperature: Temperature = None,
+                      decision_threshold: float | None = None) -> None:
     """`model.save` into an existing `folder` without the optimizer, with `serve` (from
     `serving_function`) as the raw-string `serving_default` signature, plus `config.json`
     (`info`, the class names, for a multi-label model its per-label thresholds, and the
-    temperature `serve` divides the logits by, if any)."""
+    temperature and decision threshold `serve` applies, if any)."""
     labels = {"class_names": class_names}
     if thresholds is not None:
         labels.update(task="multilabel", thresholds=[float(t) for t in thresholds])
     if temperature is not None:
         labels["temperature"] = temperature
+    if decision_threshold is not None:
+        labels["decision_threshold"] = float(decision_threshold)
     (folder / CONFIG).write_text(json.dumps({**info, **labels}, indent=2))
     model.save(str(folder), include_optimizer=False, signatures={"serving_default": serve})
 
 
 def save_model(model, class_names: list[str], folder: str | Path, info: dict | None = None,
                overwrite: bool = False, thresholds: list[float] | None = None,
-               temperature: Temperature = None) -> Path:
+               temperature: Temperature = None, decision_threshold: float | None = None) -> Path:
     """Save a trained classifier (from `train`) as a model folder that takes raw strings; a
     multi-label model needs its per-label `thresholds` (`tune_thresholds` on validation data);
-    `temperature` (`fit_temperature` on validation logits) calibrates its probabilities.
+    `temperature` (`fit_temperature` on validation logits) calibrates its probabilities;
+    `decision_threshold` (`threshold_for` on validation) is a binary model's cut on its second
+    class.
 
     The folder is built as `FOLDER.partial` and renamed when complete. To lay a model folder out
     for TF Serving (`NAME/VERSION/`), see `export_for_serving`.
@@ -50,8 +54,9 @@ def save_model(model, class_names: list[str], folder: str | Path, info: dict | N
         PosixPath('saved_models/untrained')
     """
     with StagedFolder(Path(folder), overwrite) as stage:
-        write_saved_model(model, serving_function(model, class_names, thresholds, temperature),
-                          class_names, stage.path, info or {}, thresholds, temperature)
+        serve = serving_function(model, class_names, thresholds, temperature, decision_threshold)
+        write_saved_model(model, serve, class_names, stage.path, info or {}, thresholds,
+                          temperature, decision_threshold)
     return stage.final
 
 
@@ -99,3 +104,14 @@ def saved_temperature(folder: str | Path) -> Temperature:
         True
     """
     return json.loads((Path(folder) / CONFIG).read_text()).get("temperature")
+
+
+def saved_decision_threshold(folder: str | Path) -> float | None:
+    """A binary model's decision threshold on its second class's probability (`--threshold-for`);
+    None when it predicts the more probable class.
+
+    Example:
+        >>> saved_decision_threshold("saved_models/demo") is None
+        True
+    """
+    return json.loads((Path(folder) / CONFIG).read_text()).get("decision_threshold")

@@ -15,7 +15,8 @@ import tensorflow as tf
 import tensorflow_text  # noqa: F401  (registers the tokenizer ops before a SavedModel loads)
 
 from tfsenti.errors import ConfigError, TfsentiError
-from tfsenti.inference.model_folder import (model_folder, saved_class_names, saved_temperature,
+from tfsenti.inference.model_folder import (model_folder, saved_class_names,
+                                            saved_decision_threshold, saved_temperature,
                                             saved_thresholds)
 from tfsenti.inference.signature import Temperature, serving_function, takes_pairs
 from tfsenti.progress import Progress
@@ -44,6 +45,9 @@ class Predictions:
                 for given, label, probs in zip(inputs, self.labels, self.probabilities)]
 
 
+ARRAY_OUTPUTS = ("probabilities", "above_threshold", "label_id", "logits")  # of `serve`, kept
+
+
 class Classifier:
     """A trained text classifier: raw strings in, probabilities and labels out.
 
@@ -58,13 +62,15 @@ class Classifier:
     """
 
     def __init__(self, serve, class_names: list[str], owner=None, takes_pairs: bool = False,
-                 thresholds: list[float] | None = None, temperature: Temperature = None):
+                 thresholds: list[float] | None = None, temperature: Temperature = None,
+                 decision_threshold: float | None = None):
         self.serve = serve
         self.class_names = list(class_names)
         self.owner = owner  # a loaded SavedModel whose variables `serve` uses: kept alive here
         self.takes_pairs = takes_pairs  # `serve` takes `text` and `text_pair`
         self.thresholds = thresholds  # per label, for a multi-label model
         self.temperature = temperature  # that `serve` divides the logits by (calibration)
+        self.decision_threshold = decision_threshold  # on the second class, for a binary model
 
     @property
     def multilabel(self) -> bool:
@@ -73,10 +79,12 @@ class Classifier:
 
     @classmethod
     def from_model(cls, model, class_names: list[str], thresholds: list[float] | None = None,
-                   temperature: Temperature = None, with_logits: bool = False) -> "Classifier":
+                   temperature: Temperature = None, decision_threshold: float | None = None,
+                   with_logits: bool = False) -> "Classifier":
         """The classifier of an in-memory string model (from `train`), before any export; a
         multi-label model needs its per-label `thresholds`; `temperature` calibrates the
-        probabilities; `with_logits` makes its predictions carry the model's logits.
+        probabilities; `decision_threshold` is a binary model's cut on its second class;
+        `with_logits` makes its predictions carry the model's logits.
 
         Example:
             >>> from tfsenti import TrainConfig, build_classifier
@@ -84,9 +92,10 @@ class Classifier:
             >>> Classifier.from_model(model, ["neg", "pos"]).predict(["Great!"]).probabilities.shape
             (1, 2)
         """
-        return cls(serving_function(model, class_names, thresholds, temperature, with_logits),
+        return cls(serving_function(model, class_names, thresholds, temperature,
+                                    decision_threshold, with_logits),
                    class_names, takes_pairs=takes_pairs(model), thresholds=thresholds,
-                   temperature=temperature)
+                   temperature=temperature, decision_threshold=decision_threshold)
 
     def predict(self, texts: list[str], batch_size: int = 64, progress: bool = False,
                 pairs: list[str] | None = None) -> Predictions:
@@ -109,30 +118,28 @@ class Classifier:
         sizes = [len(t) for t in texts] if pairs is None else [
             len(t) + len(p) for t, p in zip(texts, pairs)]
         order = np.argsort(sizes, kind="stable")
-        probabilities = np.zeros((len(texts), len(self.class_names)), np.float32)
-        above = np.zeros(probabilities.shape, bool)
-        logits = None
+        out: dict[str, np.ndarray] = {}  # output name -> [N, ...], in input order
         with Progress(len(texts), "predicting", enabled=progress) as bar:
             for start in range(0, len(texts), batch_size):
                 rows = order[start:start + batch_size]
                 batch = {"text": tf.constant([texts[i] for i in rows], dtype=tf.string)}
                 if pairs is not None:
                     batch["text_pair"] = tf.constant([pairs[i] for i in rows], dtype=tf.string)
-                outputs = self.serve(**batch)
-                probabilities[rows] = np.asarray(outputs["probabilities"])
-                if self.multilabel:
-                    above[rows] = np.asarray(outputs["above_threshold"])
-                if "logits" in outputs:
-                    if logits is None:
-                        logits = np.zeros((len(texts), outputs["logits"].shape[-1]), np.float32)
-                    logits[rows] = np.asarray(outputs["logits"])
+                for name, value in self.serve(**batch).items():
+                    if name in ARRAY_OUTPUTS:
+                        value = np.asarray(value)
+                        out.setdefault(name, np.zeros((len(texts), *value.shape[1:]), value.dtype))
+                        out[name][rows] = value
                 bar.update(len(rows))
+        probabilities = out.get("probabilities", np.zeros((0, len(self.class_names)), np.float32))
         if self.multilabel:
+            above = out.get("above_threshold", np.zeros(probabilities.shape, bool))
             return Predictions(probabilities, above.astype(np.int32),
                                [[n for n, on in zip(self.class_names, row) if on] for row in above],
-                               logits)
-        ids = probabilities.argmax(axis=-1).astype(np.int32)
-        return Predictions(probabilities, ids, [self.class_names[i] for i in ids], logits)
+                               out.get("logits"))
+        ids = out.get("label_id", np.zeros(0, np.int32)).astype(np.int32)
+        return Predictions(probabilities, ids, [self.class_names[i] for i in ids],
+                           out.get("logits"))
 
 
 def load(folder: str | Path) -> Classifier:
@@ -154,7 +161,8 @@ def load(folder: str | Path) -> Classifier:
     serve = loaded.signatures["serving_default"]
     return Classifier(serve, class_names, owner=loaded,
                       takes_pairs="text_pair" in serve.structured_input_signature[1],
-                      thresholds=thresholds, temperature=saved_temperature(folder))
+                      thresholds=thresholds, temperature=saved_temperature(folder),
+                      decision_threshold=saved_decision_threshold(folder))
 
 
 def predict(model: str | Path | Classifier, texts: list[str], batch_size: int = 64,

@@ -7,7 +7,9 @@ as [1 - p, p]; softmax otherwise), `label_id` int32 [None] and `label` string [N
 multi-label model returns `probabilities` float32 [None, C] (a sigmoid per label),
 `above_threshold` bool [None, C] (each label's probability against its threshold, tuned on
 validation data) and `labels` string [None]: the names above threshold joined by
-`LABEL_SEPARATOR` ("" for none). A calibrated model divides its logits by its temperature (one,
+`LABEL_SEPARATOR` ("" for none). A binary model with a decision threshold (`--threshold-for`)
+predicts its second class where that class's probability is at or above the threshold. A
+calibrated model divides its logits by its temperature (one,
 or one per label; `tfsenti.evaluation.calibration`) before the probabilities, which leaves every
 label as it was. Class names, thresholds and the temperature are constants in the graph. The same
 function serves predictions in memory right after training (`Classifier.from_model`), so they
@@ -23,12 +25,13 @@ Temperature = float | list[float] | None  # one for all logits, one per label, o
 
 
 def serving_function(model, class_names: list[str], thresholds: list[float] | None = None,
-                     temperature: Temperature = None, with_logits: bool = False
-                     ) -> tf.types.experimental.GenericFunction:
+                     temperature: Temperature = None, decision_threshold: float | None = None,
+                     with_logits: bool = False) -> tf.types.experimental.GenericFunction:
     """Wrap a logits model into the `serving_default` function of the exported SavedModel;
     `thresholds` (one per class) make it a multi-label model's, `temperature` divides the logits
-    (calibration), `with_logits` adds the model's own `logits` to the outputs (to fit the
-    temperature; exported models leave them out).
+    (calibration), `decision_threshold` makes a binary model predict the second class from that
+    probability up (else the more probable class), `with_logits` adds the model's own `logits`
+    to the outputs (to fit the temperature; exported models leave them out).
 
     Example:
         >>> from tfsenti import TrainConfig, build_classifier
@@ -54,7 +57,7 @@ def serving_function(model, class_names: list[str], thresholds: list[float] | No
             result = {"probabilities": probabilities, "above_threshold": above, "labels":
                       tf.strings.reduce_join(chosen, axis=-1, separator=LABEL_SEPARATOR)}
         else:
-            label_id = tf.argmax(probabilities, axis=-1, output_type=tf.int32)
+            label_id = predicted_label_ids(probabilities, decision_threshold)
             result = {"probabilities": probabilities, "label_id": label_id,
                       "label": tf.gather(names, label_id)}
         return {**result, "logits": tf.cast(logits, tf.float32)} if with_logits else result
@@ -72,6 +75,20 @@ def serving_function(model, class_names: list[str], thresholds: list[float] | No
         return outputs(model(text, training=False))
 
     return serve
+
+
+def predicted_label_ids(probabilities: tf.Tensor, decision_threshold: float | None = None
+                        ) -> tf.Tensor:
+    """int32 [N]: the most probable class, or with a `decision_threshold` (two classes) 1 where
+    the second class's probability is at or above it.
+
+    Example:
+        >>> predicted_label_ids(tf.constant([[0.3, 0.7]]), 0.8).numpy().tolist()
+        [0]
+    """
+    if decision_threshold is None:
+        return tf.argmax(probabilities, axis=-1, output_type=tf.int32)
+    return tf.cast(probabilities[:, 1] >= decision_threshold, tf.int32)
 
 
 def takes_pairs(model) -> bool:

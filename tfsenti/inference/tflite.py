@@ -34,10 +34,11 @@ from tfsenti.encoders.bert import INPUT_NAMES
 from tfsenti.encoders.fast_normalizer import fast_normalizer
 from tfsenti.errors import ConfigError, TfsentiError
 from tfsenti.inference.accuracy_guard import guarded_check
-from tfsenti.inference.model_folder import (model_folder, saved_class_names, saved_temperature,
+from tfsenti.inference.model_folder import (model_folder, saved_class_names,
+                                            saved_decision_threshold, saved_temperature,
                                             saved_thresholds)
 from tfsenti.inference.predictor import Classifier, load
-from tfsenti.inference.signature import class_probabilities, takes_pairs
+from tfsenti.inference.signature import class_probabilities, predicted_label_ids, takes_pairs
 from tfsenti.modeling.classifier import packed_inputs_model
 from tfsenti.modeling.truncation import head_share
 
@@ -66,6 +67,7 @@ class StringModel(tf.Module):
         folder = model_folder(folder)
         self.class_names = saved_class_names(folder)
         self.temperature = saved_temperature(folder)
+        self.decision_threshold = saved_decision_threshold(folder)
         if saved_thresholds(folder) is not None:
             raise TfsentiError(f"{folder}: the model is multi-label; TFLite export covers "
                                "single-label models (serve it with the SavedModel)")
@@ -131,7 +133,7 @@ class StringModel(tf.Module):
         probabilities = class_probabilities(self.logits(self.encoder_inputs(text), training=False),
                                             len(self.class_names), temperature=self.temperature)
         return {"probabilities": probabilities,
-                "label_id": tf.argmax(probabilities, axis=-1, output_type=tf.int32)}
+                "label_id": predicted_label_ids(probabilities, self.decision_threshold)}
 
 
 def convert(module: StringModel, quantize: str = "none") -> bytes:
@@ -158,8 +160,8 @@ def sidecar(path: str | Path) -> Path:
 
 
 def interpreter_classifier(model: bytes | Path, class_names: list[str],
-                           num_threads: int | None = None,
-                           temperature: float | None = None) -> Classifier:
+                           num_threads: int | None = None, temperature: float | None = None,
+                           decision_threshold: float | None = None) -> Classifier:
     """A `Classifier` running a TFLite flatbuffer (bytes or a file) in the Python interpreter,
     with tensorflow_text's kernels for its custom ops."""
     from tensorflow.lite.python.interpreter import InterpreterWithCustomOps
@@ -182,7 +184,8 @@ def interpreter_classifier(model: bytes | Path, class_names: list[str],
     def serve(text: tf.Tensor) -> dict[str, np.ndarray]:
         return runner(text=text.numpy())
 
-    return Classifier(serve, class_names, owner=interpreter, temperature=temperature)
+    return Classifier(serve, class_names, owner=interpreter, temperature=temperature,
+                      decision_threshold=decision_threshold)
 
 
 def export_tflite(model_dir: str | Path, out: str | Path, quantize: str = "none",
@@ -205,10 +208,11 @@ def export_tflite(model_dir: str | Path, out: str | Path, quantize: str = "none"
     module = StringModel(model_dir)
     flatbuffer = convert(module, quantize)
     exported = interpreter_classifier(flatbuffer, module.class_names,
-                                      temperature=module.temperature)
+                                      temperature=module.temperature,
+                                      decision_threshold=module.decision_threshold)
     info = {"class_names": module.class_names, "source": str(model_dir), "quantize": quantize,
             "seq_len": module.seq_len, "truncate": module.truncate,
-            "temperature": module.temperature}
+            "temperature": module.temperature, "decision_threshold": module.decision_threshold}
     if check_data is not None:
         info["check"] = guarded_check(out, load(model_dir), exported, check_data, max_drop,
                                       f"--quantize {quantize}", progress)
@@ -252,4 +256,5 @@ def load_tflite(path: str | Path, num_threads: int | None = None) -> Classifier:
         raise TfsentiError(f"{sidecar(path)}: no such file (the class names of {path.name}); "
                            "export the model again")
     info = json.loads(sidecar(path).read_text())
-    return interpreter_classifier(path, info["class_names"], num_threads, info.get("temperature"))
+    return interpreter_classifier(path, info["class_names"], num_threads, info.get("temperature"),
+                                  info.get("decision_threshold"))

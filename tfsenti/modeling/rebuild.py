@@ -20,9 +20,9 @@ from pathlib import Path
 import tensorflow as tf
 import tf_keras as keras
 
-from tfsenti.config import TrainConfig
+from tfsenti.config import DEFAULT_ENCODER, TrainConfig
 from tfsenti.encoders.bert import BertConfig, build_bert_encoder
-from tfsenti.encoders.catalog import EncoderHandles
+from tfsenti.encoders.catalog import EncoderHandles, resolve_encoder
 from tfsenti.errors import TfsentiError
 from tfsenti.modeling.classifier import build_classifier
 from tfsenti.precision import precision_policy
@@ -34,6 +34,24 @@ def converted_architecture(encoder_dir: str | Path) -> BertConfig | None:
     if not source.is_file():
         return None
     return BertConfig.from_hf(json.loads(source.read_text())["hf_config"])
+
+
+def converted_encoder_handles(folder: Path, info: dict, config: TrainConfig,
+                              purpose: str) -> EncoderHandles:
+    """The handles of a model folder's encoder (its `config.json` read as `info`), which must
+    have the `source.json` that `tfsenti convert` (and the default encoder's conversion) writes
+    beside `encoder/`; else a one-line error saying that `purpose` rebuilds the encoder."""
+    recorded = info.get("encoder", {})
+    handles = EncoderHandles(recorded.get("encoder_handle", ""),
+                             recorded.get("preprocess_handle", ""))
+    if config.encoder == DEFAULT_ENCODER and not Path(handles.encoder).is_dir():
+        handles = resolve_encoder(DEFAULT_ENCODER, config.preprocess)  # this user's cache
+    if converted_architecture(handles.encoder) is None:
+        raise TfsentiError(
+            f"{folder}: {purpose} rebuilds the encoder, so it needs one tfsenti "
+            f"converted (the default {DEFAULT_ENCODER!r} or a `tfsenti convert` folder); "
+            f"{config.encoder} has no source.json beside it")
+    return handles
 
 
 def rebuilt_classifier(trained: keras.Model, config: TrainConfig, handles: EncoderHandles,
