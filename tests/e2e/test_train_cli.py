@@ -183,6 +183,11 @@ def test_explain_puts_the_deciding_word_first_and_attributions_add_up(model_dir,
         top = explanation.words[int(np.argmax(explanation.attributions))]
         assert top in ("wonderful", "dreadful"), explanation
         assert abs(explanation.gap) < 0.05 * max(1.0, max(map(abs, explanation.attributions)))
+    long = Explainer.from_folder(model_dir).explain(["unflinchingly " + "dull " * 60 + "end"])[0]
+    # cut as the model cuts (46 pieces: the first 12, the last 34), pieces joined into words:
+    # "unflinchingly" is 5 pieces, so 1 + 7 + 33 + 1 words
+    assert long.words[:2] == ["unflinchingly", "dull"] and long.words[-1] == "end"
+    assert len(long.words) == 42
     predicted = run_here(capfd, "predict", "--model", model_dir, *texts).stdout.splitlines()
     assert [e.label for e in explanations] == [json.loads(line)["label"] for line in predicted]
 

@@ -38,7 +38,7 @@ from tfsenti.inference.predictor import Classifier
 from tfsenti.inference.signature import Temperature, class_probabilities, predicted_label_ids
 from tfsenti.modeling.classifier import Pooling
 from tfsenti.modeling.rebuild import converted_architecture, converted_encoder_handles
-from tfsenti.modeling.truncation import truncate_pieces
+from tfsenti.modeling.truncation import head_share
 
 STEPS = 32
 
@@ -148,16 +148,22 @@ class Explainer:
         """(the words the model reads, the word of each packed position (-1 for [CLS], [SEP]),
         the packed inputs [1, L]) of `text`, cut as the model cuts it."""
         cut = self.to_inputs.get_config()  # a loaded model's layer keeps its settings there
-        pieces = truncate_pieces(self.to_inputs.preprocessor.tokenize(tf.constant([text])),
-                                 cut["seq_len"] - 2, cut["truncate"])[0]
-        words = ["".join(self.vocab[i][2:] if self.vocab[i].startswith("##") and k else
-                         self.vocab[i] for k, i in enumerate(word)) for word in pieces.to_list()]
-        lengths = pieces.row_lengths().numpy()
-        word_of_piece = np.r_[-1, np.repeat(np.arange(len(words)), lengths), -1]
+        words = self.to_inputs.preprocessor.tokenize(tf.constant([text]))[0].to_list()
+        word_of_piece = np.repeat(np.arange(len(words)), [len(w) for w in words])
+        ids = np.array([i for word in words for i in word], np.int64)
+        budget = cut["seq_len"] - 2
+        if len(ids) > budget:  # cut as `truncate_pieces` cuts: the first `head`, then the tail
+            head = head_share(budget, cut["truncate"])
+            kept = np.r_[np.arange(head), np.arange(len(ids) - (budget - head), len(ids))]
+            ids, word_of_piece = ids[kept], word_of_piece[kept]
         inputs = self.to_inputs(tf.constant([text]))
-        if inputs["input_word_ids"].shape[1] != len(word_of_piece):
+        if not np.array_equal(inputs["input_word_ids"].numpy()[0, 1:-1], ids):
             raise TfsentiError("explain could not line the model's word pieces up with words")
-        return words, word_of_piece, inputs
+        used = sorted(set(word_of_piece.tolist()))  # words the cut leaves out get no attribution
+        shown = ["".join(self.vocab[i][2:] if k and self.vocab[i].startswith("##") else
+                         self.vocab[i] for k, i in enumerate(words[w])) for w in used]
+        where = {w: n for n, w in enumerate(used)}
+        return shown, np.r_[-1, [where[w] for w in word_of_piece], -1].astype(int), inputs
 
     @tf.function(reduce_retracing=True)
     def _integrate(self, word_ids: tf.Tensor, mask: tf.Tensor, type_ids: tf.Tensor,
