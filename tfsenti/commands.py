@@ -213,9 +213,8 @@ def run_explain(args: argparse.Namespace) -> None:
 
     if args.steps < 1:
         raise TfsentiError(f"--steps must be at least 1 (got {args.steps})")
-    explainer = Explainer.from_folder(args.model, steps=args.steps)
-    texts, _ = checked_inputs(*read_texts(args), args.skip_empty)
-    explanations = explainer.explain(texts)
+    texts, _ = checked_inputs(*read_texts(args), args.skip_empty)  # bad input before the model
+    explanations = Explainer.from_folder(args.model, steps=args.steps).explain(texts)
     if args.html is not None:
         if not Path(args.html).parent.is_dir():
             raise TfsentiError(f"{args.html}: no such folder to write the page in")

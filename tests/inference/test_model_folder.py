@@ -48,33 +48,24 @@ def test_save_model_refuses_an_existing_folder_unless_overwrite(tiny_classifiers
     assert json.loads((folder / "config.json").read_text()) == {"class_names": ["neg", "pos"]}
 
 
-def test_a_saved_temperature_divides_the_logits_and_changes_no_label(tiny_classifiers, tmp_path):
+
+def test_a_saved_temperature_and_decision_threshold_are_what_the_export_serves(tiny_classifiers,
+                                                                             tmp_path):
     import tensorflow as tf
 
     from tfsenti import load, save_model
 
     model = tiny_classifiers[0]
-    folder = save_model(model, ["neg", "pos"], tmp_path / "calibrated", temperature=2.5)
-    texts = ["a fine film", "dull and long", "it was fine, I suppose", "no"]
+    texts = ["a fine film", "dull and long", "it was fine, I suppose", "no", "a film"]
     logits = model(tf.constant(texts), training=False).numpy()[:, 0]
+    calibrated = 1 / (1 + np.exp(-logits / 2.5))
+    cut = float(np.median(calibrated))  # half the texts at or above it
+    folder = save_model(model, ["neg", "pos"], tmp_path / "calibrated", temperature=2.5,
+                        decision_threshold=cut)
     served = load(folder).predict(texts)
-    np.testing.assert_allclose(served.probabilities[:, 1], 1 / (1 + np.exp(-logits / 2.5)),
-                               rtol=1e-5)
-    assert served.label_ids.tolist() == (logits > 0).astype(int).tolist()
-    assert json.loads((folder / "config.json").read_text())["temperature"] == 2.5
-    assert load(folder).temperature == 2.5
-
-
-def test_a_decision_threshold_decides_the_served_label(tiny_classifiers, tmp_path):
-    from tfsenti import load, save_model
-
-    texts = ["a fine film", "dull and long", "no"]
-    never = save_model(tiny_classifiers[0], ["neg", "pos"], tmp_path / "never",
-                       decision_threshold=1.0)
-    always = save_model(tiny_classifiers[0], ["neg", "pos"], tmp_path / "always",
-                        decision_threshold=0.0)
-    assert load(never).predict(texts).labels == ["neg"] * 3
-    assert load(always).predict(texts).labels == ["pos"] * 3
-    assert load(always).decision_threshold == 0.0
-    np.testing.assert_allclose(load(never).predict(texts).probabilities,
-                               load(always).predict(texts).probabilities, atol=1e-6)
+    np.testing.assert_allclose(served.probabilities[:, 1], calibrated, rtol=1e-5)
+    assert served.labels == ["pos" if p >= cut else "neg" for p in served.probabilities[:, 1]]
+    assert served.labels.count("pos") == 3  # the median and above, not the more probable class
+    saved = json.loads((folder / "config.json").read_text())
+    assert saved["temperature"] == 2.5 and saved["decision_threshold"] == cut
+    assert (load(folder).temperature, load(folder).decision_threshold) == (2.5, cut)

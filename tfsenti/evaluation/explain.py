@@ -133,7 +133,7 @@ class Explainer:
         target = predicted_label_ids(probabilities[tf.newaxis], self.decision_threshold)[0]
         per_piece, ends = self._integrate(inputs["input_word_ids"], inputs["input_mask"],
                                           inputs["input_type_ids"],
-                                          tf.constant(word_of_piece >= 0), target)
+                                          tf.constant(word_of_piece >= 0), tf.cast(target, tf.int32))
         per_piece, ends = per_piece.numpy(), ends.numpy()
         if abs(ends[1] - float(_target_logit(logits, target)[0])) > 1e-2 * max(1, abs(ends[1])):
             raise TfsentiError("the rebuilt encoder does not reproduce the model's logits; "
@@ -165,7 +165,8 @@ class Explainer:
         where = {w: n for n, w in enumerate(used)}
         return shown, np.r_[-1, [where[w] for w in word_of_piece], -1].astype(int), inputs
 
-    @tf.function(reduce_retracing=True)
+    @tf.function(input_signature=[tf.TensorSpec([1, None], tf.int32)] * 3 + [  # traced once
+        tf.TensorSpec([None], tf.bool), tf.TensorSpec([], tf.int32)])
     def _integrate(self, word_ids: tf.Tensor, mask: tf.Tensor, type_ids: tf.Tensor,
                    content: tf.Tensor, target: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """(each packed position's attribution [L], the target logit at the baseline and at the
