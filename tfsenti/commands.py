@@ -50,11 +50,10 @@ def calibration_line(calibration: dict) -> str:
         before = calibration.get(f"{key}_before")
         return (f"{before:.4f} -> " if before is not None else "") + f"{calibration[key]:.4f}"
 
-    temperature = calibration.get("temperature")
-    shown = ("not calibrated" if temperature is None else
-             f"temperature {temperature:.2f}" if isinstance(temperature, float) else
-             "temperatures " + ", ".join(f"{t:.2f}" for t in temperature))
-    return f"calibration: ECE {change('ece')}, Brier {change('brier')} ({shown})"
+    from tfsenti.evaluation.report import temperature_text
+
+    return (f"calibration: ECE {change('ece')}, Brier {change('brier')} "
+            f"({temperature_text(calibration.get('temperature'))})")
 
 
 def train_data(args: argparse.Namespace) -> tuple[str, str | None, str | None]:

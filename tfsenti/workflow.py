@@ -175,12 +175,10 @@ def predict_splits(model, splits: dict[str, LabeledTexts], config: TrainConfig, 
               for split, data in splits.items() if split != "train"}
     temperature = (fit_temperature(logits["validation"], splits["validation"].labels, multilabel)
                    if config.calibrate == "temperature" else None)
-    probabilities = {split: {"served": class_probabilities(
-        z, len(names), multilabel, temperature).numpy()} for split, z in logits.items()}
-    if temperature is not None:
-        for split, z in logits.items():
-            probabilities[split]["uncalibrated"] = class_probabilities(
-                z, len(names), multilabel).numpy()
+    versions = {"served": temperature, "uncalibrated": 1.0} if temperature is not None else {
+        "served": None}
+    probabilities = {split: {version: class_probabilities(z, len(names), multilabel, t).numpy()
+                             for version, t in versions.items()} for split, z in logits.items()}
     validation = splits["validation"].labels, probabilities["validation"]["served"]
     thresholds = tune_thresholds(*validation).tolist() if multilabel else None
     cut = None

@@ -69,6 +69,20 @@ def cooccurrence_table(metrics: dict) -> str:
     return "\n".join(lines)
 
 
+def temperature_text(temperature: float | list[float] | None) -> str:
+    """How reports name a model's temperature.
+
+    Example:
+        >>> temperature_text(1.5), temperature_text([1.5, 0.75]), temperature_text(None)
+        ('temperature 1.50', 'temperatures 1.50, 0.75 (one per label)', 'not calibrated')
+    """
+    if temperature is None:
+        return "not calibrated"
+    if isinstance(temperature, (int, float)):
+        return f"temperature {temperature:.2f}"
+    return "temperatures " + ", ".join(f"{t:.2f}" for t in temperature) + " (one per label)"
+
+
 def calibration_table(calibration: dict) -> str:
     """What `report.md` says of calibration: the temperature, then the expected calibration
     error and Brier score of the served probabilities (and of the uncalibrated ones, if known).
@@ -87,10 +101,8 @@ def calibration_table(calibration: dict) -> str:
     if temperature is None:
         lines = ["Probabilities are as trained (not calibrated: `--calibrate none`)."]
     else:
-        shown = (f" {temperature:.2f}" if isinstance(temperature, float) else
-                 "s " + ", ".join(f"{t:.2f}" for t in temperature) + " (one per label)")
-        lines = [f"Probabilities are of the logits divided by the temperature{shown}, fitted on "
-                 "the training run's validation data."]
+        lines = [f"Probabilities are of the logits divided by the {temperature_text(temperature)},"
+                 " fitted on the training run's validation data."]
     lines += ["", "| probabilities | expected calibration error (15 bins) | Brier score |",
               "|---|---:|---:|"]
     if "ece_before" in calibration:
