@@ -35,9 +35,9 @@ bench: $(STAMP)
 bench-quick: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py --quick
 
-# The peers (Hugging Face Trainer, ONNX Runtime, SetFit) live in their own venv so torch never
+# The peers (Hugging Face Trainer, ONNX Runtime, SetFit, cleanlab) live in their own venv so torch never
 # enters tfsenti's.
 bench-peer-setup:
 	test -x .venv-peer/bin/python || $(PYTHON) -m venv .venv-peer
 	.venv-peer/bin/python -m pip install -q torch==2.13.0 "transformers<5" "accelerate>=0.26" \
-		onnx==1.23.2 onnxruntime==1.31.1 setfit==1.2.0
+		onnx==1.23.2 onnxruntime==1.31.1 setfit==1.2.0 cleanlab==2.9.0

@@ -136,6 +136,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    p = _command(sub, "audit", commands.run_audit, "find likely label errors: train on k folds, "
+                 "flag texts whose given label the out-of-fold probabilities doubt (confident "
+                 "learning)", config="train")
+    p.add_argument("data", help="folder of class subfolders, or .csv/.tsv/.jsonl")
+    p.add_argument("--folds", type=int, default=4, help="models to train, each predicting the "
+                   "texts it did not see (default 4)")
+    p.add_argument("--out", default="label_issues.csv", help="the table of flagged texts "
+                   "(default ./label_issues.csv)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+
     p = _command(sub, "export", export_command.run_export, "copy a model into TF Serving's "
                  "NAME/VERSION layout and check its ops against TF Serving, write a bfloat16 copy, "
                  "or convert it to one .tflite file")

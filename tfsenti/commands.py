@@ -246,6 +246,27 @@ def run_evaluate(args: argparse.Namespace) -> None:
     print(json.dumps(metrics, indent=2))
 
 
+def run_audit(args: argparse.Namespace) -> None:
+    from tfsenti.evaluation.audit import audit, write_label_issues
+
+    out = Path(args.out)
+    if out.exists() and not args.overwrite:
+        raise TfsentiError(f"{out} already exists; pass --overwrite to replace it")
+    if not out.parent.is_dir():
+        raise TfsentiError(f"{out}: no such folder to write the table in")
+    result = audit(args.train_config, args.data, args.folds, verbose=0 if args.quiet else 1)
+    write_label_issues(result, out)
+    found, total = len(result.issues), len(result.data)
+    print(f"\naudited {total} texts in {args.folds} folds ({result.seconds:.0f} s); the "
+          f"out-of-fold models agree with {result.accuracy:.1%} of the labels")
+    print(f"{found} text{'s' * (found != 1)} ({found / total:.1%}) look mislabelled"
+          + (", most doubtful first:" if found else ""))
+    for row in result.rows()[:5]:
+        print(f"  {row['source']:<14} {row['given']} -> {row['suggested']} "
+              f"({row['confidence']})  {row['text'][:70]}")
+    print(f"all of them: {out}")
+
+
 def run_data(args: argparse.Namespace) -> None:
     from tfsenti.data.download import download_imdb
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import tf_keras as keras
+from tf_keras.src.utils import dataset_utils
 
 from tfsenti.config import DELIMITERS
 from tfsenti.data.labels import encode_labels
@@ -135,6 +136,9 @@ def _load_folder(path: Path, class_names: list[str] | None) -> LabeledTexts:
     with contextlib.redirect_stdout(io.StringIO()):  # it prints "Found N files" to stdout
         raw = keras.utils.text_dataset_from_directory(
             str(path), class_names=present, batch_size=None, shuffle=False)
+        # the files in the dataset's order, which tf_keras's dataset does not expose
+        files, _, _ = dataset_utils.index_directory(str(path), "inferred", (".txt",), present,
+                                                    shuffle=False)
     texts, labels = [], []
     for text, label in raw.as_numpy_iterator():
         try:
@@ -146,7 +150,8 @@ def _load_folder(path: Path, class_names: list[str] | None) -> LabeledTexts:
     if blank:
         raise DataError(_blank_file(path, present, blank))
     log.info("%s: %d files in %d classes", path, len(texts), len(present))
-    return LabeledTexts(texts, np.asarray(labels, dtype=np.int32), list(class_names), data_name(path))
+    return LabeledTexts(texts, np.asarray(labels, dtype=np.int32), list(class_names), data_name(path),
+                        sources=[Path(file).relative_to(path).as_posix() for file in files])
 
 
 def _non_utf8_file(path: Path, folders: list[str]) -> str:
@@ -246,4 +251,5 @@ def _load_table(path: Path, text_column: str | None, label_column: str | None,
     labels, class_names = encode_labels(path, label_key, values, class_names, label_separator,
                                         multilabel)
     pairs = cells[1] if pair_column is not None else None
-    return LabeledTexts(cells[0], labels, class_names, data_name(path), pairs)
+    return LabeledTexts(cells[0], labels, class_names, data_name(path), pairs,
+                        [f"row {number}" for number in range(1, len(rows) + 1)])

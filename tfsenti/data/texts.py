@@ -37,7 +37,9 @@ def file_lines(raw: str) -> list[str]:
 @dataclasses.dataclass
 class LabeledTexts:
     """Texts, labels and where they came from; with `pairs`, each example is the pair
-    (texts[i], pairs[i]): an aspect or a hypothesis with its text.
+    (texts[i], pairs[i]): an aspect or a hypothesis with its text; `sources` name each example's
+    place in its data set (`row 12` of a table, `pos/12_9.txt` of a folder), when a loader knows
+    it.
 
     `labels` is int32 [N] (indices into `class_names`), or for multi-label data int32 [N, C]
     (1 where the label of column c applies; a row may hold none or several).
@@ -60,6 +62,7 @@ class LabeledTexts:
     class_names: list[str]
     name: str
     pairs: list[str] | None = None
+    sources: list[str] | None = None
 
     def shown_texts(self) -> list[str]:
         """The examples as one string each, for reports and warnings: `text | pair` for pairs."""
@@ -110,10 +113,11 @@ class LabeledTexts:
 
     def subset(self, mask: np.ndarray, suffix: str) -> "LabeledTexts":
         """The examples where the boolean `mask` is true, named `NAME[suffix]`."""
-        texts = [t for t, keep in zip(self.texts, mask) if keep]
-        pairs = None if self.pairs is None else [p for p, keep in zip(self.pairs, mask) if keep]
-        return LabeledTexts(texts, self.labels[mask], self.class_names, f"{self.name}[{suffix}]",
-                            pairs)
+        def kept(values: list[str] | None) -> list[str] | None:
+            return None if values is None else [v for v, keep in zip(values, mask) if keep]
+
+        return LabeledTexts(kept(self.texts), self.labels[mask], self.class_names,
+                            f"{self.name}[{suffix}]", kept(self.pairs), kept(self.sources))
 
     def head_per_class(self, count: int) -> "LabeledTexts":
         """The first `count` examples of each class, in their original order: a small balanced
