@@ -247,6 +247,7 @@ def run_evaluate(args: argparse.Namespace) -> None:
 
 
 def run_audit(args: argparse.Namespace) -> None:
+    from tfsenti.data.loaders import dataset_splits
     from tfsenti.evaluation.audit import audit, write_label_issues
 
     out = Path(args.out)
@@ -254,7 +255,8 @@ def run_audit(args: argparse.Namespace) -> None:
         raise TfsentiError(f"{out} already exists; pass --overwrite to replace it")
     if not out.parent.is_dir():
         raise TfsentiError(f"{out}: no such folder to write the table in")
-    result = audit(args.train_config, args.data, args.folds, verbose=0 if args.quiet else 1)
+    result = audit(args.train_config, dataset_splits(args.data)["train"], args.folds,
+                   verbose=0 if args.quiet else 1)
     write_label_issues(result, out)
     found, total = len(result.issues), len(result.data)
     print(f"\naudited {total} texts in {args.folds} folds ({result.seconds:.0f} s); the "

@@ -13,6 +13,8 @@ def test_folder_in_aclimdb_layout(small_reviews):
     assert np.bincount(data.labels).tolist() == [24, 24]
     first_pos = (small_reviews / "train" / "pos" / "0000.txt").read_text(encoding="utf-8")
     assert data.texts[data.labels.tolist().index(1)] == first_pos
+    for text, source in zip(data.texts, data.sources):  # each text knows its file
+        assert (small_reviews / "train" / source).read_text(encoding="utf-8") == text
     assert dataset_splits(small_reviews) == {"train": small_reviews / "train",
                                              "test": small_reviews / "test"}
 
@@ -26,6 +28,8 @@ def test_tables_and_label_order(tmp_path):
                                       '{"text": "bad", "label": "neg"}\n', encoding="utf-8")
     data = load_dataset(tmp_path / "b.jsonl")
     assert data.class_names == ["neg", "pos"] and data.texts == ['good "quoted"', "bad"]
+    assert data.sources == ["row 1", "row 2"] and data.subset(np.array([False, True]), "x"
+                                                              ).sources == ["row 2"]
     (tmp_path / "c.csv").write_text('review,stars\n"Great, really",pos\nmeh,neg\n', encoding="utf-8")
     data = load_dataset(tmp_path / "c.csv", "review", "stars", class_names=["neg", "pos"])
     assert data.texts[0] == "Great, really" and data.labels.tolist() == [1, 0]

@@ -10,5 +10,7 @@ they are from frequencies (expected calibration error, Brier score); `plots` dra
 `report` writes `report.md` and `predictions_table` every text's prediction as
 `predictions.csv`; `evaluate` runs a model on labelled texts and produces them all. `explain`
 attributes a prediction to the words of its text (integrated gradients) and `explain_views` shows
-them on a terminal, as HTML or in `report.md`.
+them on a terminal, as HTML or in `report.md`. `audit` trains on k folds so that every text of a
+data set gets probabilities from a model that never saw it, and `label_issues` finds the given
+labels those probabilities doubt (confident learning).
 """

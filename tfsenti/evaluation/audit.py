@@ -28,7 +28,7 @@ from tfsenti.config import TrainConfig
 from tfsenti.data.loaders import load_dataset
 from tfsenti.data.texts import LabeledTexts
 from tfsenti.encoders.catalog import EncoderHandles, resolve_encoder
-from tfsenti.errors import DataError
+from tfsenti.errors import ConfigError, DataError
 from tfsenti.evaluation.calibration import fit_temperature
 from tfsenti.evaluation.label_issues import LabelIssues, find_label_issues
 from tfsenti.inference.predictor import Classifier
@@ -82,16 +82,20 @@ def audit(config: TrainConfig, data: LabeledTexts | str | Path, folds: int = 4,
     Example:
         >>> from tfsenti import DEMO_DATA, load_dataset
         >>> data = load_dataset(DEMO_DATA / "test").head_per_class(24)
-        >>> data.labels[:2] = 1 - data.labels[:2]  # two wrong labels
-        >>> result = audit(TrainConfig(mode="features", pooling="mean", seq_len=32), data, 2)
-        >>> result.probabilities.shape, result.accuracy > 0.7, len(result.issues) < 10
-        ((48, 2), True, True)
+        >>> result = audit(TrainConfig(mode="features", seq_len=32), data, folds=2)
+        >>> result.probabilities.shape, np.allclose(result.probabilities.sum(axis=1), 1)
+        ((48, 2), True)
+        >>> len(result.rows()) == len(result.issues) < 48
+        True
     """
     start = time.monotonic()
+    if folds < 2:
+        raise ConfigError(f"--folds must be at least 2 (got {folds})")
+    source = data.name if isinstance(data, LabeledTexts) else str(data)
     if not isinstance(data, LabeledTexts):
         data = load_dataset(data, config.text_column, config.label_column, None,
                             config.delimiter, config.pair_column, config.label_separator)
-    check_foldable(data, folds, config.val_split, data.name)
+    check_foldable(data, folds, config.val_split, source)
     config = run_precision(config.validate(), None)
     encoder = resolve_encoder(config.encoder, config.preprocess, config.precision)
     probabilities = out_of_fold_probabilities(config, data, folds, encoder, verbose, start)
@@ -102,8 +106,6 @@ def audit(config: TrainConfig, data: LabeledTexts | str | Path, folds: int = 4,
 def check_foldable(data: LabeledTexts, folds: int, val_split: float, source: str) -> None:
     """Refuse, in one line naming `source`, multi-label data and classes too small to leave
     every fold's training part `MIN_PER_CLASS` texts after its validation split."""
-    if folds < 2:
-        raise DataError(f"--folds must be at least 2 (got {folds})")
     if data.multilabel:
         raise DataError(f"{source}: audit takes single-label data (one class per text)")
     share = (folds - 1) / folds * (1 - val_split)
