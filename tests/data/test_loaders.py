@@ -1,10 +1,13 @@
 """Loading folders of class subfolders and CSV/TSV/JSONL tables; label order."""
 
+import gzip
 import json
 
 import numpy as np
+import pytest
 
 from tfsenti.data.loaders import dataset_splits, load_dataset
+from tfsenti.errors import DataError
 
 
 def test_folder_in_aclimdb_layout(small_reviews):
@@ -69,3 +72,29 @@ def test_characters_that_str_splitlines_breaks_at_stay_inside_a_row(tmp_path):
         (tmp_path / name).write_text(content, encoding="utf-8")
         data = load_dataset(tmp_path / name)
         assert (data.texts, data.labels.tolist()) == (texts, [1, 0, 0, 1]), name
+
+
+def test_repeated_or_blank_column_names_are_refused_by_name(tmp_path):
+    for header, message in (("text,label,text", "names 'text' more than once"),
+                            ("text,label,label", "names 'label' more than once"),
+                            ("text,,label", "blank column name")):
+        (tmp_path / "t.csv").write_text(f"{header}\ngreat,pos,x\n", encoding="utf-8")
+        with pytest.raises(DataError, match=message):
+            load_dataset(tmp_path / "t.csv")
+
+
+def test_headers_match_trimmed_and_ignoring_case_when_one_column_fits(tmp_path):
+    (tmp_path / "t.csv").write_text(" Review , Sentiment \ngreat,pos\nawful,neg\n", encoding="utf-8")
+    assert load_dataset(tmp_path / "t.csv").texts == ["great", "awful"]
+    (tmp_path / "u.csv").write_text("text,Text,label\na,b,pos\nc,d,neg\n", encoding="utf-8")
+    assert load_dataset(tmp_path / "u.csv", text_column="Text").texts == ["b", "d"]
+    with pytest.raises(DataError, match="no column 'TEXT'"):  # two columns fit: say which
+        load_dataset(tmp_path / "u.csv", text_column="TEXT")
+
+
+def test_cells_of_any_size_and_gzipped_tables_are_read_whole(tmp_path):
+    document = "clause after clause of a long contract " * 20_000  # 780,000 characters
+    with gzip.open(tmp_path / "long.csv.gz", "wt", encoding="utf-8") as f:
+        f.write(f'text,label\n"{document}",neg\nshort,pos\n')
+    data = load_dataset(tmp_path / "long.csv.gz")
+    assert data.texts == [document, "short"] and data.name == "long"

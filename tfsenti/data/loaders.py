@@ -14,9 +14,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import csv
 import io
-import json
 import logging
 import os
 from pathlib import Path
@@ -25,15 +23,13 @@ import numpy as np
 import tf_keras as keras
 from tf_keras.src.utils import dataset_utils
 
-from tfsenti.config import DELIMITERS
 from tfsenti.data.labels import encode_labels
-from tfsenti.data.texts import LabeledTexts, file_lines
+from tfsenti.data.tables import TABLE_SUFFIXES, pick_column, read_table, table_kind
+from tfsenti.data.texts import LabeledTexts
 from tfsenti.errors import DataError
 
 log = logging.getLogger(__name__)
 
-TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl")
-CSV_DELIMITERS = "".join(DELIMITERS.values())  # what spreadsheets write to a ".csv" by locale
 TEXT_COLUMNS = ("text", "sentence", "review", "content")
 LABEL_COLUMNS = ("label", "sentiment", "class", "target")
 
@@ -85,9 +81,9 @@ def load_dataset(path: str | Path, text_column: str | None = None, label_column:
                             "multi-label data need a .jsonl file with lists of labels or a table "
                             "with --label-separator")
         return _load_folder(path, class_names)
-    if path.suffix.lower() not in TABLE_SUFFIXES:
+    if table_kind(path) is None:
         raise DataError(f"{path}: unsupported file type {path.suffix!r}; use a folder of class "
-                        f"subfolders or a {', '.join(TABLE_SUFFIXES)} file")
+                        f"subfolders or a {', '.join(TABLE_SUFFIXES)} file (or one of them .gz)")
     return _load_table(path, text_column, label_column, class_names, delimiter, pair_column,
                        label_separator, multilabel)
 
@@ -113,7 +109,9 @@ def data_name(path: str | Path) -> str:
     path = Path(os.path.abspath(path))  # "." and ".." named; symlinks (even loops) left alone
     if path.is_dir() and path.name in ("train", "test", "val", "validation", "dev"):
         return path.parent.name
-    return path.stem if path.is_file() else path.name
+    if not path.is_file():
+        return path.name
+    return Path(path.stem).stem if path.suffix.lower() == ".gz" else path.stem
 
 
 def _load_folder(path: Path, class_names: list[str] | None) -> LabeledTexts:
@@ -173,72 +171,18 @@ def _blank_file(path: Path, folders: list[str], count: int) -> str:
     return f"{first}: empty text ({count} blank .txt files under {path}; remove them)"
 
 
-def _read_rows(path: Path, delimiter: str | None) -> tuple[list[str], list[dict]]:
-    """(column names, rows) of a CSV/TSV/JSONL file; row numbers are 1-based data rows."""
-    try:
-        raw = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise DataError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
-    if path.suffix.lower() == ".jsonl":
-        rows = []
-        for number, line in enumerate(file_lines(raw), start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise DataError(f"{path}: line {number}: invalid JSON ({err.msg})") from None
-            if not isinstance(row, dict):
-                raise DataError(f"{path}: line {number}: expected a JSON object")
-            rows.append(row)
-        columns = list(dict.fromkeys(k for row in rows for k in row))
-        return columns, rows
-    tsv = path.suffix.lower() == ".tsv"
-    if delimiter is not None and delimiter not in DELIMITERS:
-        raise DataError(f"delimiter must be one of {', '.join(DELIMITERS)} (got {delimiter!r})")
-    separator = DELIMITERS[delimiter] if delimiter else "\t" if tsv else _csv_delimiter(raw)
-    # TSV files such as SST-2's quote nothing: a '"' there is part of the text. Lines break at
-    # \n, \r\n and \r only (newline=""), as the csv module expects: not at U+0085 or U+2028.
-    reader = csv.DictReader(io.StringIO(raw, newline=""), delimiter=separator,
-                            quoting=csv.QUOTE_NONE if tsv else csv.QUOTE_MINIMAL)
-    return list(reader.fieldnames or []), list(reader)
-
-
-def _csv_delimiter(raw: str) -> str:
-    """The one of `CSV_DELIMITERS` the header line holds most often (outside quotes); a comma
-    when it holds none: a header names the columns, so its separators are the file's."""
-    header = raw.split("\n", 1)[0]
-    unquoted = "".join(header.split('"')[::2])
-    counts = {d: unquoted.count(d) for d in CSV_DELIMITERS}
-    best = max(counts, key=counts.get)
-    return best if counts[best] > 0 else ","
-
-
-def _pick_column(path: Path, columns: list[str], wanted: str | None, candidates: tuple[str, ...],
-                 option: str) -> str:
-    if wanted is not None:
-        if wanted not in columns:
-            raise DataError(f"{path}: no column {wanted!r} (columns: {columns})")
-        return wanted
-    for name in candidates:
-        if name in columns:
-            return name
-    raise DataError(f"{path}: none of the columns {list(candidates)} found (columns: {columns}); "
-                    f"name one with {option}")
-
-
 def _load_table(path: Path, text_column: str | None, label_column: str | None,
                 class_names: list[str] | None, delimiter: str | None,
                 pair_column: str | None, label_separator: str | None = None,
                 multilabel: bool | None = None) -> LabeledTexts:
-    columns, rows = _read_rows(path, delimiter)
+    columns, rows = read_table(path, delimiter)
     if not rows:
         raise DataError(f"{path}: no data rows")
-    text_key = _pick_column(path, columns, text_column, TEXT_COLUMNS, "--text-column")
-    label_key = _pick_column(path, columns, label_column, LABEL_COLUMNS, "--label-column")
+    text_key = pick_column(path, columns, text_column, TEXT_COLUMNS, "--text-column")
+    label_key = pick_column(path, columns, label_column, LABEL_COLUMNS, "--label-column")
     text_keys = [text_key]
     if pair_column is not None:
-        text_keys.append(_pick_column(path, columns, pair_column, (), "--pair-column"))
+        text_keys.append(pick_column(path, columns, pair_column, (), "--pair-column"))
     cells: list[list[str]] = [[] for _ in text_keys]
     values = []
     for number, row in enumerate(rows, start=1):
