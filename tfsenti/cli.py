@@ -16,7 +16,7 @@ import os
 import sys
 import typing
 
-from tfsenti import _interrupts, commands, export_command
+from tfsenti import _interrupts, commands, export_command, predict_command
 from tfsenti._startup import load_tensorflow
 from tfsenti.config import GROUPS, PRECISIONS, TrainConfig, flag_of, option_fields
 from tfsenti.data.download import IMDB_SHA256, IMDB_URL
@@ -101,15 +101,25 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default ./lr_find)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
-    p = _command(sub, "predict", commands.run_predict, "JSON lines of predictions from an exported model")
+    p = _command(sub, "predict", predict_command.run_predict, "predictions of an exported "
+                 "model: JSON lines for texts, or a whole table scored into another")
     p.add_argument("--model", required=True, help="exported model folder or .tflite file")
     p.add_argument("texts", nargs="*", help="texts (default: --file, else one per line on stdin)")
-    p.add_argument("--file", default=None, help="file with one text per line (for a model of "
-                   "text pairs: TEXT<TAB>PAIR per line)")
+    p.add_argument("--file", default=None, help="a table (.csv, .tsv, .jsonl, or one of them "
+                   ".gz), scored row by row, its text column found as train finds it; any other "
+                   "file: one text per line (for a model of text pairs: TEXT<TAB>PAIR)")
+    p.add_argument("--out", default=None, help="the scored table (.csv, .tsv or .jsonl): the "
+                   "input's columns, then label, p_<class> per class and error (default: JSON "
+                   "lines on stdout)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted --out from "
+                   "OUT.partial")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
+    add_config_options(p, "train", names=("text_column", "pair_column", "delimiter"))
     p.add_argument("--pair", default=None, metavar="TEXT", help="for a model of text pairs: the "
                    "second text of every text (an aspect, a hypothesis)")
     p.add_argument("--skip-empty", action="store_true", help="leave blank texts out (default: "
-                   "an error naming the line)")
+                   "an error naming the line); a table's blank texts are marked in its error "
+                   "column")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 

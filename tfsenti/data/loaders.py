@@ -24,14 +24,13 @@ import tf_keras as keras
 from tf_keras.src.utils import dataset_utils
 
 from tfsenti.data.labels import encode_labels
-from tfsenti.data.tables import TABLE_SUFFIXES, pick_column, read_table, table_kind
+from tfsenti.data.tables import (LABEL_COLUMNS, TABLE_SUFFIXES, TEXT_COLUMNS, pick_column,
+                                 read_table, table_kind)
 from tfsenti.data.texts import LabeledTexts
 from tfsenti.errors import DataError
 
 log = logging.getLogger(__name__)
 
-TEXT_COLUMNS = ("text", "sentence", "review", "content")
-LABEL_COLUMNS = ("label", "sentiment", "class", "target")
 
 
 def load_dataset(path: str | Path, text_column: str | None = None, label_column: str | None = None,

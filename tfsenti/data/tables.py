@@ -31,6 +31,8 @@ from tfsenti.config import DELIMITERS
 from tfsenti.errors import DataError
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl")
+TEXT_COLUMNS = ("text", "sentence", "review", "content")  # found without --text-column
+LABEL_COLUMNS = ("label", "sentiment", "class", "target")  # found without --label-column
 _TSV_BREAKS = re.compile(r"[\t\r\n]")
 CSV_DELIMITERS = "".join(DELIMITERS.values())  # what spreadsheets write to a ".csv" by locale
 csv.field_size_limit(sys.maxsize if sys.maxsize < 2 ** 63 else 2 ** 63 - 1)  # whole legal texts
