@@ -46,6 +46,11 @@ def test_an_existing_folder_is_kept_unless_overwrite(tmp_path):
             (stage.path / "new.txt").write_text("new")
     assert "--overwrite" in caught.value.render(lambda name: "--" + name)
     assert _names(tmp_path) == ["out"] and _names(tmp_path / "out") == ["old.txt"]
+    with pytest.raises(ConfigError) as caught:  # resuming a finished run does not steer to delete it
+        StagedFolder(tmp_path / "out", resumable=True, resume=True).refuse_taken()
+    assert caught.value.render(lambda name: "--" + name) == (
+        f"{tmp_path / 'out'}: that run finished, so there is nothing to resume; its model is "
+        "complete (pass --overwrite without --resume only to train it again)")
     with StagedFolder(tmp_path / "out", overwrite=True) as stage:
         (stage.path / "new.txt").write_text("new")
     assert _names(tmp_path) == ["out"] and _names(tmp_path / "out") == ["new.txt"]

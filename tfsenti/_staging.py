@@ -174,5 +174,9 @@ class StagedFolder:
             exc.add_note(f"while writing {self.final}; nothing was kept")
 
     def _exists_error(self) -> ConfigError:
+        if self.resume and not self.path.exists():  # the run to resume finished: keep its model
+            return ConfigError(f"{self.final}: that run finished, so there is nothing to resume; "
+                               "its model is complete (pass {overwrite} without {resume} only to "
+                               "train it again)", ["overwrite", "resume"])
         return ConfigError(f"{self.final}: already exists; pass {{overwrite}} to replace it",
                            ["overwrite"])
