@@ -52,6 +52,13 @@ def calibration_line(calibration: dict) -> str:
             f"({temperature_text(calibration.get('temperature'))})")
 
 
+def keras_verbosity(quiet: bool) -> int:
+    """Keras's `verbose` for a command: 0 with `--quiet`; its redrawn progress bar when stdout
+    (where Keras writes) is a terminal; else one line per epoch, as the bar's backspaces and
+    carriage returns would fill a log file."""
+    return 0 if quiet else 1 if sys.stdout.isatty() else 2
+
+
 def train_data(args: argparse.Namespace) -> tuple[str, str | None, str | None]:
     """(data, validation data, test data) of `tfsenti train`: the arguments, else the saved
     run's (`--config`)."""
@@ -73,7 +80,8 @@ def run_train(args: argparse.Namespace) -> None:
     splits = dataset_splits(data)
     result = fine_tune(args.train_config, splits["train"], val_path=val or splits.get("val"),
                        test_path=test or splits.get("test"), out=args.out, name=args.name,
-                       overwrite=args.overwrite, verbose=0 if args.quiet else 1, resume=args.resume)
+                       overwrite=args.overwrite, verbose=keras_verbosity(args.quiet),
+                       resume=args.resume)
     print_summary(result)
 
 
@@ -91,7 +99,7 @@ def run_lr_find(args: argparse.Namespace) -> None:
                         delimiter=config.delimiter, pair_column=config.pair_column,
                         label_separator=config.label_separator)
     result = lr_range_test(config, data, args.start_lr, args.end_lr, args.steps,
-                           verbose=0 if args.quiet else 1)
+                           verbose=keras_verbosity(args.quiet))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     plot_lr_find(result.lrs, result.losses, result.smoothed, result.suggested_lr, out / LR_FIND)
@@ -112,7 +120,8 @@ def run_demo(args: argparse.Namespace) -> None:
     config = TrainConfig(epochs=args.epochs, seq_len=64, batch_size=16, lr=5e-5)
     print(f"fine-tuning {config.encoder} on the bundled reviews ({DEMO_DATA})")
     result = fine_tune(config, DEMO_DATA / "train", test_path=DEMO_DATA / "test",
-                       out=SAVED_MODELS / "demo", overwrite=True, verbose=0 if args.quiet else 1)
+                       out=SAVED_MODELS / "demo", overwrite=True,
+                       verbose=keras_verbosity(args.quiet))
     print_summary(result)
     print(f"\npredictions of the reloaded SavedModel ({result.folder}):")
     predictions = load(result.folder).predict(DEMO_EXAMPLES)
@@ -171,7 +180,7 @@ def run_audit(args: argparse.Namespace) -> None:
     if not out.parent.is_dir():
         raise TfsentiError(f"{out}: no such folder to write the table in")
     result = audit(args.train_config, dataset_splits(args.data)["train"], args.folds,
-                   verbose=0 if args.quiet else 1)
+                   verbose=keras_verbosity(args.quiet))
     write_label_issues(result, out)
     found, total = len(result.issues), len(result.data)
     print(f"\naudited {total} texts in {args.folds} folds ({result.seconds:.0f} s); the "
