@@ -18,13 +18,15 @@ import typing
 
 from tfsenti import _interrupts, commands, export_command, predict_command
 from tfsenti._startup import load_tensorflow
-from tfsenti.config import GROUPS, PRECISIONS, TrainConfig, flag_of, option_fields
+from tfsenti.config import (GROUPS, PRECISIONS, TrainConfig, check_option, flag_of,
+                            option_fields)
 from tfsenti.data.download import IMDB_SHA256, IMDB_URL
 from tfsenti.errors import ConfigError, TfsentiError
 
 
 # the options that say how to read a labelled table, for the commands that read one
-TABLE_OPTIONS = ("text_column", "pair_column", "label_column", "label_separator", "delimiter")
+TABLE_OPTIONS = ("text_column", "pair_column", "label_column", "label_separator", "delimiter",
+                 "encoding")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -114,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue an interrupted --out from "
                    "OUT.partial")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
-    add_config_options(p, "train", names=("text_column", "pair_column", "delimiter"))
+    add_config_options(p, "train", names=("text_column", "pair_column", "delimiter", "encoding"))
     p.add_argument("--pair", default=None, metavar="TEXT", help="for a model of text pairs: the "
                    "second text of every text (an aspect, a hypothesis)")
     p.add_argument("--skip-empty", action="store_true", help="leave blank texts out (default: "
@@ -250,6 +252,10 @@ def main(argv: list[str] | None = None) -> int:
         try:
             if args.config_command:
                 args.train_config = _train_config(args)
+            else:  # the table options some other commands take are checked the same way
+                for field in option_fields():
+                    if field.name in args:
+                        check_option(field.name, getattr(args, field.name))
             if args.tensorflow:
                 load_tensorflow(show_logs=args.verbose)
             return args.func(args) or 0

@@ -97,7 +97,7 @@ def run_lr_find(args: argparse.Namespace) -> None:
         raise TfsentiError(f"--steps must be at least 2 (got {args.steps})")
     data = load_dataset(dataset_splits(args.data)["train"], config.text_column, config.label_column,
                         delimiter=config.delimiter, pair_column=config.pair_column,
-                        label_separator=config.label_separator)
+                        label_separator=config.label_separator, encoding=config.encoding)
     result = lr_range_test(config, data, args.start_lr, args.end_lr, args.steps,
                            verbose=keras_verbosity(args.quiet))
     out = Path(args.out)
@@ -164,7 +164,8 @@ def run_evaluate(args: argparse.Namespace) -> None:
     data = load_dataset(args.data, getattr(args, "text_column", None),
                         getattr(args, "label_column", None), classifier.class_names,
                         getattr(args, "delimiter", None), pair_column,
-                        getattr(args, "label_separator", None), classifier.multilabel)
+                        getattr(args, "label_separator", None), classifier.multilabel,
+                        getattr(args, "encoding", None))
     metrics = evaluate(classifier, data, args.report, args.batch_size, progress=not args.quiet,
                        overwrite=args.overwrite)
     print(json.dumps(metrics, indent=2))

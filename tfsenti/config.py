@@ -10,6 +10,7 @@ argument errors are instant.
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import json
 import re
@@ -46,6 +47,13 @@ def option(default: Any, help: str, group: str, *, check: Check | None = None,
         "parse": parse, "train_only": train_only})
 
 
+def _is_codec(name: str) -> bool:
+    try:
+        return codecs.lookup(name).name is not None
+    except LookupError:
+        return False
+
+
 @dataclasses.dataclass
 class TrainConfig:
     """Settings of one fine-tuning run; the CLI only fills this in.
@@ -75,6 +83,10 @@ class TrainConfig:
     delimiter: str | None = option(None, "separator of .csv files (default: the one of , ; tab | "
                                    "that the header line uses)", "data",
                                    choices=(None, *DELIMITERS))
+    encoding: str | None = option(None, "text encoding of the data files, e.g. cp1252 or latin-1 "
+                                  "(default: UTF-8, or UTF-16 after its byte-order mark)", "data",
+                                  check=Check("a text encoding Python knows", _is_codec),
+                                  metavar="NAME")
     val_split: float = option(0.1, "fraction of the training data held out for validation when "
                               "no validation data is given", "data",
                               check=in_range(0, 1, closed_low=False), train_only=True)

@@ -53,7 +53,7 @@ def export_check_data(args: argparse.Namespace):
     return load_dataset(args.check_data, getattr(args, "text_column", None),
                         getattr(args, "label_column", None),
                         saved_class_names(model_folder(args.model)),
-                        getattr(args, "delimiter", None))
+                        getattr(args, "delimiter", None), encoding=getattr(args, "encoding", None))
 
 
 def print_check(check: dict, exported: str) -> None:

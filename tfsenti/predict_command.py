@@ -124,7 +124,8 @@ def run_predict_table(args: argparse.Namespace) -> None:
     done = score_table(load_classifier(args.model), args.file, out,
                        getattr(args, "text_column", None), getattr(args, "pair_column", None),
                        getattr(args, "delimiter", None), args.batch_size, args.resume,
-                       progress=not args.quiet, stdout=sys.stdout)
+                       progress=not args.quiet, stdout=sys.stdout,
+                       encoding=getattr(args, "encoding", None))
     if out is not None:
         print(f"scored {done.rows} rows of {args.file} into {out} in {done.seconds:.0f} s"
               + (f"; {done.empty} without text (column {done.columns[-1]!r} says so)"

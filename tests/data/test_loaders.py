@@ -98,3 +98,24 @@ def test_cells_of_any_size_and_gzipped_tables_are_read_whole(tmp_path):
         f.write(f'text,label\n"{document}",neg\nshort,pos\n')
     data = load_dataset(tmp_path / "long.csv.gz")
     assert data.texts == [document, "short"] and data.name == "long"
+
+
+def test_byte_order_marks_say_the_encoding_and_encoding_reads_others(tmp_path):
+    table = "text,label\ncafé crème, très bon,pos\nawful,neg\n".replace(", très", " très")
+    (tmp_path / "excel.csv").write_text(table, encoding="utf-16")  # Excel's "Unicode text"
+    assert load_dataset(tmp_path / "excel.csv").texts[0] == "café crème très bon"
+    (tmp_path / "windows.csv").write_text(table, encoding="cp1252")
+    with pytest.raises(DataError) as refused:
+        load_dataset(tmp_path / "windows.csv")
+    assert str(refused.value) == (f"{tmp_path / 'windows.csv'}: not UTF-8 text (invalid "
+                                  "continuation byte at byte 14); it looks like Windows-1252: "
+                                  "read it with --encoding cp1252")
+    assert load_dataset(tmp_path / "windows.csv", encoding="cp1252").texts[0] == (
+        "café crème très bon")
+    for label, text in (("pos", "naïve and lovely"), ("neg", "dull")):
+        (tmp_path / "folder" / label).mkdir(parents=True)
+        (tmp_path / "folder" / label / "1.txt").write_text(text, encoding="latin-1")
+    with pytest.raises(DataError, match="pos/1.txt: not UTF-8 text .* --encoding cp1252"):
+        load_dataset(tmp_path / "folder")
+    assert load_dataset(tmp_path / "folder", encoding="latin-1").texts == ["dull",
+                                                                          "naïve and lovely"]

@@ -54,7 +54,8 @@ CASES = {  # name: (the command, given the work folder w; its error line after "
     "non-UTF-8 file": (
         lambda w: then((w / "reviews/train/pos/0003.txt").write_bytes(b"caf\xe9 latin-1"),
                        _train(w / "reviews/train")),
-        "{w}/reviews/train/pos/0003.txt: not UTF-8 text (invalid continuation byte at byte 3)"),
+        "{w}/reviews/train/pos/0003.txt: not UTF-8 text (invalid continuation byte at byte 3); "
+        "it looks like Windows-1252: read it with --encoding cp1252"),
     "CSV without the named column": (
         lambda w: _train(_csv(w, "text,label\ngood,1\nbad,0\n"), "--text-column", "review"),
         "{w}/t.csv: no column 'review' (columns: ['text', 'label'])"),

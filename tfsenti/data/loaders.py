@@ -1,7 +1,8 @@
 """Folders of class subfolders and CSV / TSV / JSONL tables -> `LabeledTexts`.
 
 Every loader checks its input first and raises `DataError` naming the file, row or column at
-fault. Non-UTF-8 files and cells are refused (not skipped): silently dropping reviews would change
+fault. Files are UTF-8 unless a byte-order mark or `encoding` says otherwise; others are refused
+(not skipped) with the likely encoding named: silently dropping or garbling reviews would change
 the data set without the user noticing.
 
 Example:
@@ -23,6 +24,7 @@ import numpy as np
 import tf_keras as keras
 from tf_keras.src.utils import dataset_utils
 
+from tfsenti.data.encodings import decode, undecodable
 from tfsenti.data.labels import encode_labels
 from tfsenti.data.tables import (LABEL_COLUMNS, TABLE_SUFFIXES, TEXT_COLUMNS, pick_column,
                                  read_table, table_kind)
@@ -36,7 +38,7 @@ log = logging.getLogger(__name__)
 def load_dataset(path: str | Path, text_column: str | None = None, label_column: str | None = None,
                  class_names: list[str] | None = None, delimiter: str | None = None,
                  pair_column: str | None = None, label_separator: str | None = None,
-                 multilabel: bool | None = None) -> LabeledTexts:
+                 multilabel: bool | None = None, encoding: str | None = None) -> LabeledTexts:
     """Load a folder of class subfolders or a .csv / .tsv / .jsonl file.
 
     A table whose label column holds lists (JSON arrays in a .jsonl file, or cells split on
@@ -56,6 +58,8 @@ def load_dataset(path: str | Path, text_column: str | None = None, label_column:
         label_separator: split each label cell on this string into a list of labels (tables
             only): the data are multi-label.
         multilabel: what the data must be (a trained model's kind); default: as found.
+        encoding: the files' text encoding (`cp1252`, `latin-1`, ...); default: UTF-8, or UTF-16
+            after its byte-order mark.
 
     Example:
         >>> from tfsenti import DEMO_DATA
@@ -79,12 +83,12 @@ def load_dataset(path: str | Path, text_column: str | None = None, label_column:
             raise DataError(f"{path}: a folder gives each text one class (its subfolder); "
                             "multi-label data need a .jsonl file with lists of labels or a table "
                             "with --label-separator")
-        return _load_folder(path, class_names)
+        return _load_folder(path, class_names, encoding)
     if table_kind(path) is None:
         raise DataError(f"{path}: unsupported file type {path.suffix!r}; use a folder of class "
                         f"subfolders or a {', '.join(TABLE_SUFFIXES)} file (or one of them .gz)")
     return _load_table(path, text_column, label_column, class_names, delimiter, pair_column,
-                       label_separator, multilabel)
+                       label_separator, multilabel, encoding)
 
 
 def dataset_splits(path: str | Path) -> dict[str, Path]:
@@ -113,7 +117,7 @@ def data_name(path: str | Path) -> str:
     return Path(path.stem).stem if path.suffix.lower() == ".gz" else path.stem
 
 
-def _load_folder(path: Path, class_names: list[str] | None) -> LabeledTexts:
+def _load_folder(path: Path, class_names: list[str] | None, encoding: str | None) -> LabeledTexts:
     folders = sorted(p.name for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not folders:
         raise DataError(f"{path}: no class subfolders (expected e.g. {path}/pos and {path}/neg)")
@@ -137,44 +141,26 @@ def _load_folder(path: Path, class_names: list[str] | None) -> LabeledTexts:
         files, _, _ = dataset_utils.index_directory(str(path), "inferred", (".txt",), present,
                                                     shuffle=False)
     texts, labels = [], []
-    for text, label in raw.as_numpy_iterator():
+    for file, (text, label) in zip(files, raw.as_numpy_iterator()):
         try:
-            texts.append(text.decode("utf-8"))
+            texts.append(decode(text, encoding))
         except UnicodeDecodeError:
-            raise DataError(_non_utf8_file(path, present)) from None
+            raise undecodable(Path(file), encoding) from None
         labels.append(class_names.index(present[label]))
-    blank = sum(not text.strip() for text in texts)
-    if blank:
-        raise DataError(_blank_file(path, present, blank))
+    blank = [file for file, text in zip(files, texts) if not text.strip()]
+    if blank:  # refused, as empty table cells are, rather than trained on as texts without words
+        raise DataError(f"{blank[0]}: empty text ({len(blank)} blank .txt files under {path}; "
+                        "remove them)")
     log.info("%s: %d files in %d classes", path, len(texts), len(present))
     return LabeledTexts(texts, np.asarray(labels, dtype=np.int32), list(class_names), data_name(path),
                         sources=[Path(file).relative_to(path).as_posix() for file in files])
 
 
-def _non_utf8_file(path: Path, folders: list[str]) -> str:
-    """The error message naming the first .txt file under `path/folders` that is not UTF-8."""
-    for name in folders:
-        for file in sorted((path / name).glob("*.txt")):
-            try:
-                file.read_bytes().decode("utf-8")
-            except UnicodeDecodeError as err:
-                return f"{file}: not UTF-8 text ({err.reason} at byte {err.start})"
-    return f"{path}: a file is not UTF-8 text"
-
-
-def _blank_file(path: Path, folders: list[str], count: int) -> str:
-    """The error message naming the first blank .txt file under `path/folders`: empty reviews
-    are refused, as empty table cells are, rather than trained on as texts without words."""
-    files = (f for name in folders for f in sorted((path / name).glob("*.txt")))
-    first = next((f for f in files if not f.read_text(encoding="utf-8").strip()), path)
-    return f"{first}: empty text ({count} blank .txt files under {path}; remove them)"
-
-
 def _load_table(path: Path, text_column: str | None, label_column: str | None,
                 class_names: list[str] | None, delimiter: str | None,
                 pair_column: str | None, label_separator: str | None = None,
-                multilabel: bool | None = None) -> LabeledTexts:
-    columns, rows = read_table(path, delimiter)
+                multilabel: bool | None = None, encoding: str | None = None) -> LabeledTexts:
+    columns, rows = read_table(path, delimiter, encoding)
     if not rows:
         raise DataError(f"{path}: no data rows")
     text_key = pick_column(path, columns, text_column, TEXT_COLUMNS, "--text-column")

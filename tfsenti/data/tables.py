@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from tfsenti.config import DELIMITERS
+from tfsenti.data.encodings import sniff, undecodable
 from tfsenti.errors import DataError
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl")
@@ -51,13 +52,14 @@ def table_kind(path: str | Path) -> str | None:
     return suffixes[-1] if suffixes and suffixes[-1] in TABLE_SUFFIXES else None
 
 
-def open_table(path: Path, mode: str = "r") -> TextIO:
-    """The text stream of a table file (gzip by its suffix); reading skips a UTF-8 byte-order
-    mark. Lines break at \\n, \\r\\n and \\r only, as the csv module expects."""
-    encoding = "utf-8-sig" if mode == "r" else "utf-8"
-    if path.suffix.lower() == ".gz":
-        return gzip.open(path, mode + "t", encoding=encoding, newline="")
-    return open(path, mode, encoding=encoding, newline="")
+def open_table(path: Path, encoding: str | None = None) -> TextIO:
+    """The text stream to read a table file (gzip by its suffix) in `encoding`, default UTF-8 or
+    as its byte-order mark says (`tfsenti.data.encodings.sniff`). Lines break at \\n, \\r\\n and
+    \\r only, as the csv module expects."""
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    with opener(path, "rb") as f:
+        head = f.read(4)
+    return opener(path, "rt", encoding=sniff(head, encoding), newline="")
 
 
 def csv_delimiter(header: str) -> str:
@@ -102,8 +104,9 @@ class TableReader:
     """The rows of a table as (row number from 1, {column: cell}), one at a time; `columns`
     after opening. A .jsonl file's columns are its first row's keys; blank lines are skipped."""
 
-    def __init__(self, path: str | Path, delimiter: str | None = None):
-        self.path, self.kind = Path(path), table_kind(path)
+    def __init__(self, path: str | Path, delimiter: str | None = None,
+                 encoding: str | None = None):
+        self.path, self.kind, self.encoding = Path(path), table_kind(path), encoding
         if self.kind is None:
             raise DataError(f"{path}: not a table ({', '.join(TABLE_SUFFIXES)}, or one of "
                             "them .gz)")
@@ -112,13 +115,13 @@ class TableReader:
         self.delimiter, self.columns = delimiter, []
 
     def __enter__(self) -> "TableReader":
-        self._stream = open_table(self.path)
+        self._stream = open_table(self.path, self.encoding)
         try:
             self._rows = self._jsonl() if self.kind == ".jsonl" else self._delimited()
             self._first = next(self._rows, None)
-        except UnicodeDecodeError as err:
+        except UnicodeDecodeError:
             self._stream.close()
-            raise DataError(f"{self.path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+            raise self._undecodable() from None
         return self
 
     def __exit__(self, *exc) -> None:
@@ -131,8 +134,14 @@ class TableReader:
         try:
             for number, row in enumerate(self._rows, start=2):
                 yield number, row
-        except UnicodeDecodeError as err:
-            raise DataError(f"{self.path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+        except UnicodeDecodeError:
+            raise self._undecodable() from None
+
+    def _undecodable(self) -> DataError:
+        if self.path.suffix.lower() == ".gz":  # its bytes are compressed: no position to name
+            return DataError(f"{self.path}: not {self.encoding or 'UTF-8'} text; name its "
+                             "encoding with --encoding")
+        return undecodable(self.path, self.encoding)
 
     def _delimited(self) -> Iterator[dict[str, str]]:
         tsv = self.kind == ".tsv"
@@ -191,10 +200,11 @@ class TableWriter:
         return " ".join(_TSV_BREAKS.split(text)) if self.kind == ".tsv" else text
 
 
-def read_table(path: Path, delimiter: str | None = None) -> tuple[list[str], list[dict]]:
+def read_table(path: Path, delimiter: str | None = None, encoding: str | None = None
+               ) -> tuple[list[str], list[dict]]:
     """(column names, rows) of a whole table (a .jsonl file's columns: every key of any row);
     row n of the data is `rows[n - 1]`."""
-    with TableReader(path, delimiter) as table:
+    with TableReader(path, delimiter, encoding) as table:
         rows = [row for _, row in table]
         columns = table.columns
     if table.kind == ".jsonl":

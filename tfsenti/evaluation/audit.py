@@ -94,7 +94,8 @@ def audit(config: TrainConfig, data: LabeledTexts | str | Path, folds: int = 4,
     source = data.name if isinstance(data, LabeledTexts) else str(data)
     if not isinstance(data, LabeledTexts):
         data = load_dataset(data, config.text_column, config.label_column, None,
-                            config.delimiter, config.pair_column, config.label_separator)
+                            config.delimiter, config.pair_column, config.label_separator,
+                            encoding=config.encoding)
     check_foldable(data, folds, config.val_split, source)
     config = run_precision(config.validate(), None)
     encoder = resolve_encoder(config.encoder, config.preprocess, config.precision)

@@ -60,10 +60,12 @@ def added_columns(columns: list[str], class_names: list[str]) -> list[str]:
 def score_table(classifier: Classifier, source: str | Path, out: str | Path | None = None,
                 text_column: str | None = None, pair_column: str | None = None,
                 delimiter: str | None = None, batch_size: int = 64, resume: bool = False,
-                progress: bool = False, stdout: TextIO | None = None) -> ScoredTable:
+                progress: bool = False, stdout: TextIO | None = None,
+                encoding: str | None = None) -> ScoredTable:
     """Score every row of the table `source` and write it with its predictions to `out`
     (`.csv`, `.tsv` or `.jsonl`; None: JSON lines on `stdout`). The text column is found as
-    `load_dataset` finds it; a model of text pairs needs `pair_column`.
+    `load_dataset` finds it; a model of text pairs needs `pair_column`; `encoding` as for
+    `load_dataset`.
 
     Example:
         >>> import tempfile
@@ -78,7 +80,7 @@ def score_table(classifier: Classifier, source: str | Path, out: str | Path | No
     target = Path(out) if out is not None else None
     if target is not None and (table_kind(target) is None or target.suffix.lower() == ".gz"):
         raise ConfigError(f"{target}: write the scores to a .csv, .tsv or .jsonl file")
-    with TableReader(source, delimiter) as table:
+    with TableReader(source, delimiter, encoding) as table:
         keys = _text_keys(classifier, source, table.columns, text_column, pair_column)
         columns = added_columns(table.columns, classifier.class_names)
         header = [*table.columns, *columns]
