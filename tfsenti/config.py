@@ -87,6 +87,10 @@ class TrainConfig:
                                   "(default: UTF-8, or UTF-16 after its byte-order mark)", "data",
                                   check=Check("a text encoding Python knows", _is_codec),
                                   metavar="NAME")
+    min_class_size: int = option(8, "examples each class needs, at least: a class with fewer (a "
+                                 "stray label, a typo) is refused, naming it", "data",
+                                 check=Check("at least 1", lambda v: v >= 1), metavar="N",
+                                 train_only=True)
     val_split: float = option(0.1, "fraction of the training data held out for validation when "
                               "no validation data is given", "data",
                               check=in_range(0, 1, closed_low=False), train_only=True)

@@ -141,7 +141,7 @@ def load_splits(config: TrainConfig, train_path: str | Path, val_path: str | Pat
              "delimiter": config.delimiter, "pair_column": config.pair_column,
              "label_separator": config.label_separator, "encoding": config.encoding}
     train_data = load_dataset(train_path, **table)
-    check_class_sizes(train_data, str(train_path))
+    check_class_sizes(train_data, str(train_path), config.min_class_size)
     if config.threshold_for is not None and (train_data.multilabel
                                              or len(train_data.class_names) != 2):
         raise ConfigError(f"{{threshold_for}} applies to two classes; {train_path} has "

@@ -119,3 +119,16 @@ def test_byte_order_marks_say_the_encoding_and_encoding_reads_others(tmp_path):
         load_dataset(tmp_path / "folder")
     assert load_dataset(tmp_path / "folder", encoding="latin-1").texts == ["dull",
                                                                           "naïve and lovely"]
+
+
+@pytest.mark.parametrize("missing", ["NA", "n/a", "NaN", "null", "#N/A"])
+def test_a_label_that_looks_missing_is_refused_naming_its_row(tmp_path, missing):
+    (tmp_path / "t.csv").write_text(f"text,label\ngreat,pos\nfine,{missing}\nawful,neg\n",
+                                    encoding="utf-8")
+    with pytest.raises(DataError) as refused:
+        load_dataset(tmp_path / "t.csv")
+    assert str(refused.value) == (f"{tmp_path / 't.csv'}: row 2: label {missing!r} in column "
+                                  "'label' looks like a missing value; give the row its label or "
+                                  "leave the row out")
+    (tmp_path / "u.csv").write_text("text,label\ngreat,pos\nfine,none\n", encoding="utf-8")
+    assert load_dataset(tmp_path / "u.csv").class_names == ["none", "pos"]  # a class name

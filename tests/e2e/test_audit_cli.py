@@ -44,6 +44,8 @@ def test_audit_writes_the_doubted_labels_most_doubtful_first(pairs_table, tiny_e
     (20, ("--folds", "1"), "--folds must be at least 2 (got 1)"),
     # 4 folds leave 3/4 of a class to train on, less 10% for validation: 8 need 13
     (12, (), "few.tsv: class 'neg' has 12 examples; every class needs at least 13"),
+    (3, ("--min-class-size", "2"), "few.tsv: class 'neg' has 3 examples; every class needs at "
+                                    "least 4"),
     (20, ("--label-separator", "|"), "few.tsv: audit takes single-label data"),
 ])
 def test_audit_refuses_in_one_line(tiny_encoder, tmp_path, capfd, negatives, args, message):

@@ -99,5 +99,6 @@ def test_a_class_with_too_few_texts_is_refused_in_one_line(tmp_path, capfd):
     rows += [{"text": f"a dull film, take {i}", "label": "neg"} for i in range(5)]
     table = write_table(tmp_path / "few.tsv", rows)
     assert failing_run(capfd, "train", table, "--out", tmp_path / "model") == (
-        f"tfsenti: error: {table}: class 'neg' has 5 examples; every class needs at least 8")
+        f"tfsenti: error: {table}: class 'neg' has 5 examples; every class needs at least 8 "
+        "(--min-class-size lowers the limit)")
     assert not (tmp_path / "model").exists()

@@ -71,8 +71,10 @@ def test_a_class_with_fewer_than_eight_texts_is_refused_by_name():
     with pytest.raises(DataError) as error:
         check_class_sizes(_texts({"neg": 30, "neutral": 7, "pos": 1}))
     assert str(error.value) == ("table.tsv: class 'neutral' has 7 examples, class 'pos' has 1 "
-                                "example; every class needs at least 8")
+                                "example; every class needs at least 8 (--min-class-size lowers "
+                                "the limit)")
     check_class_sizes(_texts({"neg": 8, "pos": 8}))
+    check_class_sizes(_texts({"neg": 30, "neutral": 7, "pos": 1}), minimum=1)
 
 
 def test_contrastive_pairs_take_every_pair_balanced_when_they_fit():

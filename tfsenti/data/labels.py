@@ -15,6 +15,10 @@ import numpy as np
 from tfsenti.errors import DataError
 
 
+# what spreadsheets and data frames write for a missing label; "none" can be a class, so it stays
+MISSING = ("na", "n/a", "#n/a", "nan", "null", "nil", "undefined")
+
+
 def encode_labels(path: Path, column: str, cells: list, class_names: list[str] | None,
                   separator: str | None = None, multilabel: bool | None = None
                   ) -> tuple[np.ndarray, list[str]]:
@@ -106,6 +110,9 @@ def _label_value(path: Path, number: int, column: str, value, separator: str | N
         raise DataError(f"{path}: row {number}: empty label in column {column!r}")
     if separator is not None:
         return list(dict.fromkeys(p.strip() for p in str(value).split(separator) if p.strip()))
+    if str(value).strip().lower() in MISSING:
+        raise DataError(f"{path}: row {number}: label {str(value).strip()!r} in column {column!r} "
+                        "looks like a missing value; give the row its label or leave the row out")
     return str(value).strip()
 
 

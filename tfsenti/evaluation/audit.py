@@ -34,7 +34,7 @@ from tfsenti.evaluation.label_issues import LabelIssues, find_label_issues
 from tfsenti.inference.predictor import Classifier
 from tfsenti.inference.signature import class_probabilities
 from tfsenti.training.loop import train
-from tfsenti.training.plan import MIN_PER_CLASS, check_class_sizes
+from tfsenti.training.plan import check_class_sizes
 from tfsenti.training.resume_record import run_precision
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ def audit(config: TrainConfig, data: LabeledTexts | str | Path, folds: int = 4,
         data = load_dataset(data, config.text_column, config.label_column, None,
                             config.delimiter, config.pair_column, config.label_separator,
                             encoding=config.encoding)
-    check_foldable(data, folds, config.val_split, source)
+    check_foldable(data, folds, config, source)
     config = run_precision(config.validate(), None)
     encoder = resolve_encoder(config.encoder, config.preprocess, config.precision)
     probabilities = out_of_fold_probabilities(config, data, folds, encoder, verbose, start)
@@ -104,13 +104,13 @@ def audit(config: TrainConfig, data: LabeledTexts | str | Path, folds: int = 4,
                        round(time.monotonic() - start, 1))
 
 
-def check_foldable(data: LabeledTexts, folds: int, val_split: float, source: str) -> None:
+def check_foldable(data: LabeledTexts, folds: int, config: TrainConfig, source: str) -> None:
     """Refuse, in one line naming `source`, multi-label data and classes too small to leave
-    every fold's training part `MIN_PER_CLASS` texts after its validation split."""
+    every fold's training part `config.min_class_size` texts after its validation split."""
     if data.multilabel:
         raise DataError(f"{source}: audit takes single-label data (one class per text)")
-    share = (folds - 1) / folds * (1 - val_split)
-    check_class_sizes(data, source, math.ceil(MIN_PER_CLASS / share) + 1)
+    share = (folds - 1) / folds * (1 - config.val_split)
+    check_class_sizes(data, source, math.ceil(config.min_class_size / share) + 1)
 
 
 def fold_ids(labels: np.ndarray, folds: int, seed: int) -> np.ndarray:

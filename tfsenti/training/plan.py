@@ -12,8 +12,9 @@ A run that sets an option only fine-tuning reads (`--epochs`, `--lr`, ...: `FINE
 is fine-tuned as asked, and so are multi-label data, `--long chunks`, `--fixed-length`,
 `--mode features` and multi-device strategies; the plan's line says why.
 
-`plan_run` also refuses data with fewer than `MIN_PER_CLASS` texts of some class: no plan learns
-a class from so few, and validation could not hold one of them.
+`check_class_sizes` refuses data with fewer than `--min-class-size` (default 8) texts of some
+class: no plan learns a class from so few, validation could not hold one of them, and such a
+class is most often a stray label (a typo, a single `neutral` row) rather than a class.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from tfsenti.data.texts import LabeledTexts
 from tfsenti.errors import DataError
 
 SMALL_PER_CLASS = 256  # texts in the smallest class, at most, for the small-data plan
-MIN_PER_CLASS = 8  # texts of each class, at least, for any run
 # the contrastive stage takes every balanced pair up to MAX_PAIRS (512 steps): SST-2 at 32 texts
 # per class scored 0.744 with all 1,682 pairs against 0.720 with 16 per text (3 draws)
 MAX_PAIRS = 8192
@@ -55,7 +55,7 @@ def class_counts(data: LabeledTexts) -> np.ndarray:
 
 
 def check_class_sizes(data: LabeledTexts, source: str | None = None,
-                      minimum: int = MIN_PER_CLASS) -> None:
+                      minimum: int = TrainConfig.min_class_size) -> None:
     """Raise `DataError` naming `source` (default: the data's name) and the classes of `data`
     with fewer than `minimum` examples.
 
@@ -64,14 +64,14 @@ def check_class_sizes(data: LabeledTexts, source: str | None = None,
         ...                     "few.tsv")
         >>> check_class_sizes(data)
         Traceback (most recent call last):
-        tfsenti.errors.DataError: few.tsv: class 'pos' has 3 examples; every class needs at least 8
+        tfsenti.errors.DataError: few.tsv: class 'pos' has 3 examples; every class needs at least 8 (--min-class-size lowers the limit)
     """
     counts = class_counts(data)
     few = [f"{name!r} has {count} example{'s' * (count != 1)}"
            for name, count in zip(data.class_names, counts.tolist()) if count < minimum]
     if few:
         raise DataError(f"{source or data.name}: class {', class '.join(few)}; every class needs "
-                        f"at least {minimum}")
+                        f"at least {minimum} ({flag_of('min_class_size')} lowers the limit)")
 
 
 def plan_run(config: TrainConfig, data: LabeledTexts) -> tuple[TrainConfig, RunPlan]:
