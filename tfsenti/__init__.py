@@ -2,7 +2,9 @@
 SavedModels ready for TF Serving.
 
 The public API is below (`__all__`). Names are imported on first use (PEP 562), so `import
-tfsenti` and the CLI's `--help` load no TensorFlow.
+tfsenti` and the CLI's `--help` load no TensorFlow; the first name that needs it loads it as the
+CLI does, without TensorFlow's native start-up lines (`TFSENTI_TF_LOGS=1` shows them), unless
+the program imported TensorFlow itself.
 
 Example (after `make demo`, which writes saved_models/demo):
     >>> import tfsenti
@@ -16,6 +18,7 @@ Example (after `make demo`, which writes saved_models/demo):
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING, Any
 
 # public name -> the module that defines it
@@ -47,11 +50,16 @@ _API = {
     "fine_tune": "tfsenti.workflow",
 }
 __all__ = sorted(_API)
+_WITHOUT_TENSORFLOW = {"tfsenti.demo", "tfsenti.config", "tfsenti.errors"}
 
 
 def __getattr__(name: str) -> Any:
     if name not in _API:
         raise AttributeError(f"module 'tfsenti' has no attribute {name!r}")
+    if _API[name] not in _WITHOUT_TENSORFLOW and "tensorflow" not in sys.modules:
+        from tfsenti._startup import load_tensorflow
+
+        load_tensorflow()
     value = getattr(importlib.import_module(_API[name]), name)
     globals()[name] = value  # later lookups skip this function
     return value

@@ -50,3 +50,13 @@ os.write(2, b"after\\n")
 """
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.stderr == "python line\nafter\n"
+
+
+def test_the_python_api_loads_tensorflow_without_its_start_up_lines(tiny_export):
+    script = f"""
+import tfsenti
+print(tfsenti.load({str(tiny_export)!r}).predict(["A fine film."]).labels)
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() in ("['neg']", "['pos']") and result.stderr == ""
