@@ -65,9 +65,12 @@ def test_the_old_random_phrase_split_is_found_and_the_whole_sentence_split_is_cl
     assert set(long_dev) <= flagged  # each lies inside its own sentence, which is in training
     with caplog.at_level(logging.WARNING):
         guard_splits({"train": _texts(train), "validation": _texts(dev)})
-    (line,) = caplog.messages
+    (message,) = caplog.messages
+    line, *examples = message.splitlines()  # one short line per example, not one long line
     assert line.startswith(f"validation: {len(flagged)} of {len(dev)} texts overlap training")
-    assert line.count(" ~ ") == 3 and "--dedupe" in line
+    assert "--dedupe" in line and len(examples) == 3
+    assert all(e.startswith("  held out '") and "' ~ training '" in e and len(e) < 200
+               for e in examples)
 
     whole = {"train": _texts([p for p in phrases if not any(p in s for s in sentences[:5])]),
              "validation": _texts(sentences[:5])}  # the treebank's way: whole held-out sentences

@@ -158,10 +158,10 @@ def test_train_warns_in_one_line_about_test_texts_seen_in_training(tiny_encoder,
             "--quiet"]
     result = run_here(capfd, *args, "--out", tmp_path / "kept")
     assert result.returncode == 0, result.stderr
-    (line,) = result.stderr.splitlines()
+    line, *examples = result.stderr.splitlines()
     assert line.startswith("tfsenti: validation: 0 of 4 texts overlap training (0 identical, 0 "
                            "inside a training text, 0 containing one); test: 2 of 4 texts overlap")
-    assert "--dedupe" in line and " ~ " in line
+    assert "--dedupe" in line and len(examples) == 2 and " ~ training " in examples[0]
     metrics = json.loads((tmp_path / "kept" / "metrics.json").read_text())
     assert metrics["test"]["overlap_with_train"] == {"identical": 2, "inside_a_training_text": 0,
                                                      "containing_a_training_text": 0}

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 MIN_WORDS = 5
 EXAMPLES = 3
-SHOWN_CHARS = 60  # of each example in the warning line
+SHOWN_CHARS = 60  # of each text in an example line of the warning
 
 
 def normalize(text: str) -> str:
@@ -154,8 +154,8 @@ def _warning(overlaps: dict[str, Overlap], splits: dict[str, LabeledTexts], invo
     parts = [f"{name}: {o.count} of {len(splits[name])} texts overlap training ({len(o.identical)} "
              f"identical, {len(o.inside)} inside a training text, {len(o.containing)} containing "
              f"one)" for name, o in overlaps.items()]
-    examples = [f"{shown(held)} ~ {shown(seen)}" for o in overlaps.values()
+    examples = [f"\n  held out {shown(held)} ~ training {shown(seen)}" for o in overlaps.values()
                 for held, seen in o.examples][:EXAMPLES]
     action = (f"dropped the {involved} training texts involved (dedupe)" if dedupe else
               f"dedupe (--dedupe) drops the {involved} training texts involved")
-    return f"{'; '.join(parts)}; e.g. {', '.join(examples)}; {action}"
+    return f"{'; '.join(parts)}; {action}; for example:{''.join(examples)}"
