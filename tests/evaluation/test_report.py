@@ -39,3 +39,18 @@ def test_training_curves_show_the_last_weights_beside_the_weight_average(tmp_pat
         "Validation accuracy (last weights)", "kept epoch"]
     assert list(fig.axes[1].get_lines()[2].get_ydata()) == [0.74, 0.78]
     assert (tmp_path / "curves.png").stat().st_size > 0
+
+
+def test_names_the_font_cannot_draw_become_question_marks_without_warnings(tmp_path):
+    import warnings
+
+    from tfsenti.evaluation.plots import plot_errors
+
+    metrics = compute_metrics([0, 1, 1], [[.9, .1], [.2, .8], [.6, .4]], ["正面", "négatif"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns of every glyph it cannot draw
+        plot_errors(metrics, tmp_path, "影评")
+        fig = plot_confusion_matrix(metrics["confusion_matrix"], metrics["class_names"])
+        FigureCanvasAgg(fig).draw()
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["??", "négatif"]
+    assert (tmp_path / "confusion_matrix.png").stat().st_size > 0

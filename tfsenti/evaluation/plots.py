@@ -8,10 +8,13 @@ backend: they render headless (Agg) when saved and show inline when returned in 
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
+from matplotlib import font_manager
 from matplotlib.figure import Figure
+from matplotlib.ft2font import FT2Font
 from matplotlib.ticker import MaxNLocator
 
 from tfsenti.evaluation.calibration import reliability_bins
@@ -70,6 +73,7 @@ def plot_confusion_matrix(matrix: list[list[int]], class_names: list[str], path:
         >>> fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel()
         ('Predicted', 'True')
     """
+    class_names, title = [_drawable(name) for name in class_names], _drawable(title)
     size = max(4.0, 1.0 + 0.8 * len(class_names))
     fig = Figure(figsize=(size, size))
     ax = fig.subplots()
@@ -103,7 +107,7 @@ def plot_errors(metrics: dict, folder: Path, data_name: str | None = None) -> Pa
         ...             Path(tempfile.mkdtemp())).name
         'confusion_matrix.png'
     """
-    suffix = f" ({data_name})" if data_name else ""
+    suffix = f" ({_drawable(data_name)})" if data_name else ""
     if metrics.get("task") == "multilabel":
         plot_confusion_matrix(metrics["error_cooccurrence"], metrics["class_names"],
                               folder / ERRORS, "Labels wrong on the same texts" + suffix,
@@ -118,7 +122,7 @@ def plot_evaluation(folder: Path, metrics: dict, labels: np.ndarray, probabiliti
                     uncalibrated: np.ndarray | None = None, data_name: str | None = None) -> None:
     """The figures of a report on labelled texts, into `folder`: where the model goes wrong
     (`plot_errors`), the reliability diagram and accuracy by text length."""
-    suffix = f" ({data_name})" if data_name else ""
+    suffix = f" ({_drawable(data_name)})" if data_name else ""
     plot_errors(metrics, folder, data_name)
     plot_reliability(labels, probabilities, uncalibrated, metrics.get("task") == "multilabel",
                      folder / RELIABILITY, "Reliability" + suffix)
@@ -140,7 +144,7 @@ def plot_roc_pr(metrics: dict, path: Path | None = None, suffix: str = "") -> Fi
         >>> [ax.get_xlabel() for ax in plot_roc_pr(metrics).axes]
         ['False positive rate', 'Recall']
     """
-    curves, positive = metrics["roc_pr"], metrics["class_names"][1]
+    curves, positive = metrics["roc_pr"], _drawable(metrics["class_names"][1])
     fig = Figure(figsize=(10, 4.5))
     roc, pr = fig.subplots(1, 2)
     roc.plot([0, *curves["roc"]["fpr"]], [0, *curves["roc"]["tpr"]], color="tab:blue",
@@ -246,3 +250,23 @@ def _finish(fig: Figure, path: Path | None) -> Figure:
     if path is not None:
         fig.savefig(path, dpi=100)
     return fig
+
+
+def _drawable(text: str) -> str:
+    """`text` with `?` for each character the font cannot draw (Chinese or Japanese class or
+    folder names with matplotlib's DejaVu Sans), which matplotlib would draw as an empty box with
+    a warning for each; report.md names them in full.
+
+    Example:
+        >>> _drawable("Confusion matrix (影评, négatif)")
+        'Confusion matrix (??, négatif)'
+    """
+    if text.isascii():
+        return text
+    glyphs = _glyphs(font_manager.findfont(font_manager.FontProperties()))
+    return "".join(c if c.isspace() or ord(c) in glyphs else "?" for c in text)
+
+
+@functools.lru_cache(maxsize=4)
+def _glyphs(font_file: str) -> frozenset[int]:
+    return frozenset(FT2Font(font_file).get_charmap())
