@@ -26,7 +26,7 @@ from tfsenti.errors import ConfigError, TfsentiError
 
 # the options that say how to read a labelled table, for the commands that read one
 TABLE_OPTIONS = ("text_column", "pair_column", "label_column", "label_separator", "delimiter",
-                 "encoding")
+                 "encoding", "class_names")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -97,7 +97,8 @@ def run_lr_find(args: argparse.Namespace) -> None:
         raise TfsentiError(f"--steps must be at least 2 (got {args.steps})")
     data = load_dataset(dataset_splits(args.data)["train"], config.text_column, config.label_column,
                         delimiter=config.delimiter, pair_column=config.pair_column,
-                        label_separator=config.label_separator, encoding=config.encoding)
+                        label_separator=config.label_separator, encoding=config.encoding,
+                        label_names=config.label_names())
     result = lr_range_test(config, data, args.start_lr, args.end_lr, args.steps,
                            verbose=keras_verbosity(args.quiet))
     out = Path(args.out)
@@ -165,7 +166,7 @@ def run_evaluate(args: argparse.Namespace) -> None:
                         getattr(args, "label_column", None), classifier.class_names,
                         getattr(args, "delimiter", None), pair_column,
                         getattr(args, "label_separator", None), classifier.multilabel,
-                        getattr(args, "encoding", None))
+                        getattr(args, "encoding", None), table_label_names(args))
     metrics = evaluate(classifier, data, args.report, args.batch_size, progress=not args.quiet,
                        overwrite=args.overwrite)
     print(json.dumps(metrics, indent=2))
@@ -192,6 +193,17 @@ def run_audit(args: argparse.Namespace) -> None:
         print(f"  {row['source']:<14} {row['given']} -> {row['suggested']} "
               f"({row['confidence']})  {row['text'][:70]}")
     print(f"all of them: {out}")
+
+
+def table_label_names(args: argparse.Namespace) -> dict[str, str] | None:
+    """The names of a table's labels for `--model`: `--class-names`, else those the model was
+    trained with (its config.json), else None."""
+    from tfsenti.option_checks import label_names
+
+    given = getattr(args, "class_names", None)
+    if given is None and Path(args.model).is_dir() and (Path(args.model) / "config.json").exists():
+        given = read_saved_run(args.model)["train_config"].get("class_names")
+    return None if given is None else label_names(given)
 
 
 def run_data(args: argparse.Namespace) -> None:

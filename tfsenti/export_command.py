@@ -43,6 +43,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 def export_check_data(args: argparse.Namespace):
     """The labelled texts of `--check-data` (with the model's class names), or None."""
+    from tfsenti.commands import table_label_names
     from tfsenti.data.loaders import load_dataset
     from tfsenti.inference.model_folder import model_folder, saved_class_names
 
@@ -53,7 +54,8 @@ def export_check_data(args: argparse.Namespace):
     return load_dataset(args.check_data, getattr(args, "text_column", None),
                         getattr(args, "label_column", None),
                         saved_class_names(model_folder(args.model)),
-                        getattr(args, "delimiter", None), encoding=getattr(args, "encoding", None))
+                        getattr(args, "delimiter", None), encoding=getattr(args, "encoding", None),
+                        label_names=table_label_names(args))
 
 
 def print_check(check: dict, exported: str) -> None:

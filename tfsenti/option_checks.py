@@ -9,6 +9,7 @@ or as command-line flags.
 from __future__ import annotations
 
 import argparse
+import codecs
 import dataclasses
 import re
 from collections.abc import Callable
@@ -48,6 +49,44 @@ def auto_or(kind: type) -> Callable[[str], Any]:
 PRECISION_OR_RECALL = Check(  # --threshold-for
     "precision=X or recall=X with X in [0, 1]",
     lambda v: bool(re.fullmatch(r"(precision|recall)=(0?\.\d+|1(\.0*)?|0)", v)))
+
+
+def label_names(value: str) -> dict[str, str]:
+    """`--class-names 0=neg,1=pos` as {label in the data: class name}, in the order given (the
+    classes' order); ValueError if it is not a list of distinct LABEL=NAME pairs.
+
+    Example:
+        >>> label_names("0=negative, 1=positive")
+        {'0': 'negative', '1': 'positive'}
+    """
+    pairs = [part.partition("=") for part in value.split(",")]
+    names = {label.strip(): name.strip() for label, _, name in pairs}
+    if (any(not sep or not label.strip() or not name.strip() for label, sep, name in pairs)
+            or len(names) != len(pairs) or len(set(names.values())) != len(names)):
+        raise ValueError(f"not a list of distinct LABEL=NAME pairs: {value!r}")
+    return names
+
+
+LABEL_NAMES = Check("distinct LABEL=NAME pairs separated by commas (e.g. 0=neg,1=pos)",
+                    lambda v: _parses(label_names, v))
+
+
+def _is_codec(name: str) -> bool:
+    try:
+        return codecs.lookup(name) is not None
+    except LookupError:
+        return False
+
+
+TEXT_ENCODING = Check("a text encoding Python knows", _is_codec)  # --encoding
+
+
+def _parses(parse: Callable[[str], object], value: str) -> bool:
+    try:
+        parse(value)
+    except ValueError:
+        return False
+    return True
 
 
 def at_least(bound: float) -> Check:

@@ -139,7 +139,8 @@ def load_splits(config: TrainConfig, train_path: str | Path, val_path: str | Pat
     validation is `config.val_split` of the training data when no `val_path` is given."""
     table = {"text_column": config.text_column, "label_column": config.label_column,
              "delimiter": config.delimiter, "pair_column": config.pair_column,
-             "label_separator": config.label_separator, "encoding": config.encoding}
+             "label_separator": config.label_separator, "encoding": config.encoding,
+             "label_names": config.label_names()}
     train_data = load_dataset(train_path, **table)
     check_class_sizes(train_data, str(train_path), config.min_class_size)
     if config.threshold_for is not None and (train_data.multilabel

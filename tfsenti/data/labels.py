@@ -20,8 +20,8 @@ MISSING = ("na", "n/a", "#n/a", "nan", "null", "nil", "undefined")
 
 
 def encode_labels(path: Path, column: str, cells: list, class_names: list[str] | None,
-                  separator: str | None = None, multilabel: bool | None = None
-                  ) -> tuple[np.ndarray, list[str]]:
+                  separator: str | None = None, multilabel: bool | None = None,
+                  names: dict[str, str] | None = None) -> tuple[np.ndarray, list[str]]:
     """(labels, class names) of a table's label `cells`, one per data row.
 
     Args:
@@ -31,6 +31,8 @@ def encode_labels(path: Path, column: str, cells: list, class_names: list[str] |
             distinct labels, sorted numerically when all are integers, else alphabetically.
         separator: split string cells on it into lists of labels.
         multilabel: what the cells must hold (a trained model's kind); default: as found.
+        names: {label in the cells: class name} (`--class-names 0=neg,1=pos`): every label is
+            named, and the classes come in this order.
 
     Example:
         >>> labels, names = encode_labels(Path("t.jsonl"), "label", [["joy", "awe"], [], ["joy"]],
@@ -39,6 +41,8 @@ def encode_labels(path: Path, column: str, cells: list, class_names: list[str] |
         (['awe', 'joy'], [[1, 1], [0, 0], [0, 1]])
         >>> encode_labels(Path("t.csv"), "label", ["10", "9", "10"], None)[0].tolist()
         [1, 0, 1]
+        >>> encode_labels(Path("t.csv"), "label", ["1", "0"], None, names={"0": "neg", "1": "pos"})
+        (array([1, 0], dtype=int32), ['neg', 'pos'])
     """
     if separator is not None and not separator.strip():
         raise DataError(f"--label-separator must be a visible string (got {separator!r})")
@@ -50,6 +54,9 @@ def encode_labels(path: Path, column: str, cells: list, class_names: list[str] |
     values = [_label_value(path, number, column, cell, separator)
               for number, cell in enumerate(cells, start=1)]
     multilabel = _is_multilabel(path, column, values, multilabel)
+    if names is not None:
+        values = _named(path, column, values, names)
+        class_names = class_names or list(names.values())
     names = [n for v in values for n in v] if multilabel else values
     if class_names is None:
         if not multilabel:
@@ -70,6 +77,19 @@ def encode_labels(path: Path, column: str, cells: list, class_names: list[str] |
     for row, value in enumerate(values):
         labels[row, [index[v] for v in value]] = 1
     return labels, list(class_names)
+
+
+def _named(path: Path, column: str, values: list, names: dict[str, str]) -> list:
+    """`values` (labels or lists of labels) with each label replaced by its name in `names`;
+    a label `names` does not name is a `DataError` naming its row."""
+    def name(label: str, number: int) -> str:
+        if label not in names:
+            raise DataError(f"{path}: row {number}: label {label!r} in column {column!r} has no "
+                            f"name in --class-names (it names {', '.join(map(repr, names))})")
+        return names[label]
+
+    return [[name(v, n) for v in value] if isinstance(value, list) else name(value, n)
+            for n, value in enumerate(values, start=1)]
 
 
 def _check_label_kinds(path: Path, column: str, values: list[str]) -> None:

@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 def load_dataset(path: str | Path, text_column: str | None = None, label_column: str | None = None,
                  class_names: list[str] | None = None, delimiter: str | None = None,
                  pair_column: str | None = None, label_separator: str | None = None,
-                 multilabel: bool | None = None, encoding: str | None = None) -> LabeledTexts:
+                 multilabel: bool | None = None, encoding: str | None = None,
+                 label_names: dict[str, str] | None = None) -> LabeledTexts:
     """Load a folder of class subfolders or a .csv / .tsv / .jsonl file.
 
     A table whose label column holds lists (JSON arrays in a .jsonl file, or cells split on
@@ -58,6 +59,8 @@ def load_dataset(path: str | Path, text_column: str | None = None, label_column:
         label_separator: split each label cell on this string into a list of labels (tables
             only): the data are multi-label.
         multilabel: what the data must be (a trained model's kind); default: as found.
+        label_names: {label in a table: class name} (`--class-names 0=neg,1=pos`), every label
+            named, the classes in this order.
         encoding: the files' text encoding (`cp1252`, `latin-1`, ...); default: UTF-8, or UTF-16
             after its byte-order mark.
 
@@ -79,6 +82,9 @@ def load_dataset(path: str | Path, text_column: str | None = None, label_column:
         if pair_column is not None:
             raise DataError(f"{path}: a folder holds one text per file; text pairs "
                             f"(--pair-column {pair_column}) need a .csv, .tsv or .jsonl table")
+        if label_names is not None:
+            raise DataError(f"{path}: a folder's classes are its subfolders' names; "
+                            "--class-names names the labels of a table")
         if label_separator is not None or multilabel:
             raise DataError(f"{path}: a folder gives each text one class (its subfolder); "
                             "multi-label data need a .jsonl file with lists of labels or a table "
@@ -88,7 +94,7 @@ def load_dataset(path: str | Path, text_column: str | None = None, label_column:
         raise DataError(f"{path}: unsupported file type {path.suffix!r}; use a folder of class "
                         f"subfolders or a {', '.join(TABLE_SUFFIXES)} file (or one of them .gz)")
     return _load_table(path, text_column, label_column, class_names, delimiter, pair_column,
-                       label_separator, multilabel, encoding)
+                       label_separator, multilabel, encoding, label_names)
 
 
 def dataset_splits(path: str | Path) -> dict[str, Path]:
@@ -159,7 +165,8 @@ def _load_folder(path: Path, class_names: list[str] | None, encoding: str | None
 def _load_table(path: Path, text_column: str | None, label_column: str | None,
                 class_names: list[str] | None, delimiter: str | None,
                 pair_column: str | None, label_separator: str | None = None,
-                multilabel: bool | None = None, encoding: str | None = None) -> LabeledTexts:
+                multilabel: bool | None = None, encoding: str | None = None,
+                label_names: dict[str, str] | None = None) -> LabeledTexts:
     columns, rows = read_table(path, delimiter, encoding)
     if not rows:
         raise DataError(f"{path}: no data rows")
@@ -178,7 +185,7 @@ def _load_table(path: Path, text_column: str | None, label_column: str | None,
             column.append(str(text))
         values.append(row.get(label_key))
     labels, class_names = encode_labels(path, label_key, values, class_names, label_separator,
-                                        multilabel)
+                                        multilabel, label_names)
     pairs = cells[1] if pair_column is not None else None
     return LabeledTexts(cells[0], labels, class_names, data_name(path), pairs,
                         [f"row {number}" for number in range(1, len(rows) + 1)])

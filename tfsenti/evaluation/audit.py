@@ -95,7 +95,7 @@ def audit(config: TrainConfig, data: LabeledTexts | str | Path, folds: int = 4,
     if not isinstance(data, LabeledTexts):
         data = load_dataset(data, config.text_column, config.label_column, None,
                             config.delimiter, config.pair_column, config.label_separator,
-                            encoding=config.encoding)
+                            encoding=config.encoding, label_names=config.label_names())
     check_foldable(data, folds, config, source)
     config = run_precision(config.validate(), None)
     encoder = resolve_encoder(config.encoder, config.preprocess, config.precision)
