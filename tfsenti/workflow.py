@@ -44,7 +44,7 @@ from tfsenti.inference.predictor import Classifier
 from tfsenti.inference.signature import class_probabilities
 from tfsenti.training.distribute import get_strategy, is_chief
 from tfsenti.training.loop import train
-from tfsenti.training.plan import check_class_sizes
+from tfsenti.training.plan import VAL_CAP, VAL_SHARE, check_class_sizes, validation_share
 from tfsenti.training.resume_record import run_precision
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,8 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
     Args:
         config: the run's settings.
         train_path: training data (folder of class subfolders, or .csv/.tsv/.jsonl).
-        val_path: validation data; default: a stratified `config.val_split` of the training data.
+        val_path: validation data; default: a stratified share of the training data
+            (`config.val_split`, else 10% up to 10,000 texts).
         test_path: optional test data, evaluated with the exported function after training.
         out: output folder; default `saved_models/NAME`.
         name: NAME; default `<data name>_<YYYYMMDD>_acc<NN>` (test accuracy, else validation).
@@ -136,7 +137,8 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
 def load_splits(config: TrainConfig, train_path: str | Path, val_path: str | Path | None,
                 test_path: str | Path | None) -> dict[str, LabeledTexts]:
     """The run's `train`, `validation` and (if given) `test` data, checked before any work:
-    validation is `config.val_split` of the training data when no `val_path` is given."""
+    validation is held out of the training data (`validation_share`) when no `val_path` is
+    given."""
     table = {"text_column": config.text_column, "label_column": config.label_column,
              "delimiter": config.delimiter, "pair_column": config.pair_column,
              "label_separator": config.label_separator, "encoding": config.encoding,
@@ -154,7 +156,12 @@ def load_splits(config: TrainConfig, train_path: str | Path, val_path: str | Pat
         splits = {"train": train_data, "validation": load_dataset(val_path, **table,
                                                                   class_names=classes)}
     else:
-        splits = dict(zip(("train", "validation"), train_data.split(config.val_split, config.seed)))
+        share = validation_share(config, len(train_data))
+        if share < VAL_SHARE:
+            log.info("validation: %s of the %s training texts (%.1f%%: its accuracy within 1 "
+                     "point, 95%%; --val-split holds out another share)", f"{VAL_CAP:,}",
+                     f"{len(train_data):,}", 100 * share)
+        splits = dict(zip(("train", "validation"), train_data.split(share, config.seed)))
     if test_path is not None:
         splits["test"] = load_dataset(test_path, **table, class_names=classes)
     return splits

@@ -34,7 +34,7 @@ from tfsenti.evaluation.label_issues import LabelIssues, find_label_issues
 from tfsenti.inference.predictor import Classifier
 from tfsenti.inference.signature import class_probabilities
 from tfsenti.training.loop import train
-from tfsenti.training.plan import check_class_sizes
+from tfsenti.training.plan import check_class_sizes, validation_share
 from tfsenti.training.resume_record import run_precision
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ def check_foldable(data: LabeledTexts, folds: int, config: TrainConfig, source: 
     every fold's training part `config.min_class_size` texts after its validation split."""
     if data.multilabel:
         raise DataError(f"{source}: audit takes single-label data (one class per text)")
-    share = (folds - 1) / folds * (1 - config.val_split)
+    share = (folds - 1) / folds * (1 - validation_share(config, len(data)))
     check_class_sizes(data, source, math.ceil(config.min_class_size / share) + 1)
 
 
@@ -141,8 +141,8 @@ def out_of_fold_probabilities(config: TrainConfig, data: LabeledTexts, folds: in
     probabilities = np.zeros((len(data), classes), np.float32)
     for k in range(folds):
         held_out = data.subset(fold == k, f"fold {k + 1}")
-        inner_train, inner_val = data.subset(fold != k, f"not fold {k + 1}").split(
-            config.val_split, config.seed)
+        part = data.subset(fold != k, f"not fold {k + 1}")
+        inner_train, inner_val = part.split(validation_share(config, len(part)), config.seed)
         log.info("fold %d of %d: training on %d texts, predicting the %d held out", k + 1, folds,
                  len(inner_train) + len(inner_val), len(held_out))
         fold_config = config
