@@ -88,8 +88,7 @@ class TrainConfig:
                                  check=Check("at least 1", lambda v: v >= 1), metavar="N",
                                  train_only=True)
     val_split: float | None = option(None, "fraction of the training data held out for "
-                                     "validation when no validation data is given (default: "
-                                     "0.1, at most 10,000 texts)", "data",
+                                     "validation (default: 0.1, at most 10,000 texts)", "data",
                                      check=in_range(0, 1, closed_low=False), train_only=True)
     dedupe: bool = option(False, "drop the training texts that validation or test texts equal, "
                           "lie inside or contain (5+ words; lower case, spaces collapsed)", "data",

@@ -80,8 +80,7 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
     Args:
         config: the run's settings.
         train_path: training data (folder of class subfolders, or .csv/.tsv/.jsonl).
-        val_path: validation data; default: a stratified share of the training data
-            (`config.val_split`, else 10% up to 10,000 texts).
+        val_path: validation data; default: a stratified share of the training data.
         test_path: optional test data, evaluated with the exported function after training.
         out: output folder; default `saved_models/NAME`.
         name: NAME; default `<data name>_<YYYYMMDD>_acc<NN>` (test accuracy, else validation).
