@@ -29,7 +29,7 @@ from tfsenti.inference.tflite import StringModel, convert, interpreter_classifie
 
 def tokenizer_runner(module: StringModel):
     """The interpreter's signature runner of `module.encoder_inputs` alone, on 1 thread."""
-    from tensorflow.lite.python.interpreter import InterpreterWithCustomOps
+    from ai_edge_litert.interpreter import InterpreterWithCustomOps
     from tensorflow_text import tflite_registrar
 
     converter = tf.lite.TFLiteConverter.from_concrete_functions(

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 import tf_keras as keras
-from tensorflow.lite.python.interpreter import InterpreterWithCustomOps
+from ai_edge_litert.interpreter import InterpreterWithCustomOps
 from tensorflow_text import tflite_registrar
 
 from readme import readme_block

@@ -20,7 +20,6 @@ import json
 import os
 import shutil
 import tempfile
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -162,15 +161,15 @@ def sidecar(path: str | Path) -> Path:
 def interpreter_classifier(model: bytes | Path, class_names: list[str],
                            num_threads: int | None = None, temperature: float | None = None,
                            decision_threshold: float | None = None) -> Classifier:
-    """A `Classifier` running a TFLite flatbuffer (bytes or a file) in the Python interpreter,
-    with tensorflow_text's kernels for its custom ops."""
-    from tensorflow.lite.python.interpreter import InterpreterWithCustomOps
+    """A `Classifier` running a TFLite flatbuffer (bytes or a file) in LiteRT's interpreter
+    (`ai-edge-litert`; TensorFlow's `tf.lite.Interpreter` is deprecated), with tensorflow_text's
+    kernels for its custom ops."""
+    from ai_edge_litert.interpreter import InterpreterWithCustomOps
     from tensorflow_text import tflite_registrar
 
     source = {"model_path": str(model)} if isinstance(model, Path) else {"model_content": model}
     try:
-        with warnings.catch_warnings(), native_stderr_silenced():
-            warnings.simplefilter("ignore")  # tf.lite.Interpreter's deprecation notice
+        with native_stderr_silenced():  # "Created TensorFlow Lite XNNPACK delegate for CPU"
             interpreter = InterpreterWithCustomOps(
                 custom_op_registerers=tflite_registrar.SELECT_TFTEXT_OPS,
                 num_threads=num_threads, **source)
