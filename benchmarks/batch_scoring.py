@@ -49,7 +49,9 @@ def run_for(command: list[str], record: Path, seconds: float) -> dict:
     """Run `command` for `seconds` (or until it ends), then SIGINT it; the rows recorded over
     time, its peak memory and what it printed."""
     start = time.monotonic()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               # Ctrl-C reaches it even when this script runs in the background
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     first, peak, rows = None, 0.0, 0
     while process.poll() is None and time.monotonic() - start < seconds:
         time.sleep(0.5)
@@ -74,6 +76,7 @@ def main() -> None:
     parser.add_argument("--work", default=None)
     args = parser.parse_args()
     work = Path(args.work or tempfile.mkdtemp(prefix="batch-scoring-"))
+    work.mkdir(parents=True, exist_ok=True)
     table = big_table(work / "big.csv", args.rows)
     print(f"{table}: {args.rows:,} rows, {table.stat().st_size / 1e6:.0f} MB")
     scored = work / "scored.csv"

@@ -34,6 +34,19 @@ def test_help_listing_and_argument_errors_load_no_tensorflow(argv, code):
     assert result.stderr.splitlines()[-1] == "False"
 
 
+def test_a_bad_training_table_is_refused_before_tensorflow_loads(tmp_path):
+    (tmp_path / "empty.csv").write_text("text,label\n")
+    (tmp_path / "one.csv").write_text("text,label\n" + "fine,pos\n" * 20)
+    for table, message in (("empty.csv", "empty.csv: no data rows"),
+                           ("one.csv", "one.csv: column 'label' has 1 distinct label ('pos')")):
+        path = tmp_path / table
+        result = _modules_after(f"from tfsenti.cli import main\nassert main(['train', {str(path)!r}"
+                                "]) == 2")
+        assert result.returncode == 0, result.stderr
+        error, loaded = result.stderr.splitlines()
+        assert error.startswith(f"tfsenti: error: {tmp_path}/{message}") and loaded == "False"
+
+
 def test_argument_errors_name_the_flag_in_one_line(capsys):
     assert main(["train", "reviews", "--dropout", "1.5"]) == 2
     assert capsys.readouterr().err == "tfsenti: error: --dropout must be in [0, 1) (got 1.5)\n"

@@ -256,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
                 for field in option_fields():
                     if field.name in args:
                         check_option(field.name, getattr(args, field.name))
+            if args.command == "train":
+                commands.check_train_tables(args)
             if args.tensorflow:
                 load_tensorflow(show_logs=args.verbose)
             return args.func(args) or 0

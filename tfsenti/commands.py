@@ -72,16 +72,35 @@ def train_data(args: argparse.Namespace) -> tuple[str, str | None, str | None]:
     return data, val, args.test or saved.get("test")
 
 
-def run_train(args: argparse.Namespace) -> None:
+def train_paths(args: argparse.Namespace) -> tuple[Path, Path | None, Path | None]:
+    """(training, validation, test data) of `tfsenti train`: the arguments, the saved run's, or
+    the split folders of an aclImdb-style root."""
     from tfsenti.data.loaders import dataset_splits
-    from tfsenti.workflow import fine_tune
 
     data, val, test = train_data(args)
     splits = dataset_splits(data)
-    result = fine_tune(args.train_config, splits["train"], val_path=val or splits.get("val"),
-                       test_path=test or splits.get("test"), out=args.out, name=args.name,
+    return splits["train"], val or splits.get("val"), test or splits.get("test")
+
+
+def check_train_tables(args: argparse.Namespace) -> None:
+    """Before TensorFlow loads: read and check a training run's data when it is all tables (a
+    folder needs TensorFlow to read), so a bad table is refused in about a second; the run
+    then trains on what was read (`args.splits`)."""
+    from tfsenti.data.tables import table_kind
+    from tfsenti.training.splits import load_splits
+
+    paths = train_paths(args)
+    if all(table_kind(path) for path in paths if path is not None):
+        args.splits = load_splits(args.train_config, *paths)
+
+
+def run_train(args: argparse.Namespace) -> None:
+    from tfsenti.workflow import fine_tune
+
+    train, val, test = train_paths(args)
+    result = fine_tune(args.train_config, train, val, test, out=args.out, name=args.name,
                        overwrite=args.overwrite, verbose=keras_verbosity(args.quiet),
-                       resume=args.resume)
+                       resume=args.resume, splits=getattr(args, "splits", None))
     print_summary(result)
 
 

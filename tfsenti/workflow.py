@@ -25,11 +25,10 @@ import numpy as np
 
 from tfsenti._staging import StagedFolder
 from tfsenti.config import TrainConfig
-from tfsenti.data.loaders import data_name, load_dataset
+from tfsenti.data.loaders import data_name
 from tfsenti.data.overlap import guard_splits
 from tfsenti.data.texts import LabeledTexts
 from tfsenti.encoders.catalog import EncoderHandles, check_encoder, resolve_encoder
-from tfsenti.errors import ConfigError
 from tfsenti.evaluation.binary import threshold_for
 from tfsenti.evaluation.calibration import fit_temperature
 from tfsenti.evaluation.evaluate import score
@@ -44,7 +43,7 @@ from tfsenti.inference.predictor import Classifier
 from tfsenti.inference.signature import class_probabilities
 from tfsenti.training.distribute import get_strategy, is_chief
 from tfsenti.training.loop import train
-from tfsenti.training.plan import VAL_CAP, VAL_SHARE, check_class_sizes, validation_share
+from tfsenti.training.splits import load_splits
 from tfsenti.training.resume_record import run_precision
 
 log = logging.getLogger(__name__)
@@ -74,7 +73,8 @@ def free_name(parent: Path, stem: str) -> Path:
 def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path | None = None,
               test_path: str | Path | None = None, out: str | Path | None = None,
               name: str | None = None, overwrite: bool = False, verbose: int = 1,
-              resume: bool = False) -> FineTuneResult:
+              resume: bool = False, splits: dict[str, LabeledTexts] | None = None
+              ) -> FineTuneResult:
     """Fine-tune on a folder or table and export a raw-string SavedModel with metrics and plots.
 
     Args:
@@ -87,6 +87,7 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
         overwrite: replace an existing `out`/`name` folder.
         verbose: progress output (0 silent, 1 progress bars).
         resume: continue the interrupted run whose `OUT.partial/` is there (else start afresh).
+        splits: the data of the paths, if `load_splits` has read them already.
 
     Example:
         >>> from tfsenti import DEMO_DATA
@@ -106,7 +107,8 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
     stage = StagedFolder(final, overwrite or not chief, resumable=True, resume=resume)
     stage.refuse_taken()  # a taken name or a misspelt encoder fails before the data are read
     check_encoder(config.encoder)
-    splits, overlap = guard_splits(load_splits(config, train_path, val_path, test_path), config.dedupe)
+    splits, overlap = guard_splits(splits or load_splits(config, train_path, val_path, test_path),
+                                   config.dedupe)
     config = run_precision(config, stage.path / WORK if resume else None)
     encoder = resolve_encoder(config.encoder, config.preprocess, config.precision)
     with stage:
@@ -131,39 +133,6 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
     if not chief:
         shutil.rmtree(stage.final.parent, ignore_errors=True)
     return FineTuneResult(stage.final, metrics, history, chief)
-
-
-def load_splits(config: TrainConfig, train_path: str | Path, val_path: str | Path | None,
-                test_path: str | Path | None) -> dict[str, LabeledTexts]:
-    """The run's `train`, `validation` and (if given) `test` data, checked before any work:
-    validation is held out of the training data (`validation_share`) when no `val_path` is
-    given."""
-    table = {"text_column": config.text_column, "label_column": config.label_column,
-             "delimiter": config.delimiter, "pair_column": config.pair_column,
-             "label_separator": config.label_separator, "encoding": config.encoding,
-             "label_names": config.label_names()}
-    train_data = load_dataset(train_path, **table)
-    check_class_sizes(train_data, str(train_path), config.min_class_size)
-    if config.threshold_for is not None and (train_data.multilabel
-                                             or len(train_data.class_names) != 2):
-        raise ConfigError(f"{{threshold_for}} applies to two classes; {train_path} has "
-                          f"{len(train_data.class_names)}"
-                          + (" labels (multi-label)" if train_data.multilabel else ""),
-                          ["threshold_for"])
-    table["multilabel"], classes = train_data.multilabel, train_data.class_names
-    if val_path is not None:
-        splits = {"train": train_data, "validation": load_dataset(val_path, **table,
-                                                                  class_names=classes)}
-    else:
-        share = validation_share(config, len(train_data))
-        if share < VAL_SHARE:
-            log.info("validation: %s of the %s training texts (%.1f%%: its accuracy within 1 "
-                     "point, 95%%; --val-split holds out another share)", f"{VAL_CAP:,}",
-                     f"{len(train_data):,}", 100 * share)
-        splits = dict(zip(("train", "validation"), train_data.split(share, config.seed)))
-    if test_path is not None:
-        splits["test"] = load_dataset(test_path, **table, class_names=classes)
-    return splits
 
 
 def predict_splits(model, splits: dict[str, LabeledTexts], config: TrainConfig, progress: bool

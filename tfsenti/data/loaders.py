@@ -21,8 +21,6 @@ import os
 from pathlib import Path
 
 import numpy as np
-import tf_keras as keras
-from tf_keras.src.utils import dataset_utils
 
 from tfsenti.data.encodings import decode, undecodable
 from tfsenti.data.labels import encode_labels
@@ -124,6 +122,11 @@ def data_name(path: str | Path) -> str:
 
 
 def _load_folder(path: Path, class_names: list[str] | None, encoding: str | None) -> LabeledTexts:
+    """A folder of class subfolders, read by tf_keras (imported here: tables need no
+    TensorFlow, so a training run's tables are checked before it loads)."""
+    import tf_keras as keras
+    from tf_keras.src.utils import dataset_utils
+
     folders = sorted(p.name for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not folders:
         raise DataError(f"{path}: no class subfolders (expected e.g. {path}/pos and {path}/neg)")

@@ -1,5 +1,6 @@
 """Training: fitting a classifier.
 
+`splits` reads and checks a run's training, validation and test data (without TensorFlow);
 `loop` is `train` (inputs, optimizer, callbacks, `fit`); `plan` decides how a run of its size
 trains, and `small_data` is the small-data plan: the `contrastive` stage on pairs of texts, then
 a logistic head; `resume_record` keeps the options a resumed run must repeat; `optim` holds the
