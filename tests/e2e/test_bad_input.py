@@ -138,10 +138,34 @@ CASES = {  # name: (the command, given the work folder w; its error line after "
                                      _train(w / "t.jsonl")),
                       "{w}/t.jsonl: line 2: invalid JSON (Expecting property name enclosed in "
                       "double quotes)"),
+    "a column named twice": (lambda w: _train(_csv(w, "text,label,text\nfine,pos,x\n")),
+                             "{w}/t.csv: the header names 'text' more than once; rename the "
+                             "repeated columns"),
+    "a label column named twice": (lambda w: _train(_csv(w, "text,label,label\nfine,pos,neg\n")),
+                                   "{w}/t.csv: the header names 'label' more than once; rename "
+                                   "the repeated columns"),
+    "a stray label": (lambda w: _train(_csv(w, "text,label\n" + "good,pos\nbad,neg\n" * 10
+                                             + "so-so,neutral\n")),
+                      "{w}/t.csv: class 'neutral' has 1 example; every class needs at least 8 "
+                      "(--min-class-size lowers the limit)"),
+    "a label that looks missing": (lambda w: _train(_csv(w, "text,label\ngood,pos\nbad,NA\n")),
+                                   "{w}/t.csv: row 2: label 'NA' in column 'label' looks like a "
+                                   "missing value; give the row its label or leave the row out"),
+    "a Windows-1252 table": (lambda w: then((w / "t.csv").write_bytes(b"text,label\ncaf\xe9,pos\n"),
+                                            _train(w / "t.csv")),
+                             "{w}/t.csv: not UTF-8 text (invalid continuation byte at byte 14); it "
+                             "looks like Windows-1252: read it with --encoding cp1252"),
+    "a finished run resumed": (lambda w: then((w / "out").mkdir(), _train(w / "reviews", "--resume")),
+                               "out: that run finished, so there is nothing to resume; its model "
+                               "is complete (pass --overwrite without --resume only to train it "
+                               "again)"),
 }
 
 
-FRESH_PROCESS = {"non-UTF-8 file", "an encoder URL without network"}
+# failing in the data (the tables before TensorFlow loads), after the encoder loads, and offline
+FRESH_PROCESS = {"non-UTF-8 file", "an encoder URL without network", "a column named twice",
+                 "a label column named twice", "a stray label", "a label that looks missing",
+                 "a Windows-1252 table"}
 
 
 @pytest.mark.parametrize("case", CASES)
