@@ -253,9 +253,9 @@ def main(argv: list[str] | None = None) -> int:
             if args.config_command:
                 args.train_config = _train_config(args)
             else:  # the table options some other commands take are checked the same way
-                for field in option_fields():
-                    if field.name in args:
-                        check_option(field.name, getattr(args, field.name))
+                for name in TABLE_OPTIONS:
+                    if name in args:
+                        check_option(name, getattr(args, name))
             if args.command == "train":
                 commands.check_train_tables(args)
             if args.tensorflow:

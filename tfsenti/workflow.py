@@ -70,6 +70,15 @@ def free_name(parent: Path, stem: str) -> Path:
     return candidate
 
 
+def output_folder(train_path: str | Path, out: str | Path | None, name: str | None
+                  ) -> tuple[Path, str]:
+    """(the run's output folder, the stem of its default name): `out`, `saved_models/NAME`, or
+    `saved_models/<data>_<date>`, renamed with its accuracy at the end."""
+    stem = f"{data_name(train_path)}_{datetime.date.today():%Y%m%d}"
+    return (Path(out) if out is not None else SAVED_MODELS / name if name is not None
+            else free_name(SAVED_MODELS, stem)), stem
+
+
 def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path | None = None,
               test_path: str | Path | None = None, out: str | Path | None = None,
               name: str | None = None, overwrite: bool = False, verbose: int = 1,
@@ -82,8 +91,8 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
         train_path: training data (folder of class subfolders, or .csv/.tsv/.jsonl).
         val_path: validation data; default: a stratified share of the training data.
         test_path: optional test data, evaluated with the exported function after training.
-        out: output folder; default `saved_models/NAME`.
-        name: NAME; default `<data name>_<YYYYMMDD>_acc<NN>` (test accuracy, else validation).
+        out, name: the output folder, or `saved_models/NAME`; NAME defaults to
+            `<data name>_<YYYYMMDD>_acc<NN>` (test accuracy, else validation's).
         overwrite: replace an existing `out`/`name` folder.
         verbose: progress output (0 silent, 1 progress bars).
         resume: continue the interrupted run whose `OUT.partial/` is there (else start afresh).
@@ -97,11 +106,8 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
         (PosixPath('saved_models/quick'), ['test', 'validation'], 200)
     """
     strategy = get_strategy(config.validate().strategy)  # first: multi-worker set-up, then TF
-    default_name = out is None and name is None
-    stem = f"{data_name(train_path)}_{datetime.date.today():%Y%m%d}"
-    final = (Path(out) if out is not None else SAVED_MODELS / name if name is not None
-             else free_name(SAVED_MODELS, stem))  # renamed with its accuracy at the end
-    chief = is_chief(strategy)
+    final, stem = output_folder(train_path, out, name)
+    default_name, chief = out is None and name is None, is_chief(strategy)
     if not chief:  # trains in step with the chief; its outputs are thrown away
         final, default_name = Path(tempfile.mkdtemp(prefix="tfsenti-worker-")) / "model", False
     stage = StagedFolder(final, overwrite or not chief, resumable=True, resume=resume)

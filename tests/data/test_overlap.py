@@ -65,8 +65,7 @@ def test_the_old_random_phrase_split_is_found_and_the_whole_sentence_split_is_cl
     assert set(long_dev) <= flagged  # each lies inside its own sentence, which is in training
     with caplog.at_level(logging.WARNING):
         guard_splits({"train": _texts(train), "validation": _texts(dev)})
-    (message,) = caplog.messages
-    line, *examples = message.splitlines()  # one short line per example, not one long line
+    line, *examples = caplog.messages  # one short line per example, not one long line
     assert line.startswith(f"validation: {len(flagged)} of {len(dev)} texts overlap training")
     assert "--dedupe" in line and len(examples) == 3
     assert all(e.startswith("  held out '") and "' ~ training '" in e and len(e) < 200

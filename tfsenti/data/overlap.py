@@ -137,7 +137,8 @@ def guard_splits(splits: dict[str, LabeledTexts], dedupe: bool = False
                 for name, data in splits.items() if name != "train"}
     involved = set().union(*(o.train_indices for o in overlaps.values()))
     if involved:
-        log.warning(_warning(overlaps, splits, len(involved), dedupe))
+        for line in _warning(overlaps, splits, len(involved), dedupe):
+            log.warning("%s", line)
     if dedupe and involved:
         keep = np.ones(len(train), dtype=bool)
         keep[sorted(involved)] = False
@@ -146,7 +147,9 @@ def guard_splits(splits: dict[str, LabeledTexts], dedupe: bool = False
 
 
 def _warning(overlaps: dict[str, Overlap], splits: dict[str, LabeledTexts], involved: int,
-             dedupe: bool) -> str:
+             dedupe: bool) -> list[str]:
+    """The warning's lines: the counts and what to do, then one short line per example (each
+    its own log record, so every stderr line of the CLI starts with `tfsenti:`)."""
     def shown(text: str) -> str:
         text = " ".join(text.split())
         return repr(text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS - 3] + "...")
@@ -154,8 +157,8 @@ def _warning(overlaps: dict[str, Overlap], splits: dict[str, LabeledTexts], invo
     parts = [f"{name}: {o.count} of {len(splits[name])} texts overlap training ({len(o.identical)} "
              f"identical, {len(o.inside)} inside a training text, {len(o.containing)} containing "
              f"one)" for name, o in overlaps.items()]
-    examples = [f"\n  held out {shown(held)} ~ training {shown(seen)}" for o in overlaps.values()
+    examples = [f"  held out {shown(held)} ~ training {shown(seen)}" for o in overlaps.values()
                 for held, seen in o.examples][:EXAMPLES]
     action = (f"dropped the {involved} training texts involved (dedupe)" if dedupe else
               f"dedupe (--dedupe) drops the {involved} training texts involved")
-    return f"{'; '.join(parts)}; {action}; for example:{''.join(examples)}"
+    return [f"{'; '.join(parts)}; {action}; for example:", *examples]
