@@ -1,5 +1,6 @@
 """`--class-names 0=neg,1=pos`: a table's integer labels named once, at training; the export,
-predictions and later evaluations use the names."""
+predictions and later evaluations use the names. The training run also shows what `train` logs
+when stdout is a file."""
 
 import json
 
@@ -14,8 +15,11 @@ def test_named_labels_reach_the_export_and_later_evaluations(tiny_encoder, tmp_p
     out = tmp_path / "model"
     result = run_here(capfd, "train", table, "--class-names", "0=negative,1=positive", "--encoder",
                       tiny_encoder, "--small-data", "off", "--epochs", "1", "--seq-len", "32",
-                      "--out", out, "--quiet")
+                      "--out", out)
     assert result.returncode == 0, result.stderr
+    # stdout is captured, as in a log file: one line per epoch, no redrawn progress bar
+    assert sum(" - val_accuracy: " in line for line in result.stdout.splitlines()) == 1
+    assert "\b" not in result.stdout and "\r" not in result.stdout
     config = json.loads((out / "config.json").read_text())
     assert config["class_names"] == ["negative", "positive"]
     assert config["train_config"]["class_names"] == "0=negative,1=positive"

@@ -52,12 +52,3 @@ class _Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True
 
-
-def test_training_logs_one_line_per_epoch_when_stdout_is_a_file(tiny_encoder, small_reviews,
-                                                               tmp_path, capsys):
-    assert main(["train", str(small_reviews / "train"), "--encoder", str(tiny_encoder),
-                 "--small-data", "off", "--epochs", "2", "--seq-len", "32", "--out",
-                 str(tmp_path / "model")]) == 0
-    out = capsys.readouterr().out  # captured, as in a file
-    assert "Epoch 1/2" in out and "Epoch 2/2" in out and "val_accuracy" in out
-    assert "\b" not in out and "\r" not in out
