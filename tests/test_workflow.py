@@ -49,17 +49,18 @@ def test_threshold_for_is_chosen_on_validation_and_refused_for_three_classes(tin
         load_splits(TrainConfig(threshold_for="precision=0.9"), three, None, None)
 
 
-def test_the_held_out_split_is_capped_unless_val_split_is_given(tmp_path, caplog):
+def test_the_held_out_split_is_capped_unless_val_split_is_given(tmp_path, caplog, monkeypatch):
     import logging
 
-    from tfsenti.workflow import load_splits
+    from tfsenti.training import splits as run_data
 
+    monkeypatch.setattr("tfsenti.training.plan.VAL_CAP", 1_000)  # 10,000 in use: 10x the rows
     table = tmp_path / "big.tsv"
-    table.write_text("text\tlabel\n" + "".join(f"review {i}\t{i % 2}\n" for i in range(120_000)))
+    table.write_text("text\tlabel\n" + "".join(f"review {i}\t{i % 2}\n" for i in range(12_000)))
     with caplog.at_level(logging.INFO, logger="tfsenti"):
-        splits = load_splits(TrainConfig(), table, None, None)
-    assert (len(splits["train"]), len(splits["validation"])) == (110_000, 10_000)
-    assert np.bincount(splits["validation"].labels).tolist() == [5_000, 5_000]
-    assert "validation: 10,000 of the 120,000 training texts (8.3%" in caplog.text
-    splits = load_splits(TrainConfig(val_split=0.1), table, None, None)
-    assert len(splits["validation"]) == 12_000
+        splits = run_data.load_splits(TrainConfig(), table, None, None)
+    assert (len(splits["train"]), len(splits["validation"])) == (11_000, 1_000)
+    assert np.bincount(splits["validation"].labels).tolist() == [500, 500]
+    assert "validation: 1,000 of the 12,000 training texts (8.3%" in caplog.text
+    splits = run_data.load_splits(TrainConfig(val_split=0.1), table, None, None)
+    assert len(splits["validation"]) == 1_200

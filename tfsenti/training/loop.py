@@ -45,6 +45,7 @@ from tfsenti.training.objectives import (MONITOR, RDropPenalty, class_weights, e
                                         loss_and_metric)
 from tfsenti.training.optim import WarmupLinearDecay, bert_schedule, make_optimizer
 from tfsenti.training.plan import RunPlan, plan_run
+from tfsenti.training.progress_log import EveryFewMinutes
 from tfsenti.training.resume_record import run_precision, same_options_as_before
 from tfsenti.training.small_data import train_small_data
 
@@ -246,10 +247,11 @@ def _fit(config: TrainConfig, plan: _FitPlan, class_weight: dict[int, float] | N
     averaging = [ScoreAverage(plan.validation, plan.val_steps)] if config.ema else []
     keep_best = KeepBestEpoch(Path(work_dir) / "best" if work_dir is not None else None,
                               *(a.averaged for a in averaging))
+    alive = [EveryFewMinutes(plan.steps)] if verbose == 2 else []  # a line per epoch: too few
     plan.model.fit(plan.train, validation_data=plan.validation, epochs=config.epochs,
                    steps_per_epoch=plan.steps, validation_steps=plan.val_steps,
                    class_weight=class_weight, verbose=verbose,
-                   callbacks=[*averaging, keep_best,
+                   callbacks=[*averaging, keep_best, *alive,
                               *_run_callbacks(config, plan, start, work_dir, log_dir)])
     return keep_best
 

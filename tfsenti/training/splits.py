@@ -13,7 +13,7 @@ from tfsenti.config import TrainConfig
 from tfsenti.data.loaders import load_dataset
 from tfsenti.data.texts import LabeledTexts
 from tfsenti.errors import ConfigError
-from tfsenti.training.plan import VAL_CAP, VAL_SHARE, check_class_sizes, validation_share
+from tfsenti.training.plan import VAL_SHARE, check_class_sizes, validation_share
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +42,9 @@ def load_splits(config: TrainConfig, train_path: str | Path, val_path: str | Pat
     else:
         share = validation_share(config, len(train_data))
         if share < VAL_SHARE:
-            log.info("validation: %s of the %s training texts (%.1f%%: its accuracy within 1 "
-                     "point, 95%%; --val-split holds out another share)", f"{VAL_CAP:,}",
-                     f"{len(train_data):,}", 100 * share)
+            log.info("validation: %s of the %s training texts (%.1f%%: enough to know its "
+                     "accuracy within about a point; --val-split holds out another share)",
+                     f"{round(share * len(train_data)):,}", f"{len(train_data):,}", 100 * share)
         splits = dict(zip(("train", "validation"), train_data.split(share, config.seed)))
     if test_path is not None:
         splits["test"] = load_dataset(test_path, **table, class_names=classes)
