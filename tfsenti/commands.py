@@ -14,7 +14,7 @@ from pathlib import Path
 from tfsenti._staging import StagedFolder, whole_file
 from tfsenti.config import TrainConfig, read_saved_run
 from tfsenti.errors import TfsentiError
-from tfsenti.predict_command import checked_inputs, load_classifier, read_texts
+from tfsenti.predict_command import checked_inputs, load_classifier, read_texts, writable_file
 
 def print_summary(result) -> None:
     from tfsenti.evaluation.metrics import interval_note
@@ -195,11 +195,7 @@ def run_audit(args: argparse.Namespace) -> None:
     from tfsenti.data.loaders import dataset_splits
     from tfsenti.evaluation.audit import audit, write_label_issues
 
-    out = Path(args.out)
-    if out.exists() and not args.overwrite:
-        raise TfsentiError(f"{out} already exists; pass --overwrite to replace it")
-    if not out.parent.is_dir():
-        raise TfsentiError(f"{out}: no such folder to write the table in")
+    out = writable_file(args.out, args.overwrite, "the table")
     result = audit(args.train_config, dataset_splits(args.data)["train"], args.folds,
                    verbose=keras_verbosity(args.quiet))
     write_label_issues(result, out)

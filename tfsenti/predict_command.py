@@ -107,15 +107,22 @@ def run_predict(args: argparse.Namespace) -> None:
         print(json.dumps(record, ensure_ascii=False))
 
 
+def writable_file(path: str, overwrite: bool, what: str) -> Path:
+    """`path` as a file a command may write `what` to: refused before any work if it exists
+    (unless `overwrite`) or its folder does not."""
+    out = Path(path)
+    if out.exists() and not overwrite:
+        raise TfsentiError(f"{out} already exists; pass --overwrite to replace it")
+    if not out.parent.is_dir():
+        raise TfsentiError(f"{out}: no such folder to write {what} in")
+    return out
+
+
 def run_predict_table(args: argparse.Namespace) -> None:
     """Score the table `--file` into `--out` (or JSON lines on stdout)."""
     from tfsenti.inference.batch_scoring import score_table
 
-    out = Path(args.out) if args.out is not None else None
-    if out is not None and out.exists() and not args.overwrite:
-        raise TfsentiError(f"{out} already exists; pass --overwrite to replace it")
-    if out is not None and not out.parent.is_dir():
-        raise TfsentiError(f"{out}: no such folder to write the scores in")
+    out = writable_file(args.out, args.overwrite, "the scores") if args.out is not None else None
     if args.resume and out is None:
         raise TfsentiError("--resume continues a table scored into --out: name it")
     if args.pair is not None:
