@@ -8,8 +8,10 @@ label (sentence-transformers' `CosineSimilarityLoss`). With N texts there are N(
 again until both kinds are equally many (SetFit's default "oversampling"), and a balanced random
 draw when they do not.
 
-Texts are tokenized once; each step gathers its pairs' word ids into one batch of 2B rows, so both
-sides of every pair go through the encoder in a single call.
+Texts are tokenized once; each step gathers the word ids of the distinct texts of its pairs into one
+batch, so every text goes through the encoder once per step, whichever side of however many of the
+step's pairs it is on: with 28 training texts a step of 16 pairs encodes about 19 of them instead
+of 32 (the same loss and gradient, each text with one dropout mask per step).
 """
 
 from __future__ import annotations
@@ -74,13 +76,26 @@ def _draw(pool: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
 
 def pair_batches(ids: tf.RaggedTensor, first: np.ndarray, second: np.ndarray, target: np.ndarray,
                  pairs: bool = False, batch_size: int = PAIR_BATCH) -> tf.data.Dataset:
-    """Batches of (encoder inputs [2B, length]: the B first examples, then the B second ones,
-    targets [B]) from word ids ragged [N, (length)] (with `pairs`: text pairs packed as two
-    segments) and pair indices."""
+    """Batches of (encoder inputs [U, length] of the U distinct texts of B pairs, positions [2B]:
+    the row of each pair's first text, then of each second one, targets [B]) from word ids
+    ragged [N, (length)] (with `pairs`: text pairs packed as two segments) and pair indices.
+
+    Example:
+        >>> ids = tf.ragged.constant([[101, 7, 102], [101, 8, 9, 102], [101, 5, 102]])
+        >>> batch = next(iter(pair_batches(ids, np.array([0, 1]), np.array([1, 0]),
+        ...                                np.array([1.0, 1.0], np.float32))))
+        >>> inputs, positions, y = batch
+        >>> inputs["input_word_ids"].shape.as_list(), positions.numpy().tolist()
+        ([2, 4], [0, 1, 1, 0])
+    """
     ds = tf.data.Dataset.from_tensor_slices((first.astype(np.int64), second.astype(np.int64),
                                              target)).batch(batch_size)
-    return ds.map(lambda a, b, y: (encoder_inputs(tf.gather(ids, tf.concat([a, b], 0)), pairs),
-                                   y)).prefetch(2)
+
+    def distinct(a, b, y):
+        texts, positions = tf.unique(tf.concat([a, b], 0), out_idx=tf.int32)
+        return encoder_inputs(tf.gather(ids, texts), pairs), positions, y
+
+    return ds.map(distinct).prefetch(2)
 
 
 def contrastive_stage(model: keras.Model, data: LabeledTexts, seq_len: int, truncate: str,
@@ -111,20 +126,21 @@ def contrastive_stage(model: keras.Model, data: LabeledTexts, seq_len: int, trun
     spec = tf.TensorSpec([None, None], tf.int32)
 
     @tf.function(input_signature=[{name: spec for name in INPUT_NAMES},
-                                  tf.TensorSpec([None], tf.float32)])
-    def step(inputs, y):
+                                  tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.float32)])
+    def step(inputs, positions, y):
         with tf.GradientTape() as tape:
-            vectors = tf.cast(embedder(inputs, training=True), tf.float32)
-            u, v = tf.split(tf.math.l2_normalize(vectors, axis=1), 2)
+            vectors = tf.math.l2_normalize(tf.cast(embedder(inputs, training=True), tf.float32), 1)
+            u, v = tf.split(tf.gather(vectors, positions), 2)
             loss = tf.reduce_mean(tf.square(tf.reduce_sum(u * v, axis=1) - y))
         optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return loss
 
     losses = []
-    for inputs, y in pair_batches(ids, first, second, target, pairs=data.pairs is not None):
+    for inputs, positions, y in pair_batches(ids, first, second, target,
+                                             pairs=data.pairs is not None):
         if deadline is not None and time.monotonic() > deadline:
             break
-        losses.append(float(step(inputs, y)))
+        losses.append(float(step(inputs, positions, y)))
     tail = losses[-max(1, len(losses) // 10):]
     record = {"pairs": int(len(target)), "steps": len(losses),
               "seconds": round(time.monotonic() - start, 1),
