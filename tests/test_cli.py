@@ -34,11 +34,19 @@ def test_help_listing_and_argument_errors_load_no_tensorflow(argv, code):
     assert result.stderr.splitlines()[-1] == "False"
 
 
-def test_a_bad_training_table_is_refused_before_tensorflow_loads(tmp_path):
+def test_bad_training_tables_and_folders_are_refused_before_tensorflow_loads(tmp_path):
     (tmp_path / "empty.csv").write_text("text,label\n")
     (tmp_path / "one.csv").write_text("text,label\n" + "fine,pos\n" * 20)
+    for folder, files in (("few", {"pos": 10, "neg": 3}), ("notes", {"pos": 9, "neg": 9, "x": 0})):
+        for label, count in files.items():
+            (tmp_path / folder / label).mkdir(parents=True)
+            for i in range(count):
+                (tmp_path / folder / label / f"{i}.txt").write_text(f"a {label} review, take {i}")
+    (tmp_path / "notes" / "x" / "notes.md").write_text("not a review")
     for table, message in (("empty.csv", "empty.csv: no data rows"),
-                           ("one.csv", "one.csv: column 'label' has 1 distinct label ('pos')")):
+                           ("one.csv", "one.csv: column 'label' has 1 distinct label ('pos')"),
+                           ("few", "few: class 'neg' has 3 examples; every class needs at least 8"),
+                           ("notes", "notes/x: class folder has no .txt files")):
         path = tmp_path / table
         result = _modules_after(f"from tfsenti.cli import main\nassert main(['train', {str(path)!r}"
                                 "]) == 2")

@@ -83,15 +83,17 @@ def train_paths(args: argparse.Namespace) -> tuple[Path, Path | None, Path | Non
 
 
 def check_train_tables(args: argparse.Namespace) -> None:
-    """Before TensorFlow loads: read and check a training run's data when it is all tables (a
-    folder needs TensorFlow to read), so a bad table is refused in about a second; the run
-    then trains on what was read (`args.splits`)."""
+    """Before TensorFlow loads: read and check a training run's data when it is all tables, so
+    a bad table is refused in about a second, and the run then trains on what was read
+    (`args.splits`); check the folders' layout and class sizes otherwise (tf_keras reads them)."""
     from tfsenti.data.tables import table_kind
-    from tfsenti.training.splits import load_splits
+    from tfsenti.training.splits import check_folders, load_splits
 
     paths = train_paths(args)
     if all(table_kind(path) for path in paths if path is not None):
         args.splits = load_splits(args.train_config, *paths)
+    else:
+        check_folders(args.train_config, *paths)
 
 
 def run_train(args: argparse.Namespace) -> None:

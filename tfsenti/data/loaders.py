@@ -121,27 +121,46 @@ def data_name(path: str | Path) -> str:
     return Path(path.stem).stem if path.suffix.lower() == ".gz" else path.stem
 
 
+def folder_classes(path: str | Path, class_names: list[str] | None = None) -> dict[str, int]:
+    """{class subfolder: its .txt files} of a data folder, checked as `load_dataset` checks it,
+    without reading a file or loading TensorFlow: a folder without class subfolders, with only
+    one (unless `class_names` fixes the classes), with one outside `class_names` or one without
+    .txt files raises `DataError`.
+
+    Example:
+        >>> from tfsenti import DEMO_DATA
+        >>> folder_classes(DEMO_DATA / "test")
+        {'neg': 100, 'pos': 100}
+        >>> folder_classes(DEMO_DATA)
+        Traceback (most recent call last):
+        tfsenti.errors.DataError: .../demo/test: class folder has no .txt files
+    """
+    path = Path(path)
+    folders = sorted(p.name for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not folders:
+        raise DataError(f"{path}: no class subfolders (expected e.g. {path}/pos and {path}/neg)")
+    if class_names is None and len(folders) < 2:
+        raise DataError(f"{path} has 1 class folder ({folders[0]!r}); need at least 2")
+    unseen = sorted(set(folders) - set(class_names or folders))
+    if unseen:
+        raise DataError(f"{path}: class folders {unseen} were not seen in training "
+                        f"(model classes: {class_names})")
+    counts = {name: sum(1 for f in (path / name).iterdir() if f.is_file() and f.suffix == ".txt")
+              for name in folders}
+    empty = [name for name, count in counts.items() if count == 0]
+    if empty:
+        raise DataError(f"{path / empty[0]}: class folder has no .txt files")
+    return counts
+
+
 def _load_folder(path: Path, class_names: list[str] | None, encoding: str | None) -> LabeledTexts:
     """A folder of class subfolders, read by tf_keras (imported here: tables need no
     TensorFlow, so a training run's tables are checked before it loads)."""
     import tf_keras as keras
     from tf_keras.src.utils import dataset_utils
 
-    folders = sorted(p.name for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
-    if not folders:
-        raise DataError(f"{path}: no class subfolders (expected e.g. {path}/pos and {path}/neg)")
-    if class_names is None:
-        if len(folders) < 2:
-            raise DataError(f"{path} has 1 class folder ({folders[0]!r}); need at least 2")
-        class_names = folders
-    else:
-        unseen = sorted(set(folders) - set(class_names))
-        if unseen:
-            raise DataError(f"{path}: class folders {unseen} were not seen in training "
-                            f"(model classes: {class_names})")
-    for name in folders:
-        if not any(f.is_file() and f.suffix == ".txt" for f in (path / name).iterdir()):
-            raise DataError(f"{path / name}: class folder has no .txt files")
+    folders = folder_classes(path, class_names)
+    class_names = class_names or list(folders)
     present = [c for c in class_names if c in folders]
     with contextlib.redirect_stdout(io.StringIO()):  # it prints "Found N files" to stdout
         raw = keras.utils.text_dataset_from_directory(

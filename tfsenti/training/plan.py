@@ -83,12 +83,18 @@ def check_class_sizes(data: LabeledTexts, source: str | None = None,
         Traceback (most recent call last):
         tfsenti.errors.DataError: few.tsv: class 'pos' has 3 examples; every class needs at least 8 (--min-class-size lowers the limit)
     """
-    counts = class_counts(data)
+    refuse_small_classes(dict(zip(data.class_names, class_counts(data).tolist())),
+                         source or data.name, minimum)
+
+
+def refuse_small_classes(counts: dict[str, int], source: str, minimum: int) -> None:
+    """Raise `DataError` naming `source` and the classes of `counts` ({class: examples}) with
+    fewer than `minimum` examples."""
     few = [f"{name!r} has {count} example{'s' * (count != 1)}"
-           for name, count in zip(data.class_names, counts.tolist()) if count < minimum]
+           for name, count in counts.items() if count < minimum]
     if few:
-        raise DataError(f"{source or data.name}: class {', class '.join(few)}; every class needs "
-                        f"at least {minimum} ({flag_of('min_class_size')} lowers the limit)")
+        raise DataError(f"{source}: class {', class '.join(few)}; every class needs at least "
+                        f"{minimum} ({flag_of('min_class_size')} lowers the limit)")
 
 
 def plan_run(config: TrainConfig, data: LabeledTexts) -> tuple[TrainConfig, RunPlan]:

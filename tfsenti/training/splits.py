@@ -1,7 +1,8 @@
 """The data of a training run (`tfsenti train`), read and checked before any work: training,
 validation (given, or held out of training by `plan.validation_share`) and test data, with the
 same classes and table options. It needs no TensorFlow, so the CLI checks a run's tables before
-TensorFlow loads and a bad table is refused in about a second.
+TensorFlow loads and a bad table is refused in about a second; folders, which tf_keras reads, get
+the checks that need no file read (`check_folders`) before it loads.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ import logging
 from pathlib import Path
 
 from tfsenti.config import TrainConfig
-from tfsenti.data.loaders import load_dataset
+from tfsenti.data.loaders import folder_classes, load_dataset
 from tfsenti.data.texts import LabeledTexts
-from tfsenti.errors import ConfigError
-from tfsenti.training.plan import VAL_SHARE, check_class_sizes, validation_share
+from tfsenti.errors import ConfigError, DataError
+from tfsenti.training.plan import (VAL_SHARE, check_class_sizes, refuse_small_classes,
+                                   validation_share)
 
 log = logging.getLogger(__name__)
 
@@ -49,3 +51,29 @@ def load_splits(config: TrainConfig, train_path: str | Path, val_path: str | Pat
     if test_path is not None:
         splits["test"] = load_dataset(test_path, **table, class_names=classes)
     return splits
+
+
+def check_folders(config: TrainConfig, train_path: str | Path, val_path: str | Path | None,
+                  test_path: str | Path | None) -> None:
+    """Check a run whose training data are a folder without reading a file: every path exists;
+    class subfolders with .txt files (`folder_classes`), at least `config.min_class_size` files
+    in each training class, no validation or test class folder outside training's. Tables
+    among the paths are left to `load_splits`.
+
+    Example:
+        >>> from tfsenti import DEMO_DATA
+        >>> check_folders(TrainConfig(min_class_size=201), DEMO_DATA / "train", None, None)
+        Traceback (most recent call last):
+        tfsenti.errors.DataError: .../train: class 'neg' has 200 examples, class 'pos' has 200 examples; every class needs at least 201 (--min-class-size lowers the limit)
+    """
+    paths = [Path(path) for path in (train_path, val_path, test_path) if path is not None]
+    missing = [path for path in paths if not path.exists()]
+    if missing:
+        raise DataError(f"{missing[0]}: no such file or folder")
+    if not paths[0].is_dir():
+        return
+    counts = folder_classes(paths[0])
+    refuse_small_classes(counts, str(paths[0]), config.min_class_size)
+    for path in paths[1:]:
+        if path.is_dir():
+            folder_classes(path, list(counts))
