@@ -219,8 +219,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _train_config(args: argparse.Namespace) -> TrainConfig:
-    """The validated TrainConfig of the options given (over `--config`'s saved run, if any)."""
+def train_config_of(args: argparse.Namespace) -> TrainConfig:
+    """The validated TrainConfig of the options given (over `--config`'s saved run, if any).
+
+    Example:
+        >>> train_config_of(build_parser().parse_args(["train", "reviews/", "--epochs", "1"])).epochs
+        1
+    """
     given = {f.name: getattr(args, f.name) for f in option_fields(args.config_command)
              if f.name in args}
     base = TrainConfig.load(args.config) if getattr(args, "config", None) else TrainConfig()
@@ -251,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     with _interrupts.recording():
         try:
             if args.config_command:
-                args.train_config = _train_config(args)
+                args.train_config = train_config_of(args)
             else:  # the table options some other commands take are checked the same way
                 for name in TABLE_OPTIONS:
                     if name in args:

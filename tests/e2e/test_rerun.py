@@ -1,11 +1,14 @@
 """`tfsenti train --config MODEL/config.json` re-runs a saved run: same data, same options, the
-same history on CPU with `--deterministic`; options given on the command line win."""
+same history on CPU with `--deterministic`; options given on the command line win over the saved
+ones."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
-from tfsenti.cli import main
+from tfsenti.cli import build_parser, main, train_config_of
+from tfsenti.config import TrainConfig
 
 
 def _saved(folder) -> tuple[dict, dict]:
@@ -34,9 +37,5 @@ def test_rerunning_a_saved_config_reproduces_its_history(tiny_encoder, small_rev
     assert rerun_config["data"] == config["data"]
     assert rerun_history == history and len(history["loss"]) == 2
 
-    shorter = tmp_path / "shorter"
-    assert main(["train", "--config", str(first), "--epochs", "1", "--out", str(shorter),
-                 "--quiet"]) == 0
-    changed, changed_history = _saved(shorter)
-    assert changed["train_config"] == {**config["train_config"], "epochs": 1}
-    assert len(changed_history["loss"]) == 1
+    options = build_parser().parse_args(["train", "--config", str(first), "--epochs", "1"])
+    assert train_config_of(options) == dataclasses.replace(TrainConfig.load(first), epochs=1)

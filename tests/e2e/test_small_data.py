@@ -6,6 +6,7 @@ import json
 import time
 
 import numpy as np
+import pytest
 
 import tfsenti
 from run_cli import failing_run, killed_then_resumed, run_here
@@ -19,6 +20,7 @@ from tfsenti.training.small_data import train_small_data
 FINE_TUNED_ACCURACY = 0.60
 
 
+@pytest.mark.benchmark  # about 2 minutes on 2 cores: the default encoder, 392 pairs and a report
 def test_sixteen_reviews_per_class_with_the_defaults_beat_fine_tuning_by_far(tmp_path, capfd):
     data = copy_demo(tmp_path / "data", {"train": 16, "test": 100})
     out = tmp_path / "model"

@@ -143,8 +143,8 @@ def test_train_on_a_csv_with_named_columns_and_string_labels(tiny_encoder, tmp_p
     assert json.loads(predicted.stdout)["label"] in ("negative", "positive")
 
 
-def test_train_warns_in_one_line_about_test_texts_seen_in_training(tiny_encoder, small_reviews,
-                                                                  tmp_path, capfd):
+def test_train_warns_in_one_line_about_test_texts_seen_in_training_and_dedupe_drops_them(
+        tiny_encoder, small_reviews, tmp_path, capfd):
     texts = {label: [f.read_text(encoding="utf-8").strip()
                      for f in sorted((small_reviews / "train" / label).glob("*.txt"))]
              for label in ("neg", "pos")}
@@ -153,22 +153,19 @@ def test_train_warns_in_one_line_about_test_texts_seen_in_training(tiny_encoder,
     held_out = copies + [{"text": "A film I will remember for its warmth.", "label": "pos"}]
     for name, table in (("train", rows[4:]), ("val", rows[:4]), ("test", held_out)):
         (tmp_path / f"{name}.jsonl").write_text("\n".join(json.dumps(r) for r in table))
-    args = ["train", tmp_path / "train.jsonl", "--val", tmp_path / "val.jsonl", "--test",
-            tmp_path / "test.jsonl", "--encoder", tiny_encoder, "--epochs", "1", "--seq-len", "32",
-            "--quiet"]
-    result = run_here(capfd, *args, "--out", tmp_path / "kept")
+    result = run_here(capfd, "train", tmp_path / "train.jsonl", "--val", tmp_path / "val.jsonl",
+                      "--test", tmp_path / "test.jsonl", "--encoder", tiny_encoder, "--epochs", "1",
+                      "--seq-len", "32", "--quiet", "--dedupe", "--out", tmp_path / "deduped")
     assert result.returncode == 0, result.stderr
     line, *examples = result.stderr.splitlines()
     assert line.startswith("tfsenti: validation: 0 of 4 texts overlap training (0 identical, 0 "
                            "inside a training text, 0 containing one); test: 2 of 4 texts overlap")
-    assert "--dedupe" in line and len(examples) == 2 and " ~ training " in examples[0]
-    metrics = json.loads((tmp_path / "kept" / "metrics.json").read_text())
+    assert "dropped the 2 training texts involved" in line
+    assert len(examples) == 2 and " ~ training " in examples[0]
+    metrics = json.loads((tmp_path / "deduped" / "metrics.json").read_text())
     assert metrics["test"]["overlap_with_train"] == {"identical": 2, "inside_a_training_text": 0,
                                                      "containing_a_training_text": 0}
-    assert "2 identical" in (tmp_path / "kept" / "report.md").read_text()
-
-    deduped = run_here(capfd, *args, "--dedupe", "--out", tmp_path / "deduped")
-    assert deduped.returncode == 0 and "dropped the 2 training texts involved" in deduped.stderr
+    assert "2 identical" in (tmp_path / "deduped" / "report.md").read_text()
     config = json.loads((tmp_path / "deduped" / "config.json").read_text())
     assert config["data"]["train_examples"] == len(rows) - 4 - 2
     assert config["train_config"]["dedupe"] is True
