@@ -19,10 +19,10 @@ anything); SetFit runs `benchmarks/setfit_peer.py` in `.venv-peer` with its defa
 steps of 16 pairs at 256 per class), tfsenti's with N.
 
 Every run appends a JSON line to `--results` (default
-`benchmarks/results/learning_curve.jsonl`, ignored by git), and runs already there are skipped,
-so an interrupted benchmark continues where it stopped. Printed at the end: a table of the mean,
-the spread (max - min) and the mean training seconds per task, size and system, the PNG of the
-curves with error bars (one standard deviation), and the last line
+`benchmarks/results/learning_curve.jsonl`, kept in git as the record behind BENCHMARKS.md), and
+runs already there are skipped, so an interrupted benchmark continues where it stopped. Printed
+at the end: a table of the mean, the spread (max - min) and the mean training seconds per task,
+size and system, the PNG of the curves with error bars (one standard deviation), and the last line
 `task=sst2 n8=... setfit_n8=... ... ahead_min=...`, where `ahead_min` is the smallest
 tfsenti - SetFit difference of means in points over the sizes both ran (one such line per task).
 `--draws 0` runs nothing and reports the results already in `--results`.
