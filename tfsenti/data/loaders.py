@@ -77,16 +77,7 @@ def load_dataset(path: str | Path, text_column: str | None = None, label_column:
     if not path.exists():
         raise DataError(f"{path}: no such file or folder")
     if path.is_dir():
-        if pair_column is not None:
-            raise DataError(f"{path}: a folder holds one text per file; text pairs "
-                            f"(--pair-column {pair_column}) need a .csv, .tsv or .jsonl table")
-        if label_names is not None:
-            raise DataError(f"{path}: a folder's classes are its subfolders' names; "
-                            "--class-names names the labels of a table")
-        if label_separator is not None or multilabel:
-            raise DataError(f"{path}: a folder gives each text one class (its subfolder); "
-                            "multi-label data need a .jsonl file with lists of labels or a table "
-                            "with --label-separator")
+        check_folder_options(path, pair_column, label_names, label_separator, multilabel)
         return _load_folder(path, class_names, encoding)
     if table_kind(path) is None:
         raise DataError(f"{path}: unsupported file type {path.suffix!r}; use a folder of class "
@@ -119,6 +110,23 @@ def data_name(path: str | Path) -> str:
     if not path.is_file():
         return path.name
     return Path(path.stem).stem if path.suffix.lower() == ".gz" else path.stem
+
+
+def check_folder_options(path: Path, pair_column: str | None = None,
+                         label_names: dict[str, str] | None = None,
+                         label_separator: str | None = None, multilabel: bool | None = None) -> None:
+    """Raise `DataError` when a folder of class subfolders is given an option only a table
+    can honour (text pairs, named labels, several labels per text)."""
+    if pair_column is not None:
+        raise DataError(f"{path}: a folder holds one text per file; text pairs "
+                        f"(--pair-column {pair_column}) need a .csv, .tsv or .jsonl table")
+    if label_names is not None:
+        raise DataError(f"{path}: a folder's classes are its subfolders' names; "
+                        "--class-names names the labels of a table")
+    if label_separator is not None or multilabel:
+        raise DataError(f"{path}: a folder gives each text one class (its subfolder); "
+                        "multi-label data need a .jsonl file with lists of labels or a table "
+                        "with --label-separator")
 
 
 def folder_classes(path: str | Path, class_names: list[str] | None = None) -> dict[str, int]:

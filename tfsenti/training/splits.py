@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 
 from tfsenti.config import TrainConfig
-from tfsenti.data.loaders import folder_classes, load_dataset
+from tfsenti.data.loaders import check_folder_options, folder_classes, load_dataset
 from tfsenti.data.texts import LabeledTexts
 from tfsenti.errors import ConfigError, DataError
 from tfsenti.training.plan import (VAL_SHARE, check_class_sizes, refuse_small_classes,
@@ -56,9 +56,10 @@ def load_splits(config: TrainConfig, train_path: str | Path, val_path: str | Pat
 def check_folders(config: TrainConfig, train_path: str | Path, val_path: str | Path | None,
                   test_path: str | Path | None) -> None:
     """Check a run whose training data are a folder without reading a file: every path exists;
-    class subfolders with .txt files (`folder_classes`), at least `config.min_class_size` files
-    in each training class, no validation or test class folder outside training's. Tables
-    among the paths are left to `load_splits`.
+    no option that only a table honours (`check_folder_options`); class subfolders with .txt
+    files (`folder_classes`), at least `config.min_class_size` files in each training class, no
+    validation or test class folder outside training's. Tables among the paths are left to
+    `load_splits`.
 
     Example:
         >>> from tfsenti import DEMO_DATA
@@ -72,6 +73,10 @@ def check_folders(config: TrainConfig, train_path: str | Path, val_path: str | P
         raise DataError(f"{missing[0]}: no such file or folder")
     if not paths[0].is_dir():
         return
+    for path in paths:
+        if path.is_dir():
+            check_folder_options(path, config.pair_column, config.label_names(),
+                                 config.label_separator)
     counts = folder_classes(paths[0])
     refuse_small_classes(counts, str(paths[0]), config.min_class_size)
     for path in paths[1:]:
