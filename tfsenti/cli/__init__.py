@@ -1,5 +1,7 @@
 """`tfsenti` command line: options generated from the `TrainConfig` declarations, commands that
-call the public API, errors in one line.
+call the public API, errors in one line. This module holds the parser and `main`; `commands`
+what each command does (`train`, `evaluate`, `explain`, `audit`, `lr-find`, `data`, `demo`,
+`convert`, `encoders`), `predict` and `export` the two commands with most to read and check.
 
 Exit codes: 0 on success, 2 on bad input (a bad argument or a `TfsentiError`, printed as
 `tfsenti: error: ...`), 1 when `export --check-serving` flags ops. Options are checked before
@@ -16,7 +18,8 @@ import os
 import sys
 import typing
 
-from tfsenti import _interrupts, commands, export_command, predict_command
+from tfsenti import _interrupts
+from tfsenti.cli import commands, export, predict
 from tfsenti._startup import load_tensorflow
 from tfsenti.config import (GROUPS, PRECISIONS, TrainConfig, check_option, flag_of,
                             option_fields)
@@ -103,8 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default ./lr_find)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
-    p = _command(sub, "predict", predict_command.run_predict, "predictions of an exported "
-                 "model: JSON lines for texts, or a whole table scored into another")
+    p = _command(sub, "predict", predict.run_predict, "predictions of an exported model: JSON "
+                 "lines for texts, or a whole table scored into another")
     p.add_argument("--model", required=True, help="exported model folder or .tflite file")
     p.add_argument("texts", nargs="*", help="texts (default: --file, else one per line on stdin)")
     p.add_argument("--file", default=None, help="a table (.csv, .tsv, .jsonl, or one of them "
@@ -159,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
-    p = _command(sub, "export", export_command.run_export, "copy a model into TF Serving's "
+    p = _command(sub, "export", export.run_export, "copy a model into TF Serving's "
                  "NAME/VERSION layout and check its ops against TF Serving, write a bfloat16 copy, "
                  "or convert it to one .tflite file")
     p.add_argument("--model", required=True, help="exported model folder")

@@ -14,7 +14,7 @@ from pathlib import Path
 from tfsenti._staging import StagedFolder, whole_file
 from tfsenti.config import TrainConfig, read_saved_run
 from tfsenti.errors import TfsentiError
-from tfsenti.predict_command import checked_inputs, load_classifier, read_texts, writable_file
+from tfsenti.cli.predict import checked_inputs, load_classifier, read_texts, writable_file
 
 def print_summary(result) -> None:
     from tfsenti.evaluation.metrics import interval_note

@@ -1,6 +1,6 @@
 """What `tfsenti export` does with its parsed arguments: lay a model out for TF Serving and
 check its ops, write a bfloat16 copy, or convert it to a `.tflite` file, the lossy ones guarded
-by `--check-data`. Heavy modules are imported inside each function, as in `tfsenti.commands`.
+by `--check-data`. Heavy modules are imported inside each function, as in `tfsenti.cli.commands`.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 def export_check_data(args: argparse.Namespace):
     """The labelled texts of `--check-data` (with the model's class names), or None."""
-    from tfsenti.commands import table_label_names
+    from tfsenti.cli.commands import table_label_names
     from tfsenti.data.loaders import load_dataset
     from tfsenti.inference.model_folder import model_folder, saved_class_names
 

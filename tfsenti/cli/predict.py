@@ -2,7 +2,7 @@
 texts that `predict` and `explain` are given. A table given to `--file` (`.csv`, `.tsv`,
 `.jsonl`, or gzipped) is scored as it streams into another table
 (`tfsenti.inference.batch_scoring`); other files, arguments and stdin are texts, one per line.
-Heavy modules are imported inside each function, as in `tfsenti.commands`.
+Heavy modules are imported inside each function, as in `tfsenti.cli.commands`.
 """
 
 from __future__ import annotations
