@@ -138,3 +138,20 @@ def test_the_guard_refuses_an_export_that_loses_accuracy(tiny_model, tmp_path, m
         "tfsenti: error: out/model.tflite: not written: accuracy on check drops 100.00 points "
         "(1.0000 -> 0.0000) with --quantize none, more than --max-drop 0.5"]
     assert snapshot(tmp_path) == before
+
+
+def test_the_file_serves_the_models_temperature_and_decision_threshold(tiny_model, tmp_path):
+    folder = shutil.copytree(tiny_model, tmp_path / "model")
+    texts = ["a fine film", "dull and long", "it was fine, I suppose", "no", "a film", "superb"]
+    config = json.loads((folder / "config.json").read_text())
+    saved = load(folder).predict(texts).probabilities[:, 1]
+    cut = float(np.sort(saved)[2])  # four texts at or above it
+    config["decision_threshold"] = cut
+    (folder / "config.json").write_text(json.dumps(config))
+    ours = load_tflite(export_tflite(folder, tmp_path / "cut.tflite")).predict(texts)
+    np.testing.assert_allclose(ours.probabilities[:, 1], saved, atol=1e-4)  # calibrated alike
+    assert ours.labels == ["pos" if p >= cut else "neg" for p in ours.probabilities[:, 1]]
+    assert ours.labels.count("pos") == 4 != (saved >= 0.5).sum()  # not the more probable class
+    info = json.loads(sidecar(tmp_path / "cut.tflite").read_text())
+    assert (info["temperature"], info["decision_threshold"]) == (config["temperature"], cut)
+    assert config["temperature"] is not None
