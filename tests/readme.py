@@ -1,4 +1,4 @@
-"""The README's code blocks, for tests that run what the README shows."""
+"""The code blocks of the README and the user guide (`docs/`), for tests that run what they show."""
 
 import re
 import subprocess
@@ -6,15 +6,18 @@ import sys
 import textwrap
 from pathlib import Path
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
 def readme_block(language: str, containing: str) -> str:
-    """The README's first ```language code block containing `containing`."""
-    for block in re.findall(rf"```{language}\n(.*?)```", README, flags=re.S):
-        if containing in block:
-            return block
-    raise AssertionError(f"README has no {language} block with {containing!r}")
+    """The first ```language code block containing `containing`, in the README, then the guide's
+    pages in name order."""
+    for page in PAGES:
+        for block in re.findall(rf"```{language}\n(.*?)```", page.read_text(), flags=re.S):
+            if containing in block:
+                return block
+    raise AssertionError(f"no {language} block with {containing!r} in README.md or docs/")
 
 
 def run_with_tensorflow_only(script: str) -> list[str]:
