@@ -5,8 +5,8 @@ trains (the run's options, its validation split taken from the other folds) and 
 held-out fold, with probabilities calibrated by the temperature fitted on that validation split.
 So every text gets probabilities from a model that never saw it, and
 `label_issues.find_label_issues` (confident learning) flags the texts whose given label those
-probabilities doubt. `write_label_issues` writes them, most doubtful first, as
-`label_issues.csv`. `--time-budget` bounds the whole audit: each fold gets an equal share of
+probabilities doubt (multi-label data: `find_multilabel_issues`, label by label).
+`write_label_issues` writes them, most doubtful first, as `label_issues.csv`. `--time-budget` bounds the whole audit: each fold gets an equal share of
 what is left when it starts.
 """
 
@@ -28,9 +28,10 @@ from tfsenti.config import TrainConfig
 from tfsenti.data.loaders import load_dataset
 from tfsenti.data.texts import LabeledTexts
 from tfsenti.encoders.catalog import EncoderHandles, resolve_encoder
-from tfsenti.errors import ConfigError, DataError
+from tfsenti.errors import ConfigError
 from tfsenti.evaluation.calibration import fit_temperature
-from tfsenti.evaluation.label_issues import LabelIssues, find_label_issues
+from tfsenti.evaluation.label_issues import (LabelIssues, find_label_issues,
+                                             find_multilabel_issues)
 from tfsenti.inference.predictor import Classifier
 from tfsenti.inference.signature import class_probabilities
 from tfsenti.training.loop import train
@@ -52,13 +53,23 @@ class AuditResult:
 
     @property
     def accuracy(self) -> float:
-        """How often the out-of-fold models agree with the given labels."""
+        """How often the out-of-fold models agree with the given labels (multi-label data: with
+        each given label, deciding at 0.5)."""
+        if self.data.multilabel:
+            return float(np.mean((self.probabilities >= 0.5) == self.data.labels))
         return float(np.mean(self.probabilities.argmax(axis=1) == self.data.labels))
 
     def rows(self) -> list[dict[str, str]]:
         """One dict per flagged text, most doubtful first: `source`, `text` (and `text_pair`),
-        `given`, `suggested`, `confidence` (the suggested label's probability), `p_<class>`."""
+        `given`, `suggested` (multi-label data: the names joined by `|`), `confidence` (the
+        suggested label's probability), `p_<class>`."""
         data, names = self.data, self.data.class_names
+
+        def named(label) -> str:
+            if data.multilabel:
+                return "|".join(name for name, on in zip(names, label) if on)
+            return names[label]
+
         rows = []
         for index, suggested, confidence in zip(self.issues.indices, self.issues.suggested,
                                                 self.issues.confidence):
@@ -66,7 +77,7 @@ class AuditResult:
                    "text": data.texts[index]}
             if data.pairs is not None:
                 row["text_pair"] = data.pairs[index]
-            row.update(given=names[data.labels[index]], suggested=names[suggested],
+            row.update(given=named(data.labels[index]), suggested=named(suggested),
                        confidence=f"{confidence:.4f}")
             row.update({f"p_{name}": f"{p:.4f}" for name, p in zip(names, self.probabilities[index])})
             rows.append(row)
@@ -100,27 +111,31 @@ def audit(config: TrainConfig, data: LabeledTexts | str | Path, folds: int = 4,
     config = run_precision(config.validate(), None)
     encoder = resolve_encoder(config.encoder, config.preprocess, config.precision)
     probabilities = out_of_fold_probabilities(config, data, folds, encoder, verbose, start)
-    return AuditResult(data, probabilities, find_label_issues(data.labels, probabilities),
+    find = find_multilabel_issues if data.multilabel else find_label_issues
+    return AuditResult(data, probabilities, find(data.labels, probabilities),
                        round(time.monotonic() - start, 1))
 
 
 def check_foldable(data: LabeledTexts, folds: int, config: TrainConfig, source: str) -> None:
-    """Refuse, in one line naming `source`, multi-label data and classes too small to leave
-    every fold's training part `config.min_class_size` texts after its validation split."""
-    if data.multilabel:
-        raise DataError(f"{source}: audit takes single-label data (one class per text)")
+    """Refuse, in one line naming `source`, classes too small to leave every fold's training
+    part `config.min_class_size` texts after its validation split."""
     share = (folds - 1) / folds * (1 - validation_share(config, len(data)))
     check_class_sizes(data, source, math.ceil(config.min_class_size / share) + 1)
 
 
 def fold_ids(labels: np.ndarray, folds: int, seed: int) -> np.ndarray:
-    """Each example's fold (0 .. folds - 1): every class dealt round the folds in a seeded
-    random order, so each fold holds about 1/folds of each class.
+    """Each example's fold (0 .. folds - 1): every class (for multi-label data [N, C], every set
+    of labels) dealt round the folds in a seeded random order, so each fold holds about 1/folds
+    of each.
 
     Example:
         >>> np.bincount(fold_ids(np.array([0] * 8 + [1] * 4), 4, seed=0)).tolist()
         [3, 3, 3, 3]
+        >>> np.bincount(fold_ids(np.array([[1, 0], [0, 1], [1, 1]] * 4), 2, seed=0)).tolist()
+        [6, 6]
     """
+    if labels.ndim == 2:
+        labels = np.unique(labels, axis=0, return_inverse=True)[1].reshape(-1)
     rng, ids = np.random.default_rng(seed), np.zeros(len(labels), dtype=np.int64)
     dealt = 0
     for label in np.unique(labels):
@@ -138,6 +153,7 @@ def out_of_fold_probabilities(config: TrainConfig, data: LabeledTexts, folds: in
     folds still to train."""
     start = time.monotonic() if start is None else start
     fold, classes = fold_ids(data.labels, folds, config.seed), len(data.class_names)
+    multilabel = data.multilabel
     probabilities = np.zeros((len(data), classes), np.float32)
     for k in range(folds):
         held_out = data.subset(fold == k, f"fold {k + 1}")
@@ -150,13 +166,15 @@ def out_of_fold_probabilities(config: TrainConfig, data: LabeledTexts, folds: in
             left = config.time_budget - (time.monotonic() - start) / 60
             fold_config = dataclasses.replace(config, time_budget=max(left / (folds - k), 0.05))
         model, _ = train(fold_config, inner_train, inner_val, verbose=verbose, encoder=encoder)
-        scorer = Classifier.from_model(model, data.class_names, with_logits=True)
+        scorer = Classifier.from_model(model, data.class_names,
+                                       [0.5] * classes if multilabel else None, with_logits=True)
         temperature = None
         if config.calibrate == "temperature":
             logits = scorer.predict(inner_val.texts, pairs=inner_val.pairs).logits
-            temperature = fit_temperature(logits, inner_val.labels)
+            temperature = fit_temperature(logits, inner_val.labels, multilabel)
         logits = scorer.predict(held_out.texts, pairs=held_out.pairs).logits
-        probabilities[fold == k] = class_probabilities(logits, classes, False, temperature).numpy()
+        probabilities[fold == k] = class_probabilities(logits, classes, multilabel,
+                                                       temperature).numpy()
         del model, scorer
         keras.backend.clear_session()  # the next fold's model starts from a clean graph
     return probabilities

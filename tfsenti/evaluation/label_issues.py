@@ -10,7 +10,8 @@ largest margin p_j - p_k are flagged ("prune by noise rate"), and a text whose g
 still the most probable is never flagged. The flags are ranked by self-confidence, the
 probability of the given label, lowest first. This is the rule of cleanlab 2.9's
 `find_label_issues` with its defaults; `benchmarks/label_noise.py` compares the two on the same
-probabilities.
+probabilities. Multi-label data (`find_multilabel_issues`) are audited one label at a time, as
+cleanlab's `multi_label=True` does: each label a two-class problem, has it or not.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ _FUZZ = 1e-6  # a probability this close to a threshold reaches it (float32 outp
 @dataclasses.dataclass(frozen=True)
 class LabelIssues:
     """Flagged examples, most doubtful first: their `indices`, the `suggested` class of each
-    (the most probable one), and `confidence`, its probability."""
+    (the most probable one; for multi-label data a 0/1 row, the given one with the doubted labels
+    turned over), and `confidence`, its probability (multi-label: the lowest of the turned
+    labels')."""
 
     indices: np.ndarray
     suggested: np.ndarray
@@ -105,3 +108,30 @@ def find_label_issues(labels: np.ndarray, probabilities: np.ndarray) -> LabelIss
     indices = indices[np.argsort(given[indices], kind="stable")]
     suggested = probabilities[indices].argmax(axis=1)
     return LabelIssues(indices, suggested, probabilities[indices, suggested])
+
+
+def find_multilabel_issues(labels: np.ndarray, probabilities: np.ndarray) -> LabelIssues:
+    """The examples of multi-label data (`labels` 0/1 [N, C], out-of-sample `probabilities`
+    [N, C] of each label) of which confident learning doubts some label: each label audited as
+    a two-class problem by `find_label_issues`; most doubtful first, by the probability of the
+    given value of the most doubted label.
+
+    Example:
+        >>> labels = np.array([[1, 0], [1, 0], [1, 1], [0, 1], [0, 1], [0, 0]] * 2)
+        >>> probs = np.array([[.9, .1], [.8, .2], [.9, .9], [.2, .8], [.1, .9], [.1, .1]] * 2)
+        >>> probs[5] = [.95, .1]  # labelled with neither, though it looks like label 0
+        >>> issues = find_multilabel_issues(labels, probs)
+        >>> issues.indices.tolist(), issues.suggested.tolist(), issues.confidence.round(2).tolist()
+        ([5], [[1, 0]], [0.95])
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    doubted = np.zeros(labels.shape, dtype=bool)
+    for k in range(labels.shape[1]):
+        two_class = np.stack([1 - probabilities[:, k], probabilities[:, k]], axis=1)
+        doubted[find_label_issues(labels[:, k], two_class).indices, k] = True
+    given = np.where(labels == 1, probabilities, 1 - probabilities)  # each given value's
+    indices = np.flatnonzero(doubted.any(axis=1))
+    indices = indices[np.argsort(np.where(doubted, given, 1.0)[indices].min(axis=1), kind="stable")]
+    turned = doubted[indices]
+    return LabelIssues(indices, np.where(turned, 1 - labels[indices], labels[indices]),
+                       np.where(turned, 1 - given[indices], 1.0).min(axis=1))
