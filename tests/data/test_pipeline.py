@@ -1,13 +1,15 @@
 """Length-grouped batches and dynamic padding keep the contract: same predictions, input order
-kept; batches of strings are reshuffled every epoch."""
+kept; texts tokenized inside the pipeline give the batches of texts tokenized ahead; batches are
+reshuffled every epoch."""
 
 import numpy as np
 import tensorflow as tf
 
 from tfsenti.data.loaders import load_dataset
-from tfsenti.data.pipeline import length_grouped_dataset, string_dataset
+from tfsenti.data.pipeline import length_grouped_dataset, streamed_dataset, string_dataset
 from tfsenti.modeling.classifier import packed_inputs_model
-from tfsenti.modeling.text_inputs import tokenize_and_pack
+from tfsenti.modeling.text_inputs import pack_texts, tokenize_and_pack
+from tfsenti.modeling.truncation import Windows
 from varied_text import varied_sentences
 
 TEXTS = varied_sentences(60, seed=5) + ["word " * 400, "", "a fine film"]
@@ -58,3 +60,43 @@ def test_dataset_is_batched_and_reshuffled_each_epoch(small_reviews):
     first = [t.numpy() for t, _ in ds]
     second = [t.numpy() for t, _ in ds]
     assert not all((a == b).all() for a, b in zip(first, second))  # reshuffled every epoch
+
+
+def _batches(ds):
+    return [({k: v.numpy().tolist() for k, v in inputs.items()}, labels.numpy().tolist())
+            for inputs, labels in ds]
+
+
+def test_texts_tokenized_in_the_pipeline_give_the_batches_of_texts_tokenized_ahead(tiny_classifiers):
+    preprocessor = tiny_classifiers[0].get_layer("preprocess").preprocessor
+    texts = varied_sentences(700, seed=2)  # more than a pool of 64 batches of 8
+    labels = np.arange(len(texts))
+
+    def tokenize(batch):
+        return pack_texts(preprocessor, batch, 32, "head+tail")
+
+    streamed, steps = streamed_dataset(texts, labels, 8, tokenize, shuffle=True, seed=4)
+    ahead, ahead_steps = length_grouped_dataset(tokenize_and_pack(texts, preprocessor, 32, "head+tail"),
+                                                labels, 8, shuffle=True, seed=4)
+    first, second = _batches(streamed), _batches(streamed)
+    assert steps == ahead_steps == len(first) == 88  # ceil(700 / 8)
+    assert first == _batches(ahead)  # the same batches in the same order
+    assert sorted(i for _, index in first for i in index) == labels.tolist()  # each text once
+    assert first != second  # reshuffled every epoch
+
+
+def test_pairs_and_windows_tokenized_in_the_pipeline(tiny_classifiers):
+    preprocessor = tiny_classifiers[0].get_layer("preprocess").preprocessor
+    texts, pairs = varied_sentences(20, seed=6), varied_sentences(20, seed=7)
+    ds, _ = streamed_dataset(texts, np.arange(20), 4,
+                             lambda t, p: pack_texts(preprocessor, t, 64, pairs=p), pairs=pairs)
+    ahead, _ = length_grouped_dataset(tokenize_and_pack(texts, preprocessor, 64, pairs=pairs),
+                                      np.arange(20), 4, pairs=True)
+    assert _batches(ds) == _batches(ahead)
+    windows = Windows(6, 3, 4)
+    ds, _ = streamed_dataset(TEXTS, np.arange(len(TEXTS)), 4,
+                             lambda t: pack_texts(preprocessor, t, 8, windows=windows), chunked=True)
+    ahead, _ = length_grouped_dataset(tokenize_and_pack(TEXTS, preprocessor, 8, windows=windows),
+                                      np.arange(len(TEXTS)), 4)
+    assert _batches(ds) == _batches(ahead)
+    assert max(max(inputs["text_index"]) for inputs, _ in _batches(ds)) == 3  # 4 texts a batch

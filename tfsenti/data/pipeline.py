@@ -1,10 +1,12 @@
 """tf.data input pipelines: length-grouped batches of token ids, batches of strings, prefetching.
 
 Fixed padding to 128 spends most of the compute on padding for real sentiment text (SST-2
-phrases average 13 tokens). The training path therefore takes texts tokenized once (unpadded
-word ids, see `tfsenti.modeling.text_inputs.tokenize_and_pack`) and cuts batches from pools of
-`POOL_BATCHES` batches, each pool sorted by length, so every batch holds texts of nearly one
-length and is padded only to its longest member (Hugging Face's `group_by_length` does the same).
+phrases average 13 tokens). The training path therefore cuts batches of unpadded word ids from
+pools of `POOL_BATCHES` batches, each pool sorted by length, so every batch holds texts of nearly
+one length and is padded only to its longest member (Hugging Face's `group_by_length` does the
+same). `streamed_dataset`, the path of training runs, tokenizes each pool inside the pipeline
+while the model trains on the one before, so the first step does not wait for the whole data to
+be tokenized; `length_grouped_dataset` batches ids tokenized ahead.
 
 Example:
     >>> ids = tf.ragged.constant([[101, 1037, 2986, 102], [101, 102], [101, 2204, 102]])
@@ -16,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import tensorflow as tf
@@ -102,13 +105,55 @@ def length_grouped_dataset(word_ids: tf.RaggedTensor, labels: np.ndarray, batch_
     ds = tf.data.Dataset.from_tensor_slices((word_ids, sizes, labels))
     if shuffle:
         ds = ds.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
+    pools = ds.ragged_batch(POOL_BATCHES * batch_size)
+    batches = _batches_of_pools(pools, batch_size, shuffle, seed, pairs, chunked)
+    return prefetched(batches), math.ceil(len(labels) / batch_size)
 
+
+def streamed_dataset(texts: list[str], labels: np.ndarray, batch_size: int, tokenize: Callable,
+                     shuffle: bool = False, seed: int = 0, pairs: list[str] | None = None,
+                     chunked: bool = False) -> tuple[tf.data.Dataset, int]:
+    """`length_grouped_dataset` of texts tokenized inside the pipeline, a pool at a time while
+    the model trains: the first batch is ready as soon as one pool is tokenized, whatever the
+    number of texts. The batches are exactly those of `length_grouped_dataset` on the texts
+    tokenized ahead (same seed, same order); a validation set (`shuffle` off) is tokenized once
+    and cached.
+
+    `tokenize(texts)` (or `tokenize(texts, pairs)` with `pairs`) takes strings [n] and returns
+    word ids ragged [n, (length)], or [n, (windows), (length)] when `chunked`
+    (`tfsenti.modeling.text_inputs.pack_texts`).
+
+    Example:
+        >>> def words(texts):  # a word id per word
+        ...     return tf.cast(tf.strings.to_hash_bucket_fast(tf.strings.split(texts), 99), tf.int32)
+        >>> ds, steps = streamed_dataset(["a fine film", "dull", "so fine"], np.array([1, 0, 1]),
+        ...                              batch_size=2, tokenize=words)
+        >>> steps, [inputs["input_word_ids"].shape.as_list() for inputs, _ in ds]
+        (2, [[2, 2], [1, 3]])
+    """
+    columns = (texts, labels) if pairs is None else ((texts, pairs), labels)
+    ds = tf.data.Dataset.from_tensor_slices(columns)
+    if shuffle:
+        ds = ds.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
+
+    def tokenized(text, label):
+        ids = tokenize(*text) if pairs is not None else tokenize(text)
+        return ids, (ids.merge_dims(1, 2) if chunked else ids).row_lengths(), label
+
+    pools = ds.batch(POOL_BATCHES * batch_size).map(tokenized).prefetch(1)
+    batches = _batches_of_pools(pools, batch_size, shuffle, seed, pairs is not None, chunked)
+    return prefetched(batches if shuffle else batches.cache()), math.ceil(len(labels) / batch_size)
+
+
+def _batches_of_pools(pools: tf.data.Dataset, batch_size: int, shuffle: bool, seed: int,
+                      pairs: bool, chunked: bool) -> tf.data.Dataset:
+    """Batches of encoder inputs cut from `pools` of (ids, sizes, labels): each pool sorted by
+    size and cut into batches, then the batches shuffled if `shuffle`."""
     def sort_by_size(ids, size, label):
         order = tf.argsort(size, stable=True)
         return tf.gather(ids, order), tf.gather(size, order), tf.gather(label, order)
 
-    ds = ds.ragged_batch(POOL_BATCHES * batch_size).map(sort_by_size).unbatch()
-    ds = ds.ragged_batch(batch_size)
+    ds = pools.map(sort_by_size).unbatch().ragged_batch(batch_size)
     if shuffle:
         ds = ds.shuffle(POOL_BATCHES, seed=seed + 1, reshuffle_each_iteration=True)
 
@@ -118,7 +163,7 @@ def length_grouped_dataset(word_ids: tf.RaggedTensor, labels: np.ndarray, batch_
             inputs["text_index"] = tf.cast(ids.value_rowids(), tf.int32)
         return inputs, label
 
-    return prefetched(ds.map(to_inputs)), math.ceil(len(labels) / batch_size)
+    return ds.map(to_inputs)
 
 
 def encoder_inputs(rows: tf.RaggedTensor, pairs: bool = False) -> dict[str, tf.Tensor]:

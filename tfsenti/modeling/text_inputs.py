@@ -104,14 +104,41 @@ def segment_pieces(preprocessor, texts: tf.Tensor, pairs: tf.Tensor | None, seq_
     return [truncate_pieces(preprocessor.tokenize(texts), seq_len - 2, truncate)], None
 
 
+def pack_texts(preprocessor, texts: tf.Tensor, seq_len: int, truncate: str = "head",
+               pairs: tf.Tensor | None = None, windows: Windows | None = None) -> tf.RaggedTensor:
+    """The word ids of `texts` (strings [N]) with [CLS]/[SEP], cut to `seq_len` as `truncate`
+    says, unpadded: ragged [N, (length)]; with `pairs`, each text and its pair as two segments
+    (their type ids follow from the first [SEP]: `tfsenti.data.pipeline.encoder_inputs`); with
+    `windows`, the windows of each text: ragged [N, (windows), (length)]. Eager or inside a
+    tf.data map (`tfsenti.data.pipeline.streamed_dataset` tokenizes while the model trains).
+
+    Example:
+        >>> import tensorflow_hub as hub
+        >>> from tfsenti.encoders.default import default_encoder_dir
+        >>> preprocessor = hub.load(str(default_encoder_dir() / "preprocess"))
+        >>> pack_texts(preprocessor, tf.constant(["a fine film", "dull"]), 128).row_lengths().numpy()
+        array([5, 3])
+        >>> pack_texts(preprocessor, tf.constant(["a fine film"]), 128, pairs=tf.constant(["film"])).to_list()
+        [[101, 1037, 2986, 2143, 102, 2143, 102]]
+        >>> pack_texts(preprocessor, tf.constant(["a fine film"]), 4, windows=Windows(2, 1, 8)).to_list()
+        [[[101, 1037, 2986, 102], [101, 2986, 2143, 102]]]
+    """
+    segments, text_index = segment_pieces(preprocessor, texts, pairs, seq_len, truncate, windows)
+    packed = preprocessor.bert_pack_inputs(segments, seq_length=tf.constant(seq_len))
+    lengths = tf.reduce_sum(packed["input_mask"], axis=1)
+    ids = tf.RaggedTensor.from_tensor(packed["input_word_ids"], lengths=lengths)
+    if text_index is None:
+        return ids
+    return tf.RaggedTensor.from_value_rowids(ids, tf.cast(text_index, tf.int64),
+                                             nrows=tf.shape(texts, out_type=tf.int64)[0])
+
+
 def tokenize_and_pack(texts: list[str], preprocessor, seq_len: int, truncate: str = "head",
                       progress: bool = False, pairs: list[str] | None = None,
                       windows: Windows | None = None) -> tf.RaggedTensor:
-    """Word ids with [CLS]/[SEP], cut to `seq_len` as `truncate` says, unpadded: ragged
-    [N, (length)]; with `pairs`, each text and its pair as two segments (their type ids follow
-    from the first [SEP]: `tfsenti.data.pipeline.length_grouped_dataset`); with `windows`, the
-    windows of each text: ragged [N, (windows), (length)]. `progress` draws a progress bar on
-    stderr (on a terminal).
+    """`pack_texts` of a list of texts, `CHUNK` at a time: ragged [N, (length)] (or
+    [N, (windows), (length)] with `windows`). `progress` draws a progress bar on stderr (on a
+    terminal).
 
     Example:
         >>> import tensorflow_hub as hub
@@ -119,10 +146,6 @@ def tokenize_and_pack(texts: list[str], preprocessor, seq_len: int, truncate: st
         >>> preprocessor = hub.load(str(default_encoder_dir() / "preprocess"))
         >>> tokenize_and_pack(["a fine film", "dull"], preprocessor, seq_len=128).row_lengths().numpy()
         array([5, 3])
-        >>> tokenize_and_pack(["a fine film"], preprocessor, 128, pairs=["film"]).to_list()
-        [[101, 1037, 2986, 2143, 102, 2143, 102]]
-        >>> tokenize_and_pack(["a fine film"], preprocessor, 4, windows=Windows(2, 1, 8)).to_list()
-        [[[101, 1037, 2986, 102], [101, 2986, 2143, 102]]]
     """
     rows = []
     with Progress(len(texts), "tokenizing", enabled=progress and len(texts) > CHUNK) as bar:
@@ -130,15 +153,8 @@ def tokenize_and_pack(texts: list[str], preprocessor, seq_len: int, truncate: st
             chunk = texts[start:start + CHUNK]
             chunk_pairs = None if pairs is None else tf.constant(pairs[start:start + CHUNK],
                                                                  dtype=tf.string)
-            segments, text_index = segment_pieces(preprocessor, tf.constant(chunk, dtype=tf.string),
-                                                  chunk_pairs, seq_len, truncate, windows)
-            packed = preprocessor.bert_pack_inputs(segments, seq_length=tf.constant(seq_len))
-            lengths = tf.reduce_sum(packed["input_mask"], axis=1)
-            ids = tf.RaggedTensor.from_tensor(packed["input_word_ids"], lengths=lengths)
-            if text_index is not None:
-                ids = tf.RaggedTensor.from_value_rowids(ids, tf.cast(text_index, tf.int64),
-                                                        nrows=len(chunk))
-            rows.append(ids)
+            rows.append(pack_texts(preprocessor, tf.constant(chunk, dtype=tf.string), seq_len,
+                                   truncate, chunk_pairs, windows))
             bar.update(len(chunk))
     if not rows:
         return tf.ragged.constant([], dtype=tf.int32, ragged_rank=1 if windows is None else 2)
