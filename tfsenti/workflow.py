@@ -82,8 +82,8 @@ def output_folder(train_path: str | Path, out: str | Path | None, name: str | No
 def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path | None = None,
               test_path: str | Path | None = None, out: str | Path | None = None,
               name: str | None = None, overwrite: bool = False, verbose: int = 1,
-              resume: bool = False, splits: dict[str, LabeledTexts] | None = None
-              ) -> FineTuneResult:
+              resume: bool = False, splits: dict[str, LabeledTexts] | None = None,
+              started: float | None = None) -> FineTuneResult:
     """Fine-tune on a folder or table and export a raw-string SavedModel with metrics and plots.
 
     Args:
@@ -97,6 +97,8 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
         verbose: progress output (0 silent, 1 progress bars).
         resume: continue the interrupted run whose `OUT.partial/` is there (else start afresh).
         splits: the data of the paths, if `load_splits` has read them already.
+        started: `time.monotonic()` when the command began: `--time-budget` counts from there
+            (default: this call).
 
     Example:
         >>> from tfsenti import DEMO_DATA
@@ -120,7 +122,7 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
     with stage:
         model, history = train(config, splits["train"], splits["validation"], verbose=verbose,
                                log_dir=stage.path / "logs", work_dir=stage.path / WORK,
-                               encoder=encoder)
+                               encoder=encoder, started=started)
         shutil.rmtree(stage.path / WORK, ignore_errors=True)
         config = dataclasses.replace(config, **{k: history[k] for k in AUTOS})
         classifier, probabilities = predict_splits(model, splits, config, verbose > 0)

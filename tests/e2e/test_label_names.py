@@ -3,6 +3,7 @@ and later evaluations use the names. The training run also shows what `train` lo
 when stdout is a file."""
 
 import json
+import re
 
 from run_cli import refused, run_here
 from sample_data import aspect_rows, write_table
@@ -20,6 +21,7 @@ def test_named_labels_reach_the_export_and_later_evaluations(tiny_encoder, tmp_p
     # stdout is captured, as in a log file: one line per epoch, no redrawn progress bar
     assert sum(" - val_accuracy: " in line for line in result.stdout.splitlines()) == 1
     assert "\b" not in result.stdout and "\r" not in result.stdout
+    assert re.search(r"^tfsenti: first step done \d+\.\d s after the start$", result.stderr, re.M)
     config = json.loads((out / "config.json").read_text())
     assert config["class_names"] == ["negative", "positive"]
     assert config["train_config"]["class_names"] == "0=negative,1=positive"

@@ -16,6 +16,7 @@ import dataclasses
 import logging
 import os
 import sys
+import time
 import typing
 
 from tfsenti import _interrupts
@@ -248,7 +249,9 @@ class _StderrHandler(logging.StreamHandler):
 
 
 def main(argv: list[str] | None = None) -> int:
+    started = time.monotonic()  # --time-budget counts from here
     args = build_parser().parse_args(argv)
+    args.started = started
     log = logging.getLogger("tfsenti")
     if not any(isinstance(h, _StderrHandler) for h in log.handlers):
         handler = _StderrHandler()

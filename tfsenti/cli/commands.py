@@ -102,7 +102,8 @@ def run_train(args: argparse.Namespace) -> None:
     train, val, test = train_paths(args)
     result = fine_tune(args.train_config, train, val, test, out=args.out, name=args.name,
                        overwrite=args.overwrite, verbose=keras_verbosity(args.quiet),
-                       resume=args.resume, splits=getattr(args, "splits", None))
+                       resume=args.resume, splits=getattr(args, "splits", None),
+                       started=args.started)
     print_summary(result)
 
 

@@ -130,7 +130,8 @@ def fit_inputs(config: TrainConfig, model: keras.Model, data: LabeledTexts, shuf
 
 def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
           log_dir: str | Path | None = None, verbose: int = 1, work_dir: str | Path | None = None,
-          encoder: EncoderHandles | None = None) -> tuple[keras.Model, dict]:
+          encoder: EncoderHandles | None = None, started: float | None = None
+          ) -> tuple[keras.Model, dict]:
     """Train a classifier as `tfsenti.training.plan.plan_run` plans for the data's size; return
     it (for fine-tuning: the best epoch's weights) and its history.
 
@@ -143,6 +144,8 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
             are kept; a run started again with the same `work_dir` continues from there
             (`tfsenti train --resume`).
         encoder: the handles `config.encoder` resolved to, if the caller has them already.
+        started: `time.monotonic()` when the work began (the command's start, so that
+            `--time-budget` counts reading the data); default: this call.
 
     Returns:
         (model, history) where the model computes in float32 (a 16-bit run's is rebuilt) and
@@ -152,7 +155,7 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
         used (the one `--pooling auto` chose), `seq_len` to the sequence length used (the one
         `--seq-len auto` chose), `lr` to the peak learning rate (the one `--lr auto` chose;
         `config.lr` for `--mode features` and the small-data plan) and
-        `train_seconds` to the wall time of this call up to the end of training, what
+        `train_seconds` to the wall time from `started` up to the end of training, what
         `TrainConfig.time_budget` bounds (a 16-bit run's float32 rebuild comes after).
 
     Example:
@@ -163,7 +166,7 @@ def train(config: TrainConfig, train_data: LabeledTexts, val_data: LabeledTexts,
         >>> len(history["val_accuracy"]), history["best_epoch"] in (1, 2), history["steps"]
         (2, True, 2)
     """
-    start = time.monotonic()
+    start = time.monotonic() if started is None else started
     strategy = get_strategy(config.validate().strategy)
     config, encoder = _resolve_autos(config, train_data, encoder, work_dir)
     config, run_plan = plan_run(config, train_data)
@@ -258,7 +261,7 @@ def _fit(config: TrainConfig, plan: _FitPlan, class_weight: dict[int, float] | N
     averaging = [ScoreAverage(plan.validation, plan.val_steps)] if config.ema else []
     keep_best = KeepBestEpoch(Path(work_dir) / "best" if work_dir is not None else None,
                               *(a.averaged for a in averaging))
-    alive = [EveryFewMinutes(plan.steps)] if verbose == 2 else []  # a line per epoch: too few
+    alive = [EveryFewMinutes(plan.steps, start=start)] if verbose == 2 else []  # a line an epoch: too few
     plan.model.fit(plan.train, validation_data=plan.validation, epochs=config.epochs,
                    steps_per_epoch=plan.steps, validation_steps=plan.val_steps,
                    class_weight=class_weight, verbose=verbose,
