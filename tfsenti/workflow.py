@@ -217,7 +217,8 @@ def run_info(config: TrainConfig, encoder: EncoderHandles, splits: dict[str, Lab
              paths: dict[str, str | Path | None], history: dict) -> dict:
     """What `config.json` records to explain and re-run a training run: every option, the
     encoder handles, the data (absolute paths), the versions of the libraries, and from the
-    training `history` the trainable parameters and optimizer steps."""
+    training `history` the trainable parameters, optimizer steps and the seconds from the
+    command's start to the end of training."""
     return {"train_config": dataclasses.asdict(config),
             "encoder": {"name": config.encoder, "encoder_handle": encoder.encoder,
                         "preprocess_handle": encoder.preprocess},
@@ -226,4 +227,5 @@ def run_info(config: TrainConfig, encoder: EncoderHandles, splits: dict[str, Lab
                      "train_examples": len(splits["train"]),
                      "val_examples": len(splits["validation"])},
             "versions": {p: importlib.metadata.version(p) for p in PACKAGES},
-            "trainable_params": history["trainable_params"], "steps": history["steps"]}
+            "trainable_params": history["trainable_params"], "steps": history["steps"],
+            "train_seconds": history["train_seconds"]}

@@ -23,7 +23,7 @@ def test_named_labels_reach_the_export_and_later_evaluations(tiny_encoder, tmp_p
     assert "\b" not in result.stdout and "\r" not in result.stdout
     assert re.search(r"^tfsenti: first step done \d+\.\d s after the start$", result.stderr, re.M)
     config = json.loads((out / "config.json").read_text())
-    assert config["class_names"] == ["negative", "positive"]
+    assert config["class_names"] == ["negative", "positive"] and config["train_seconds"] > 0
     assert config["train_config"]["class_names"] == "0=negative,1=positive"
     evaluated = run_here(capfd, "evaluate", "--model", out, table, "--quiet")  # the saved names
     assert evaluated.returncode == 0, evaluated.stderr
