@@ -96,14 +96,14 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
         overwrite: replace an existing `out`/`name` folder.
         verbose: progress output (0 silent, 1 progress bars).
         resume: continue the interrupted run whose `OUT.partial/` is there (else start afresh).
-        splits: the data of the paths, if `load_splits` has read them already.
-        started: `time.monotonic()` when the command began: `--time-budget` counts from there
-            (default: this call).
+        splits, started: the paths' data, if read already (`load_splits`); `time.monotonic()`
+            when the command began, which `--time-budget` counts from (default: this call).
 
     Example:
         >>> from tfsenti import DEMO_DATA
-        >>> result = fine_tune(TrainConfig(epochs=1, seq_len=32), DEMO_DATA / "train", verbose=0,
-        ...     test_path=DEMO_DATA / "test", out="saved_models/quick", overwrite=True)
+        >>> quick = TrainConfig(epochs=1, seq_len=32, small_data="off")  # fine-tune: no plan
+        >>> result = fine_tune(quick, DEMO_DATA / "train", verbose=0, test_path=DEMO_DATA / "test",
+        ...                    out="saved_models/quick", overwrite=True)
         >>> result.folder, sorted(result.metrics), result.metrics["test"]["examples"]
         (PosixPath('saved_models/quick'), ['test', 'validation'], 200)
     """

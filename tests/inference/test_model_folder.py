@@ -59,13 +59,13 @@ def test_a_saved_temperature_and_decision_threshold_are_what_the_export_serves(t
     texts = ["a fine film", "dull and long", "it was fine, I suppose", "no", "a film"]
     logits = model(tf.constant(texts), training=False).numpy()[:, 0]
     calibrated = 1 / (1 + np.exp(-logits / 2.5))
-    cut = float(np.median(calibrated))  # half the texts at or above it
+    cut = float(np.mean(np.sort(calibrated)[1:3]))  # between the 2nd and 3rd smallest: 3 above
     folder = save_model(model, ["neg", "pos"], tmp_path / "calibrated", temperature=2.5,
                         decision_threshold=cut)
     served = load(folder).predict(texts)
     np.testing.assert_allclose(served.probabilities[:, 1], calibrated, rtol=1e-5)
     assert served.labels == ["pos" if p >= cut else "neg" for p in served.probabilities[:, 1]]
-    assert served.labels.count("pos") == 3  # the median and above, not the more probable class
+    assert served.labels.count("pos") == 3  # those above the cut, not the more probable class
     saved = json.loads((folder / "config.json").read_text())
     assert saved["temperature"] == 2.5 and saved["decision_threshold"] == cut
     assert (load(folder).temperature, load(folder).decision_threshold) == (2.5, cut)
