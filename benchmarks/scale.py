@@ -6,11 +6,12 @@ Usage: python benchmarks/scale.py [--rows 10000,100000,1000000] [--minutes 3] [-
 
 Each table's rows join two SST-2 training phrases of the same label (`text,label`; 26 tokens a
 row on average, nearly every row distinct), as a user's table of short reviews. `train` runs as a
-user runs it, in its own process, with `--time-budget MINUTES --epochs 1`: the held-out split is
-10% up to 10,000 rows. The script polls the process's peak resident memory (VmHWM) and reads the
-run's log line `first step done N s after the start`; training ex/s is the steps after the first
-times the batch over the seconds from the first step to the end of training (`train_seconds` in
-the export's config.json), so it includes the end-of-epoch validation pass. Scoring a big table
+user runs it, in its own process, with `--time-budget MINUTES --epochs 1` and `--val-split` holding
+out 1,000 rows at every size, so the end-of-epoch validation costs the same at every size. The
+script polls the process's peak resident memory (VmHWM) and reads the run's log line `first step
+done N s after the start`; training ex/s is the steps after the first times the batch over the
+seconds from the first step to the end of training (`train_seconds` in the export's
+config.json), the validation pass of 1,000 rows included. Scoring a big table
 (`predict --file`) has its own script, benchmarks/batch_scoring.py. The last line:
 `rows=... first_step_s=... train_ex_per_s=... peak_rss_mb=...` for each size, `;`-separated.
 """
@@ -33,6 +34,7 @@ from batch_scoring import peak_rss_mb
 from bench_data import SST2
 
 BATCH = 32  # the default batch size
+VALIDATION = 1_000  # rows held out at every size
 
 
 def pair_table(path: Path, rows: int, seed: int = 0) -> Path:
@@ -54,8 +56,10 @@ def pair_table(path: Path, rows: int, seed: int = 0) -> Path:
 
 def train_run(table: Path, out: Path, minutes: float) -> dict:
     """Run `tfsenti train` on `table`; its first-step seconds, ex/s once running, peak RSS."""
+    rows = sum(1 for _ in table.open(encoding="utf-8")) - 1
     command = [sys.executable, "-m", "tfsenti", "train", str(table), "--epochs", "1",
-               "--time-budget", str(minutes), "--out", str(out), "--overwrite"]
+               "--val-split", str(VALIDATION / rows), "--time-budget", str(minutes),
+               "--out", str(out), "--overwrite"]
     with tempfile.TemporaryFile("w+") as err:
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err, text=True)
         peak = 0.0
@@ -69,7 +73,7 @@ def train_run(table: Path, out: Path, minutes: float) -> dict:
     first = float(re.search(r"first step done ([\d.]+) s after the start", log).group(1))
     info = json.loads((out / "config.json").read_text())
     steps, seconds = info["steps"], info["train_seconds"]
-    return {"rows": sum(1 for _ in table.open(encoding="utf-8")) - 1, "first_step_s": first,
+    return {"rows": rows, "first_step_s": first,
             "steps": steps, "train_seconds": seconds,
             "train_ex_per_s": round((steps - 1) * BATCH / (seconds - first), 1),
             "peak_rss_mb": round(peak)}

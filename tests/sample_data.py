@@ -46,8 +46,14 @@ def aspect_rows(count: int, seed: int) -> list[dict[str, str]]:
 
 
 def write_table(path: Path, rows: list[dict[str, str]]) -> Path:
-    """`rows` as a TSV file with a header line."""
+    """`rows` as a TSV file with a header line, or as Parquet when `path` ends in .parquet."""
     columns = list(rows[0])
+    if path.suffix == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.table({c: [row[c] for row in rows] for c in columns}), path)
+        return path
     lines = ["\t".join(columns)] + ["\t".join(row[c] for c in columns) for row in rows]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

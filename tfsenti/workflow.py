@@ -22,6 +22,8 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import tensorflow as tf
+import tf_keras as keras
 
 from tfsenti._staging import StagedFolder
 from tfsenti.config import TrainConfig
@@ -91,9 +93,8 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
         train_path: training data (folder of class subfolders, or .csv/.tsv/.jsonl).
         val_path: validation data; default: a stratified share of the training data.
         test_path: optional test data, evaluated with the exported function after training.
-        out, name: the output folder, or `saved_models/NAME`; NAME defaults to
-            `<data name>_<YYYYMMDD>_acc<NN>` (test accuracy, else validation's).
-        overwrite: replace an existing `out`/`name` folder.
+        out, name, overwrite: the output folder, or `saved_models/NAME` (replaced if `overwrite`);
+            NAME defaults to `<data name>_<YYYYMMDD>_acc<NN>` (test accuracy, else validation's).
         verbose: progress output (0 silent, 1 progress bars).
         resume: continue the interrupted run whose `OUT.partial/` is there (else start afresh).
         splits, started: the paths' data, if read already (`load_splits`); `time.monotonic()`
@@ -130,8 +131,7 @@ def fine_tune(config: TrainConfig, train_path: str | Path, val_path: str | Path 
                                 overlap, history, Explainer.for_report(model, classifier,
                                                                        encoder.encoder))
         info = run_info(config, encoder, splits, {"train": train_path, "val": val_path,
-                                                  "test": test_path}, history)
-        info.update(total_params=model.count_params(), replicas=strategy.num_replicas_in_sync)
+                                                  "test": test_path}, history, model, strategy)
         write_saved_model(model, classifier.serve, classifier.class_names, stage.path, info,
                           classifier.thresholds, classifier.temperature,
                           classifier.decision_threshold)
@@ -214,11 +214,13 @@ def write_results(folder: Path, title: str, classifier: Classifier, splits: dict
 
 
 def run_info(config: TrainConfig, encoder: EncoderHandles, splits: dict[str, LabeledTexts],
-             paths: dict[str, str | Path | None], history: dict) -> dict:
+             paths: dict[str, str | Path | None], history: dict, model: keras.Model,
+             strategy: tf.distribute.Strategy) -> dict:
     """What `config.json` records to explain and re-run a training run: every option, the
-    encoder handles, the data (absolute paths), the versions of the libraries, and from the
-    training `history` the trainable parameters, optimizer steps and the seconds from the
-    command's start to the end of training."""
+    encoder handles, the data (absolute paths), the versions of the libraries, the `model`'s
+    parameters, the replicas of `strategy`, and from the training `history` the trainable
+    parameters, optimizer steps and the seconds from the command's start to the end of
+    training."""
     return {"train_config": dataclasses.asdict(config),
             "encoder": {"name": config.encoder, "encoder_handle": encoder.encoder,
                         "preprocess_handle": encoder.preprocess},
@@ -228,4 +230,5 @@ def run_info(config: TrainConfig, encoder: EncoderHandles, splits: dict[str, Lab
                      "val_examples": len(splits["validation"])},
             "versions": {p: importlib.metadata.version(p) for p in PACKAGES},
             "trainable_params": history["trainable_params"], "steps": history["steps"],
-            "train_seconds": history["train_seconds"]}
+            "train_seconds": history["train_seconds"], "total_params": model.count_params(),
+            "replicas": strategy.num_replicas_in_sync}

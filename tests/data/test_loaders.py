@@ -100,6 +100,21 @@ def test_cells_of_any_size_and_gzipped_tables_are_read_whole(tmp_path):
     assert data.texts == [document, "short"] and data.name == "long"
 
 
+def test_parquet_tables_are_read_by_the_same_column_rules(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    texts = [f"review number {i}" for i in range(2_500)]  # three row batches of 1,024
+    pq.write_table(pa.table({" Review ": texts, "stars": [i % 2 for i in range(2_500)]}),
+                   tmp_path / "reviews.parquet", row_group_size=1_000)
+    data = load_dataset(tmp_path / "reviews.parquet", label_column="stars")
+    assert data.texts == texts and data.class_names == ["0", "1"]
+    assert data.labels.tolist() == [i % 2 for i in range(2_500)]
+    (tmp_path / "fake.parquet").write_text("text,label\n")
+    with pytest.raises(DataError, match=r"fake.parquet: not a Parquet file \("):
+        load_dataset(tmp_path / "fake.parquet")
+
+
 def test_byte_order_marks_say_the_encoding_and_encoding_reads_others(tmp_path):
     table = "text,label\ncafé crème, très bon,pos\nawful,neg\n".replace(", très", " très")
     (tmp_path / "excel.csv").write_text(table, encoding="utf-16")  # Excel's "Unicode text"

@@ -129,7 +129,8 @@ CASES = {  # name: (the command, given the work folder w; its error line after "
                       "out: already exists; pass --overwrite to replace it"),
     "unsupported file type": (lambda w: then((w / "x.xlsx").write_text(""), _train(w / "x.xlsx")),
                               "{w}/x.xlsx: unsupported file type '.xlsx'; use a folder of class "
-                              "subfolders or a .csv, .tsv, .jsonl file (or one of them .gz)"),
+                              "subfolders or a .csv, .tsv or .jsonl file (each also .gz) or a "
+                              ".parquet file"),
     "an encoder URL without network": (
         lambda w: _train(w / "reviews", "--encoder", URL, "--quiet"),  # after the data's progress lines
         f"{URL}: download failed ([Errno 111] Connection refused); offline, use the built-in "

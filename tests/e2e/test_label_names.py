@@ -1,5 +1,5 @@
-"""`--class-names 0=neg,1=pos`: a table's integer labels named once, at training; the export
-and later evaluations use the names. The training run also shows what `train` logs
+"""`--class-names 0=neg,1=pos`: a (Parquet) table's integer labels named once, at training; the
+export and later evaluations use the names. The training run also shows what `train` logs
 when stdout is a file."""
 
 import json
@@ -12,7 +12,7 @@ from sample_data import aspect_rows, write_table
 def test_named_labels_reach_the_export_and_later_evaluations(tiny_encoder, tmp_path, capfd):
     rows = [{"text": row["text"], "label": "1" if row["label"] == "pos" else "0"}
             for row in aspect_rows(60, seed=2)]
-    table = write_table(tmp_path / "numbers.tsv", rows)
+    table = write_table(tmp_path / "numbers.parquet", rows)  # Parquet, as TSV and CSV
     out = tmp_path / "model"
     result = run_here(capfd, "train", table, "--class-names", "0=negative,1=positive", "--encoder",
                       tiny_encoder, "--small-data", "off", "--epochs", "1", "--seq-len", "32",

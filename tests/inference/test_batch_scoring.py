@@ -100,10 +100,24 @@ def test_predict_file_reads_a_table_as_a_table(tiny_model, table, tmp_path, capf
     assert len(out.read_text().splitlines()) == 9
 
 
+def test_a_parquet_table_is_scored_in_order_into_a_csv(tiny_model, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"id": list(range(8)), "text": REVIEWS}), tmp_path / "in.parquet")
+    done = score_table(load(tiny_model), tmp_path / "in.parquet", tmp_path / "out.csv")
+    with (tmp_path / "out.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert done.rows == 8 and [row["id"] for row in rows] == [str(i) for i in range(8)]
+    assert [row["text"] for row in rows] == REVIEWS
+
+
 @pytest.mark.parametrize("args, message", [
     (("--out", "{w}/reviews.csv"), "{w}/reviews.csv already exists; pass --overwrite to replace it"),
     (("--out", "{w}/scores.csv.gz"), "{w}/scores.csv.gz: write the scores to a .csv, .tsv or "
                                      ".jsonl file"),
+    (("--out", "{w}/scores.parquet"), "{w}/scores.parquet: write the scores to a .csv, .tsv or "
+                                      ".jsonl file"),
     (("--text-column", "body"), "{w}/reviews.csv: no column 'body' (columns: ['id', 'Review', "
                                 "'label'])"),
     (("--resume",), "--resume continues a table scored into --out: name it"),

@@ -24,7 +24,7 @@ import numpy as np
 
 from tfsenti.data.encodings import decode, undecodable
 from tfsenti.data.labels import encode_labels
-from tfsenti.data.tables import (LABEL_COLUMNS, TABLE_SUFFIXES, TEXT_COLUMNS, pick_column,
+from tfsenti.data.tables import (LABEL_COLUMNS, TABLE_KINDS, TEXT_COLUMNS, pick_column,
                                  read_table, table_kind)
 from tfsenti.data.texts import LabeledTexts
 from tfsenti.errors import DataError
@@ -81,7 +81,7 @@ def load_dataset(path: str | Path, text_column: str | None = None, label_column:
         return _load_folder(path, class_names, encoding)
     if table_kind(path) is None:
         raise DataError(f"{path}: unsupported file type {path.suffix!r}; use a folder of class "
-                        f"subfolders or a {', '.join(TABLE_SUFFIXES)} file (or one of them .gz)")
+                        f"subfolders or {TABLE_KINDS}")
     return _load_table(path, text_column, label_column, class_names, delimiter, pair_column,
                        label_separator, multilabel, encoding, label_names)
 

@@ -1,8 +1,9 @@
-"""Tables: CSV, TSV and JSONL files, whole (`read_table`) or one row at a time (`TableReader`,
-`TableWriter`) for files larger than memory.
+"""Tables: CSV, TSV, JSONL and Parquet files, whole (`read_table`) or one row at a time
+(`TableReader`, `TableWriter`) for files larger than memory.
 
 One set of rules for every command that reads a table: the kind comes from the suffix (`.csv`,
-`.tsv`, `.jsonl`, each also gzipped as `.gz`); a CSV's delimiter is the one its header line uses
+`.tsv`, `.jsonl`, each also gzipped as `.gz`, and `.parquet`, read a row group at a time with
+pyarrow, `pip install pyarrow`); a CSV's delimiter is the one its header line uses
 most; column names are trimmed, and blank or repeated names are refused (which of two `label`
 columns would be meant?); a column is found by its name, or by the name ignoring case when only
 one column matches. Cells of any size are read whole.
@@ -31,7 +32,8 @@ from tfsenti.config import DELIMITERS
 from tfsenti.data.encodings import sniff, undecodable
 from tfsenti.errors import DataError
 
-TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl")
+TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".parquet")
+TABLE_KINDS = "a .csv, .tsv or .jsonl file (each also .gz) or a .parquet file"
 TEXT_COLUMNS = ("text", "sentence", "review", "content")  # found without --text-column
 LABEL_COLUMNS = ("label", "sentiment", "class", "target")  # found without --label-column
 _TSV_BREAKS = re.compile(r"[\t\r\n]")
@@ -40,7 +42,7 @@ csv.field_size_limit(sys.maxsize if sys.maxsize < 2 ** 63 else 2 ** 63 - 1)  # w
 
 
 def table_kind(path: str | Path) -> str | None:
-    """`.csv`, `.tsv` or `.jsonl` for a table (gzipped or not), else None.
+    """`.csv`, `.tsv` or `.jsonl` for a table (gzipped or not), `.parquet`, else None.
 
     Example:
         >>> table_kind("reviews.jsonl.gz"), table_kind("Reviews.TSV"), table_kind("notes.txt")
@@ -49,6 +51,8 @@ def table_kind(path: str | Path) -> str | None:
     suffixes = [s.lower() for s in Path(path).suffixes[-2:]]
     if suffixes and suffixes[-1] == ".gz":
         suffixes.pop()
+        if suffixes and suffixes[-1] == ".parquet":  # compressed inside already
+            return None
     return suffixes[-1] if suffixes and suffixes[-1] in TABLE_SUFFIXES else None
 
 
@@ -108,13 +112,18 @@ class TableReader:
                  encoding: str | None = None):
         self.path, self.kind, self.encoding = Path(path), table_kind(path), encoding
         if self.kind is None:
-            raise DataError(f"{path}: not a table ({', '.join(TABLE_SUFFIXES)}, or one of "
-                            "them .gz)")
+            raise DataError(f"{path}: not a table ({TABLE_KINDS})")
         if delimiter is not None and delimiter not in DELIMITERS:
             raise DataError(f"delimiter must be one of {', '.join(DELIMITERS)} (got {delimiter!r})")
         self.delimiter, self.columns = delimiter, []
 
     def __enter__(self) -> "TableReader":
+        if self.kind == ".parquet":
+            self._stream = parquet_file(self.path)
+            self.columns = checked_columns(self.path, self._stream.schema_arrow.names)
+            self._rows = self._parquet()
+            self._first = next(self._rows, None)
+            return self
         self._stream = open_table(self.path, self.encoding)
         try:
             self._rows = self._jsonl() if self.kind == ".jsonl" else self._delimited()
@@ -156,6 +165,11 @@ class TableReader:
             if cells:
                 yield dict(zip(self.columns, cells))
 
+    def _parquet(self) -> Iterator[dict[str, Any]]:
+        for batch in self._stream.iter_batches(batch_size=1024):
+            for values in zip(*(column.to_pylist() for column in batch.columns)):
+                yield dict(zip(self.columns, values))
+
     def _jsonl(self) -> Iterator[dict[str, Any]]:
         for number, line in enumerate(self._stream, start=1):
             if not line.strip():
@@ -169,6 +183,19 @@ class TableReader:
             if not self.columns:
                 self.columns = list(row)
             yield row
+
+
+def parquet_file(path: Path):
+    """`pyarrow.parquet.ParquetFile` of `path`; a `DataError` when pyarrow is missing or the
+    file is not Parquet."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise DataError(f"{path}: reading Parquet needs pyarrow (pip install pyarrow)") from None
+    try:
+        return pq.ParquetFile(path)
+    except Exception as err:  # pyarrow.ArrowInvalid and kin: the message says what is wrong
+        raise DataError(f"{path}: not a Parquet file ({err})") from None
 
 
 class TableWriter:

@@ -24,7 +24,8 @@ from typing import Any, TextIO
 
 from tfsenti import _interrupts
 from tfsenti._staging import read_record, whole_file
-from tfsenti.data.tables import TEXT_COLUMNS, TableReader, TableWriter, pick_column, table_kind
+from tfsenti.data.tables import (TEXT_COLUMNS, TableReader, TableWriter, parquet_file,
+                                 pick_column, table_kind)
 from tfsenti.errors import ConfigError
 from tfsenti.inference.predictor import Classifier
 from tfsenti.progress import Progress
@@ -78,7 +79,8 @@ def score_table(classifier: Classifier, source: str | Path, out: str | Path | No
     """
     start, source = time.monotonic(), Path(source)
     target = Path(out) if out is not None else None
-    if target is not None and (table_kind(target) is None or target.suffix.lower() == ".gz"):
+    if target is not None and (table_kind(target) in (None, ".parquet")
+                               or target.suffix.lower() == ".gz"):
         raise ConfigError(f"{target}: write the scores to a .csv, .tsv or .jsonl file")
     with TableReader(source, delimiter, encoding) as table:
         keys = _text_keys(classifier, source, table.columns, text_column, pair_column)
@@ -206,9 +208,12 @@ def _record(path: Path, source: Path, rows: int, stream: TextIO) -> None:
 
 def _total_rows(source: Path) -> int | None:
     """About how many rows `source` has (its line breaks, less a header), for the progress bar's
-    time left; None for a gzipped file, which would have to be read twice."""
+    time left (a Parquet file's metadata says); None for a gzipped file, which would have to be
+    read twice."""
     if source.suffix.lower() == ".gz":
         return None
+    if table_kind(source) == ".parquet":
+        return parquet_file(source).metadata.num_rows
     with source.open("rb") as f:
         lines = sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b""))
     return max(lines - (table_kind(source) != ".jsonl"), 0)
