@@ -1,5 +1,5 @@
-"""Training runs of the tiny encoder: time budget, determinism, early stopping, `--seq-len auto`,
-`--ema`."""
+"""Training runs of the tiny encoder: time budget, determinism (tokenized inside the pipeline or
+all first, the same run), early stopping, `--seq-len auto`, `--ema`."""
 
 import json
 
@@ -14,6 +14,7 @@ import tfsenti
 from tfsenti import TrainConfig, load_dataset, train
 from tfsenti.cli import main
 from tfsenti.modeling.text_inputs import tokenize_and_pack
+from tfsenti.training import loop
 
 
 def test_train_with_a_time_budget_stops_in_time_on_a_validated_epoch(tiny_encoder, small_reviews):
@@ -27,11 +28,13 @@ def test_train_with_a_time_budget_stops_in_time_on_a_validated_epoch(tiny_encode
     assert model(tf.constant(["a fine film"])).shape == (1, 1)
 
 
-def test_same_seed_and_deterministic_give_identical_runs(tiny_encoder, small_reviews):
+def test_same_seed_and_deterministic_give_identical_runs(tiny_encoder, small_reviews, monkeypatch):
     data = tfsenti.load_dataset(small_reviews / "train")
     config = TrainConfig(encoder=str(tiny_encoder), epochs=2, seq_len=32, batch_size=8, seed=7,
                          deterministic=True)
-    runs = [tfsenti.train(config, *data.split(0.1, seed=7), verbose=0) for _ in range(2)]
+    runs = [tfsenti.train(config, *data.split(0.1, seed=7), verbose=0)]
+    monkeypatch.setattr(loop, "STREAM_FROM", 0)  # tokenized inside the pipeline: the same run
+    runs.append(tfsenti.train(config, *data.split(0.1, seed=7), verbose=0))
     assert not tf_config.is_op_determinism_enabled()  # for the run only, not the process
     histories = [{k: v for k, v in history.items() if k != "train_seconds"} for _, history in runs]
     assert histories[0] == histories[1]

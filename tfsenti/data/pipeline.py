@@ -4,9 +4,9 @@ Fixed padding to 128 spends most of the compute on padding for real sentiment te
 phrases average 13 tokens). The training path therefore cuts batches of unpadded word ids from
 pools of `POOL_BATCHES` batches, each pool sorted by length, so every batch holds texts of nearly
 one length and is padded only to its longest member (Hugging Face's `group_by_length` does the
-same). `streamed_dataset`, the path of training runs, tokenizes each pool inside the pipeline
-while the model trains on the one before, so the first step does not wait for the whole data to
-be tokenized; `length_grouped_dataset` batches ids tokenized ahead.
+same). `streamed_dataset`, the path of large training sets, tokenizes each pool inside the
+pipeline while the model trains on the one before, so the first step does not wait for the whole
+data to be tokenized; `length_grouped_dataset` batches ids tokenized ahead into the same batches.
 
 Example:
     >>> ids = tf.ragged.constant([[101, 1037, 2986, 102], [101, 102], [101, 2204, 102]])
