@@ -80,8 +80,11 @@ def _containers(short: list[list[str]], long: list[list[str]]) -> dict[int, set[
             for gram in _ngrams(words):
                 at[gram].add(j)
         for i, words in enumerate(short):
-            for j in at.get(tuple(words[:MIN_WORDS]), ()) if len(words) >= MIN_WORDS else ():
-                if len(words) < len(long[j]) and f" {' '.join(words)} " in f" {' '.join(long[j])} ":
+            if len(words) < MIN_WORDS:
+                continue
+            text = f" {' '.join(words)} "
+            for j in at.get(tuple(words[:MIN_WORDS]), ()):
+                if len(words) < len(long[j]) and text in f" {' '.join(long[j])} ":
                     found[i].add(j)
         return found
     by_start = defaultdict(list)

@@ -52,12 +52,9 @@ from tfsenti.training.small_data import train_small_data
 
 log = logging.getLogger(__name__)
 
-# --seq-len auto measures the token lengths of at most this many training texts: the 95th
-# percentile of 10,000 is within a token or two of all of them, and costs seconds, not minutes
-SEQ_LEN_SAMPLE = 10_000
-# From this many texts on, training tokenizes inside the input pipeline, so that the first step
-# does not wait for them all. Each pass of the pipeline starts its tokenizer anew (0.3-0.4 s);
-# fewer texts are tokenized sooner all at once (2,000 sentences: 0.03 s), into the same batches.
+SEQ_LEN_SAMPLE = 10_000  # --seq-len auto measures at most this many texts: seconds, not minutes
+# From this many texts on, training tokenizes in the pipeline, so the first step does not wait;
+# each pass restarts its tokenizer (0.3-0.4 s), so fewer are tokenized first (the same batches).
 STREAM_FROM = 20_000
 
 
@@ -98,7 +95,7 @@ def resolve_seq_len(config: TrainConfig, train_data: LabeledTexts,
     ids = tokenize_and_pack(sample.texts, hub.load(encoder.preprocess), MAX_SEQ_LEN,
                             pairs=sample.pairs)
     seq_len = auto_seq_len(ids.row_lengths().numpy(), MAX_SEQ_LEN)
-    of = (f"{len(train_data)} training texts" if sample is train_data
+    of = (f"{len(train_data):,} training texts" if sample is train_data
           else f"a sample of {len(sample):,} of the {len(train_data):,} training texts")
     log.info("--seq-len auto: %d tokens (95th percentile of %s, at most %d)", seq_len, of,
              MAX_SEQ_LEN)
@@ -106,14 +103,16 @@ def resolve_seq_len(config: TrainConfig, train_data: LabeledTexts,
 
 
 def fit_inputs(config: TrainConfig, model: keras.Model, data: LabeledTexts, shuffle: bool,
-               strategy: tf.distribute.Strategy | None = None) -> tuple[keras.Model, tf.data.Dataset, int]:
+               strategy: tf.distribute.Strategy | None = None
+               ) -> tuple[keras.Model, tf.data.Dataset, int]:
     """(model to fit, this worker's batches of `data`, batches per epoch).
 
     By default texts are batched by length, tokenized inside the input pipeline while the model
     trains (`streamed_dataset`) from `STREAM_FROM` texts on, else all at once first (the same
     batches), and the model to fit is `packed_inputs_model(model)` (it shares all trainable
-    layers with `model`); with `fixed_length` it is `model` itself on strings. On several workers each takes every k-th example with its share of the global
-    batch, and the step count is the smallest share's (workers must step together).
+    layers with `model`); with `fixed_length` it is `model` itself on strings. On several workers
+    each takes every k-th example with its share of the global batch, and the step count is the
+    smallest share's (workers must step together).
     """
     workers, index = worker_shard(strategy) if strategy is not None else (1, 0)
     batch_size = max(1, config.batch_size // workers)
@@ -124,18 +123,18 @@ def fit_inputs(config: TrainConfig, model: keras.Model, data: LabeledTexts, shuf
         return model, string_dataset(mine, batch_size, shuffle=shuffle, seed=config.seed), steps
     preprocessor = model.get_layer("preprocess").preprocessor
     windows = windows_of(config)
+    order = {"shuffle": shuffle, "seed": config.seed}
     if len(mine) < STREAM_FROM:
         ids = tokenize_and_pack(mine.texts, preprocessor, config.seq_len, config.truncate,
                                 pairs=mine.pairs, windows=windows)
-        dataset, _ = length_grouped_dataset(ids, mine.labels, batch_size, shuffle=shuffle,
-                                            seed=config.seed, pairs=mine.pairs is not None)
-        return packed_inputs_model(model), dataset, steps
+        dataset, _ = length_grouped_dataset(ids, mine.labels, batch_size,
+                                            pairs=mine.pairs is not None, **order)
+    else:
+        def tokenize(texts: tf.Tensor, pairs: tf.Tensor | None = None) -> tf.RaggedTensor:
+            return pack_texts(preprocessor, texts, config.seq_len, config.truncate, pairs, windows)
 
-    def tokenize(texts: tf.Tensor, pairs: tf.Tensor | None = None) -> tf.RaggedTensor:
-        return pack_texts(preprocessor, texts, config.seq_len, config.truncate, pairs, windows)
-
-    dataset, _ = streamed_dataset(mine.texts, mine.labels, batch_size, tokenize, shuffle=shuffle,
-                                  seed=config.seed, pairs=mine.pairs, chunked=windows is not None)
+        dataset, _ = streamed_dataset(mine.texts, mine.labels, batch_size, tokenize,
+                                      pairs=mine.pairs, chunked=windows is not None, **order)
     return packed_inputs_model(model), dataset, steps
 
 
@@ -272,7 +271,7 @@ def _fit(config: TrainConfig, plan: _FitPlan, class_weight: dict[int, float] | N
     averaging = [ScoreAverage(plan.validation, plan.val_steps)] if config.ema else []
     keep_best = KeepBestEpoch(Path(work_dir) / "best" if work_dir is not None else None,
                               *(a.averaged for a in averaging))
-    alive = [EveryFewMinutes(plan.steps, start=start)] if verbose == 2 else []  # a line an epoch: too few
+    alive = [EveryFewMinutes(plan.steps, start=start)] if verbose == 2 else []
     plan.model.fit(plan.train, validation_data=plan.validation, epochs=config.epochs,
                    steps_per_epoch=plan.steps, validation_steps=plan.val_steps,
                    class_weight=class_weight, verbose=verbose,

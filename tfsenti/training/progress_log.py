@@ -37,17 +37,16 @@ class EveryFewMinutes(keras.callbacks.Callback):
         super().__init__()
         self.steps, self.seconds, self.clock = steps_per_epoch, 60 * minutes, clock
         self.epoch, self.last, self.lines = 0, clock(), []
-        self.start = self.last if start is None else start
-        self.first = True
+        self.start: float | None = self.last if start is None else start  # None once said
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch, self.last = epoch, self.clock()
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         now = self.clock()
-        if self.first:
-            self.first = False
+        if self.start is not None:
             self._say(f"first step done {now - self.start:.1f} s after the start")
+            self.start = None
         if now - self.last < self.seconds:
             return
         self.last = now
