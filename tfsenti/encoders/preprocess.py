@@ -14,9 +14,10 @@ equal ids on 2,000 varied sentences).
 
 The saved graph uses core TensorFlow ops plus three tensorflow_text ops that TF Serving has linked
 since TF Text 2.x (`NormalizeUTF8`, `RegexSplitWithOffsets`, `WordpieceTokenizeWithOffsets`);
-round-robin truncation is written in core ops rather than with
-`text.RoundRobinTrimmer`, whose `TFText>RoundRobinTrim` op older model servers lack
-(see `tfsenti.inference.serving`).
+packing (`pack_segments`: round-robin truncation, [CLS]/[SEP], padding) is written in core ops
+rather than with `text.RoundRobinTrimmer`, whose `TFText>RoundRobinTrim` op older model servers
+lack (see `tfsenti.inference.serving`), and `text.combine_segments`/`text.pad_model_inputs`,
+whose ragged ops make the graph 5x larger.
 """
 
 from __future__ import annotations
@@ -56,18 +57,66 @@ def normalize(texts: tf.Tensor, lower_case: bool) -> tf.Tensor:
     return texts
 
 
-def round_robin_trim(segments: list[tf.RaggedTensor], max_length) -> list[tf.RaggedTensor]:
-    """Trim 1 or 2 ragged [batch, tokens] segments to at most `max_length` tokens per row in all,
-    taking tokens from each segment in turn (the rule of `text.RoundRobinTrimmer`), in core ops."""
-    lengths = [s.row_lengths() for s in segments]
-    budget = tf.cast(max_length, tf.int64)
-    if len(segments) == 1:
-        keep = [tf.minimum(lengths[0], budget)]
-    else:
-        first = tf.minimum(lengths[0], tf.maximum((budget + 1) // 2, budget - lengths[1]))
-        keep = [first, tf.minimum(lengths[1], budget - first)]
-    return [tf.ragged.boolean_mask(s, tf.ragged.range(n) < k[:, None])
-            for s, n, k in zip(segments, lengths, keep)]
+def round_robin_lengths(lengths: list[tf.Tensor], max_length) -> list[tf.Tensor]:
+    """How many tokens of each of 1 or 2 segments (token counts [batch] each) fit `max_length`
+    tokens per row in all, taking tokens from each segment in turn (the rule of
+    `text.RoundRobinTrimmer`).
+
+    Example:
+        >>> [k.numpy().tolist() for k in round_robin_lengths([tf.constant([6]), tf.constant([2])], 5)]
+        [[3], [2]]
+    """
+    budget = tf.cast(max_length, lengths[0].dtype)
+    if len(lengths) == 1:
+        return [tf.minimum(lengths[0], budget)]
+    first = tf.minimum(lengths[0], tf.maximum((budget + 1) // 2, budget - lengths[1]))
+    return [first, tf.minimum(lengths[1], budget - first)]
+
+
+def pack_segments(segments: list[tf.RaggedTensor], seq_length, cls_id: int, sep_id: int,
+                  pad_id: int) -> dict[str, tf.Tensor]:
+    """1 or 2 segments of word pieces (ragged [batch, words, pieces] or [batch, pieces, 1]) ->
+    `[CLS] a [SEP]` or `[CLS] a [SEP] b [SEP]` padded to `seq_length`: int32 `input_word_ids`,
+    `input_mask` and `input_type_ids` [batch, seq_length], the segments trimmed round-robin.
+
+    What `text.RoundRobinTrimmer`, `text.combine_segments` and `text.pad_model_inputs` compute,
+    written as index arithmetic on the flat pieces: a few dozen dense ops, where the ragged ops
+    add over a thousand graph nodes (most of them shape assertions) that every save, load and
+    trace of a model holding the preprocessor pays for.
+
+    Example:
+        >>> a, b = tf.ragged.constant([[[7, 8], [9]]]), tf.ragged.constant([[[5]]])
+        >>> packed = pack_segments([a, b], 6, cls_id=1, sep_id=2, pad_id=0)
+        >>> packed["input_word_ids"].numpy().tolist(), packed["input_type_ids"].numpy().tolist()
+        ([[1, 7, 8, 2, 5, 2]], [[0, 0, 0, 0, 1, 1]])
+    """
+    flat = [s.merge_dims(1, 2) for s in segments]
+    lengths = [s.row_lengths() for s in flat]
+    kept = round_robin_lengths(lengths, tf.cast(seq_length, tf.int64) - len(segments) - 1)
+    position = tf.range(tf.cast(seq_length, tf.int64))[tf.newaxis, :]  # [1, L]
+    word_ids = tf.fill(tf.shape(position + kept[0][:, tf.newaxis]), tf.cast(pad_id, tf.int64))
+    type_ids = tf.zeros_like(word_ids)
+    cursor = tf.ones_like(kept[0])[:, tf.newaxis]  # where the next segment starts: after [CLS]
+    for index, (segment, keep) in enumerate(zip(flat, kept)):
+        offset = position - cursor  # [batch, L]: the piece of this segment at each position
+        inside = (offset >= 0) & (offset < keep[:, tf.newaxis])
+        values = tf.concat([tf.cast(segment.values, tf.int64), [0]], 0)  # [0]: gathers stay inside
+        where = tf.clip_by_value(segment.row_splits[:-1, tf.newaxis] + offset, 0,
+                                 tf.shape(values, out_type=tf.int64)[0] - 1)
+        word_ids = tf.where(inside, tf.gather(values, where), word_ids)
+        cursor += keep[:, tf.newaxis]
+        word_ids = tf.where(tf.equal(position, cursor), tf.cast(sep_id, tf.int64), word_ids)
+        if index == 1:
+            type_ids = tf.where((offset >= 0) & (position <= cursor), tf.ones_like(type_ids), type_ids)
+        cursor += 1
+    word_ids = tf.where(tf.equal(position, 0), tf.cast(cls_id, tf.int64), word_ids)
+    mask = tf.cast(position < cursor, tf.int32)
+    static = [None, tf.get_static_value(seq_length)]
+    outputs = {"input_word_ids": tf.cast(word_ids, tf.int32), "input_mask": mask,
+               "input_type_ids": tf.cast(type_ids, tf.int32)}
+    for value in outputs.values():
+        value.set_shape(static)
+    return outputs
 
 
 class BertPreprocessor(tf.Module):
@@ -115,15 +164,7 @@ class BertPreprocessor(tf.Module):
     @tf.function(autograph=False)
     def bert_pack_inputs(self, segments, seq_length):
         """1 or 2 tokenized segments -> padded encoder inputs of length `seq_length`."""
-        segments = [s.merge_dims(1, 2) for s in segments]
-        trimmed = round_robin_trim(segments, seq_length - len(segments) - 1)
-        ids, type_ids = text.combine_segments(
-            trimmed, start_of_sequence_id=self.cls_id, end_of_segment_id=self.sep_id)
-        word_ids, mask = text.pad_model_inputs(ids, max_seq_length=seq_length, pad_value=self.pad_id)
-        type_ids, _ = text.pad_model_inputs(type_ids, max_seq_length=seq_length)
-        return {"input_word_ids": tf.cast(word_ids, tf.int32),
-                "input_mask": tf.cast(mask, tf.int32),
-                "input_type_ids": tf.cast(type_ids, tf.int32)}
+        return pack_segments(segments, seq_length, self.cls_id, self.sep_id, self.pad_id)
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string)], autograph=False)
     def __call__(self, texts: tf.Tensor):
