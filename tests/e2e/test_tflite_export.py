@@ -145,7 +145,7 @@ def test_the_file_serves_the_models_temperature_and_decision_threshold(tiny_mode
     texts = ["a fine film", "dull and long", "it was fine, I suppose", "no", "a film", "superb"]
     config = json.loads((folder / "config.json").read_text())
     saved = load(folder).predict(texts).probabilities[:, 1]
-    cut = float(np.sort(saved)[2])  # four texts at or above it
+    cut = float(np.sort(saved)[1:3].mean())  # four texts above it, between two probabilities
     config["decision_threshold"] = cut
     (folder / "config.json").write_text(json.dumps(config))
     ours = load_tflite(export_tflite(folder, tmp_path / "cut.tflite")).predict(texts)

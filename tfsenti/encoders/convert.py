@@ -18,7 +18,7 @@ import tensorflow as tf
 
 from tfsenti._staging import StagedFolder
 from tfsenti.data.texts import file_lines
-from tfsenti.encoders.bert import BertConfig, build_bert_encoder
+from tfsenti.encoders.bert import BertConfig, build_bert_encoder, save_encoder
 from tfsenti.encoders.preprocess import BertPreprocessor
 from tfsenti.errors import ConfigError, ConversionError
 from tfsenti.option_checks import in_range
@@ -169,7 +169,7 @@ def write_tfhub_models(checkpoint: Checkpoint, folder: Path, precision: str = "f
     with precision_policy(precision):
         encoder = build_bert_encoder(config)
     assign_hf_weights(encoder, config, checkpoint.tensors)
-    encoder.save(str(folder / "encoder"), include_optimizer=False, save_format="tf")
+    save_encoder(encoder, folder / "encoder")
     preprocessor = BertPreprocessor(checkpoint.vocab_file, lower_case=checkpoint.lower_case)
     tf.saved_model.save(preprocessor, str(folder / "preprocess"))
     (folder / "source.json").write_text(json.dumps(

@@ -21,7 +21,7 @@ import tensorflow as tf
 import tf_keras as keras
 
 from tfsenti.config import DEFAULT_ENCODER, TrainConfig
-from tfsenti.encoders.bert import BertConfig, build_bert_encoder
+from tfsenti.encoders.bert import BertConfig, build_bert_encoder, save_encoder
 from tfsenti.encoders.catalog import EncoderHandles, resolve_encoder
 from tfsenti.errors import TfsentiError
 from tfsenti.modeling.classifier import build_classifier
@@ -65,8 +65,7 @@ def rebuilt_classifier(trained: keras.Model, config: TrainConfig, handles: Encod
                            "in another precision (it has no source.json beside it)")
     with precision_policy(policy), tempfile.TemporaryDirectory() as scratch:
         encoder_dir = str(Path(scratch) / "encoder")
-        build_bert_encoder(architecture).save(encoder_dir, include_optimizer=False,
-                                              save_format="tf")
+        save_encoder(build_bert_encoder(architecture), encoder_dir)
         model = build_classifier(config, encoder=EncoderHandles(encoder_dir, handles.preprocess),
                                  **classifier_args)
     shapes = [(tuple(w.shape), tuple(v.shape)) for w, v in zip(trained.weights, model.weights)]
