@@ -1,12 +1,14 @@
-"""How long building a classifier and saving it as a raw-string SavedModel take: the fixed cost
-of every `tfsenti train` (a build, then the export), `save_model` and `export`, whatever the
-data. Both are mostly graph tracing, so they cost the same on a laptop and on a server.
+"""How long building a classifier, saving it as a raw-string SavedModel and loading it back take:
+the fixed cost of every `tfsenti train` (a build, then the export), `save_model` and `export`,
+and of every `tfsenti predict`/`evaluate` start, whatever the data. All three are mostly graph
+tracing and importing, so they cost the same on a laptop and on a server.
 
 Usage: python benchmarks/export_time.py [--encoder E] [--truncate T] [--repeats N]
 
-Each repeat builds a fresh classifier (`seq_len` 256, float32) and saves it to a temporary folder, in one
-process; the first repeat also loads TensorFlow's kernels and is reported apart. Last line:
-`encoder=... truncate=... build_seconds=... save_seconds=...` (medians of the later repeats).
+Each repeat builds a fresh classifier (`seq_len` 256, float32), saves it to a temporary folder
+and loads it with `tfsenti.load`, in one process; the first repeat also loads TensorFlow's
+kernels and is reported apart. Last line: `encoder=... truncate=... build_seconds=...
+save_seconds=... load_seconds=...` (medians of the later repeats).
 """
 
 from __future__ import annotations
@@ -17,17 +19,19 @@ import tempfile
 import time
 from pathlib import Path
 
-from tfsenti import TrainConfig, build_classifier, save_model
+from tfsenti import TrainConfig, build_classifier, load, save_model
 from tfsenti.config import DEFAULT_ENCODER
 
 
-def timed_export(config: TrainConfig, folder: Path) -> tuple[float, float]:
-    """(seconds to build the classifier of `config`, seconds to save it into `folder`)."""
+def timed_export(config: TrainConfig, folder: Path) -> tuple[float, float, float]:
+    """Seconds to build the classifier of `config`, to save it into `folder`, to load it."""
     start = time.perf_counter()
     model = build_classifier(config, 2)
     built = time.perf_counter()
     save_model(model, ["neg", "pos"], folder)
-    return built - start, time.perf_counter() - built
+    saved = time.perf_counter()
+    load(folder)
+    return built - start, saved - built, time.perf_counter() - saved
 
 
 def main() -> None:
@@ -40,12 +44,12 @@ def main() -> None:
                          precision="float32")
     with tempfile.TemporaryDirectory() as work:
         times = [timed_export(config, Path(work) / f"model{i}") for i in range(args.repeats)]
-    for i, (build, save) in enumerate(times):
-        print(f"repeat {i + 1}{' (first)' if i == 0 else ''}: build {build:.2f} s, save {save:.2f} s")
-    later = times[1:] or times
-    print(f"encoder={args.encoder} truncate={args.truncate} "
-          f"build_seconds={statistics.median(b for b, _ in later):.2f} "
-          f"save_seconds={statistics.median(s for _, s in later):.2f}")
+    for i, (build, save, reload) in enumerate(times):
+        print(f"repeat {i + 1}{' (first)' if i == 0 else ''}: build {build:.2f} s, "
+              f"save {save:.2f} s, load {reload:.2f} s")
+    medians = [statistics.median(column) for column in zip(*(times[1:] or times))]
+    print(f"encoder={args.encoder} truncate={args.truncate} build_seconds={medians[0]:.2f} "
+          f"save_seconds={medians[1]:.2f} load_seconds={medians[2]:.2f}")
 
 
 if __name__ == "__main__":

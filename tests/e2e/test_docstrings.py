@@ -1,5 +1,5 @@
 """Every example in the package's docstrings passes, run in a folder holding `saved_models/demo`
-(as after `make demo`); one test per module, so the examples run on every worker. `--precision
+(as after `make demo`); one test per module, so a failure names its module. `--precision
 auto` picks float32 in them on every CPU, as on one without bfloat16 arithmetic: what they print
 does not depend on the machine, and the 16-bit path has its own tests (test_precision.py)."""
 
