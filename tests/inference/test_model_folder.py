@@ -37,15 +37,28 @@ def test_exported_graph_uses_only_ops_every_tf_serving_2x_links(trained):
     assert not {"PyFunc", "EagerPyFunc", "PyFuncStateless"} & set(check.core)
 
 
-def test_save_model_refuses_an_existing_folder_unless_overwrite(tiny_classifiers, tmp_path):
+def test_save_model_refuses_an_existing_folder_unless_overwrite_and_saves_quietly(
+        tiny_classifiers, tmp_path):
+    import logging
+
+    import tensorflow as tf
+
     from tfsenti import ConfigError, save_model
 
     (tmp_path / "model").mkdir()
     with pytest.raises(ConfigError, match="model: already exists; pass overwrite"):
         save_model(tiny_classifiers[0], ["neg", "pos"], tmp_path / "model")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
-    folder = save_model(tiny_classifiers[0], ["neg", "pos"], tmp_path / "model", overwrite=True)
+    logged = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: logged.append(record.getMessage())
+    tf.get_logger().addHandler(handler)
+    try:
+        folder = save_model(tiny_classifiers[0], ["neg", "pos"], tmp_path / "model", overwrite=True)
+    finally:
+        tf.get_logger().removeHandler(handler)
     assert json.loads((folder / "config.json").read_text()) == {"class_names": ["neg", "pos"]}
+    assert logged == []  # tf_keras's note on the metrics of a model never compiled is dropped
 
 
 

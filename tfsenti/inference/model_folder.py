@@ -8,7 +8,10 @@ Loading needs only tensorflow and tensorflow_text, as TF Serving does.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
+
+import tensorflow as tf
 
 from tfsenti._staging import StagedFolder
 from tfsenti.errors import TfsentiError
@@ -32,7 +35,21 @@ def write_saved_model(model, serve, class_names: list[str], folder: Path, info: 
     if decision_threshold is not None:
         labels["decision_threshold"] = float(decision_threshold)
     (folder / CONFIG).write_text(json.dumps({**info, **labels}, indent=2))
-    model.save(str(folder), include_optimizer=False, signatures={"serving_default": serve})
+    quiet = _DropUnbuiltMetricsNote()
+    tf.get_logger().addFilter(quiet)
+    try:
+        model.save(str(folder), include_optimizer=False, signatures={"serving_default": serve})
+    finally:
+        tf.get_logger().removeFilter(quiet)
+
+
+class _DropUnbuiltMetricsNote(logging.Filter):
+    """tf_keras warns on saving a model that was never compiled (the string model is trained
+    through another model sharing its layers) that its compiled metrics are not built: true,
+    harmless, and nothing a user can act on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "compiled metrics have yet to be built" not in record.getMessage()
 
 
 def save_model(model, class_names: list[str], folder: str | Path, info: dict | None = None,
