@@ -220,8 +220,8 @@ def save_encoder(encoder: keras.Model, folder: str | Path) -> None:
     """Save `encoder` as a TF-Hub reusable SavedModel: `__call__(inputs, training=...)` traced for
     int32 [batch, seq] inputs with and without dropout, plus `variables`, `trainable_variables`
     and `regularization_losses`, which is all `hub.KerasLayer` uses. Unlike `encoder.save`, no
-    per-layer Keras traces are written: the folder holds a third of the graph, saves 3.5x and
-    loads 3x faster, and so does every classifier that embeds it.
+    per-layer Keras traces are written: the graph is less than half the size and loads about 3x
+    faster, and every classifier that embeds the encoder saves and loads it that much lighter.
 
     Example:
         >>> import tempfile, tensorflow_hub as hub
