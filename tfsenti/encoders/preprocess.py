@@ -93,8 +93,10 @@ def pack_segments(segments: list[tf.RaggedTensor], seq_length, cls_id: int, sep_
     flat = [s.merge_dims(1, 2) for s in segments]
     lengths = [s.row_lengths() for s in flat]
     kept = round_robin_lengths(lengths, tf.cast(seq_length, tf.int64) - len(segments) - 1)
-    position = tf.range(tf.cast(seq_length, tf.int64))[tf.newaxis, :]  # [1, L]
-    word_ids = tf.fill(tf.shape(position + kept[0][:, tf.newaxis]), tf.cast(pad_id, tf.int64))
+    length = tf.cast(seq_length, tf.int64)
+    position = tf.range(length)[tf.newaxis, :]  # [1, L]
+    word_ids = tf.fill(tf.stack([tf.size(kept[0], out_type=tf.int64), length]),
+                       tf.cast(pad_id, tf.int64))
     type_ids = tf.zeros_like(word_ids)
     cursor = tf.ones_like(kept[0])[:, tf.newaxis]  # where the next segment starts: after [CLS]
     for index, (segment, keep) in enumerate(zip(flat, kept)):
