@@ -11,7 +11,7 @@ from tfsenti.config import TRUNCATIONS
 from tfsenti.data.pipeline import length_grouped_dataset
 from tfsenti.modeling.classifier import build_classifier, packed_inputs_model
 from tfsenti.modeling.text_inputs import TextToBertInputs, tokenize_and_pack
-from tfsenti.modeling.truncation import Windows
+from tfsenti.modeling.truncation import Windows, head_share, truncate_pieces
 from varied_text import varied_sentences
 
 SEQ_LEN = 24  # budget 22 word pieces: head+tail keeps the first 6 and the last 16
@@ -35,6 +35,20 @@ def test_the_string_input_layer_keeps_the_chosen_tokens(preprocessor, truncate, 
     assert ids[0, 1:-1].tolist() == kept and ids[0, 0] == ids[1, 0]  # [CLS] kept pieces [SEP]
     short = preprocessor.tokenize(tf.constant(["a fine film"])).merge_dims(1, 2)[0].numpy().tolist()
     assert ids[1][1:4].tolist() == short  # texts within the budget are left whole
+
+
+def test_truncation_keeps_the_first_and_last_pieces_of_every_row_in_its_budget():
+    rng = np.random.default_rng(0)
+    for trial in range(200):  # rows of 0-11 words of 1-3 pieces, empty rows and tiny budgets too
+        rows = [[rng.integers(1, 100, rng.integers(1, 4)).tolist()
+                 for _ in range(rng.integers(0, 12))] for _ in range(rng.integers(1, 6))]
+        budget, truncate = int(rng.integers(1, 15)), ("tail", "head+tail")[trial % 2]
+        head = head_share(budget, truncate)
+        cut = truncate_pieces(tf.ragged.constant(rows, tf.int64, ragged_rank=2), budget, truncate)
+        flat = [[piece for word in row for piece in word] for row in rows]
+        assert cut.merge_dims(1, 2).to_list() == [
+            row if len(row) <= budget else row[:head] + row[len(row) - budget + head:] for row in flat]
+        assert cut.shape.rank == 3 and cut.flat_values.shape.rank == 1
 
 
 TEXTS = varied_sentences(20, seed=9) + [LONG, LONG[::-1], "dull"]
