@@ -136,6 +136,7 @@ def streamed_dataset(texts: list[str], labels: np.ndarray, batch_size: int, toke
     if shuffle:
         ds = ds.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
 
+    @tf.autograph.experimental.do_not_convert
     def tokenized(text, label):
         ids = tokenize(*text) if pairs is not None else tokenize(text)
         return ids, (ids.merge_dims(1, 2) if chunked else ids).row_lengths(), label
@@ -149,6 +150,7 @@ def _batches_of_pools(pools: tf.data.Dataset, batch_size: int, shuffle: bool, se
                       pairs: bool, chunked: bool) -> tf.data.Dataset:
     """Batches of encoder inputs cut from `pools` of (ids, sizes, labels): each pool sorted by
     size and cut into batches, then the batches shuffled if `shuffle`."""
+    @tf.autograph.experimental.do_not_convert
     def sort_by_size(ids, size, label):
         order = tf.argsort(size, stable=True)
         return tf.gather(ids, order), tf.gather(size, order), tf.gather(label, order)
@@ -157,6 +159,7 @@ def _batches_of_pools(pools: tf.data.Dataset, batch_size: int, shuffle: bool, se
     if shuffle:
         ds = ds.shuffle(POOL_BATCHES, seed=seed + 1, reshuffle_each_iteration=True)
 
+    @tf.autograph.experimental.do_not_convert
     def to_inputs(ids, size, label):
         inputs = encoder_inputs(ids.merge_dims(0, 1) if chunked else ids, pairs)
         if chunked:

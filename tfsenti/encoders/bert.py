@@ -240,7 +240,8 @@ def save_encoder(encoder: keras.Model, folder: str | Path) -> None:
     module.variables = list(encoder.variables)
     module.trainable_variables = list(encoder.trainable_variables)
     module.regularization_losses = []
-    call = tf.function(lambda inputs, training=False: encoder(inputs, training=training))
+    call = tf.function(lambda inputs, training=False: encoder(inputs, training=training),
+                       autograph=False)
     spec = {name: tf.TensorSpec([None, None], tf.int32, name=name) for name in INPUT_NAMES}
     for training in (False, True):
         call.get_concrete_function(spec, training=training)

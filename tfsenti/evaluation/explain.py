@@ -166,7 +166,7 @@ class Explainer:
         return shown, np.r_[-1, [where[w] for w in word_of_piece], -1].astype(int), inputs
 
     @tf.function(input_signature=[tf.TensorSpec([1, None], tf.int32)] * 3 + [  # traced once
-        tf.TensorSpec([None], tf.bool), tf.TensorSpec([], tf.int32)])
+        tf.TensorSpec([None], tf.bool), tf.TensorSpec([], tf.int32)], autograph=False)
     def _integrate(self, word_ids: tf.Tensor, mask: tf.Tensor, type_ids: tf.Tensor,
                    content: tf.Tensor, target: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """(each packed position's attribution [L], the target logit at the baseline and at the

@@ -64,13 +64,14 @@ def serving_function(model, class_names: list[str], thresholds: list[float] | No
 
     text_spec = tf.TensorSpec([None], tf.string, name="text")
     if takes_pairs(model):
-        @tf.function(input_signature=[text_spec, tf.TensorSpec([None], tf.string, name="text_pair")])
+        @tf.function(input_signature=[text_spec, tf.TensorSpec([None], tf.string, name="text_pair")],
+                     autograph=False)
         def serve_pairs(text, text_pair):
             return outputs(model({"text": text, "text_pair": text_pair}, training=False))
 
         return serve_pairs
 
-    @tf.function(input_signature=[text_spec])
+    @tf.function(input_signature=[text_spec], autograph=False)
     def serve(text):
         return outputs(model(text, training=False))
 

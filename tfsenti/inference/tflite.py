@@ -121,12 +121,12 @@ class StringModel(tf.Module):
         mask = tf.cast(piece <= kept, tf.int32)
         return dict(zip(INPUT_NAMES, (ids, mask, tf.zeros_like(ids))))
 
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")], autograph=False)
     def encoder_inputs(self, text):
         """Raw strings [N] -> the encoder inputs the SavedModel's preprocessor gives them."""
         return self.pack(self.tokenizer.tokenize(self.normalizer.normalize(text)))
 
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")], autograph=False)
     def serve(self, text):
         """Raw strings [N] -> `probabilities` [N, C] and `label_id` [N]."""
         probabilities = class_probabilities(self.logits(self.encoder_inputs(text), training=False),

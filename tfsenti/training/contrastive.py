@@ -91,6 +91,7 @@ def pair_batches(ids: tf.RaggedTensor, first: np.ndarray, second: np.ndarray, ta
     ds = tf.data.Dataset.from_tensor_slices((first.astype(np.int64), second.astype(np.int64),
                                              target)).batch(batch_size)
 
+    @tf.autograph.experimental.do_not_convert
     def distinct(a, b, y):
         texts, positions = tf.unique(tf.concat([a, b], 0), out_idx=tf.int32)
         return encoder_inputs(tf.gather(ids, texts), pairs), positions, y
@@ -126,7 +127,8 @@ def contrastive_stage(model: keras.Model, data: LabeledTexts, seq_len: int, trun
     spec = tf.TensorSpec([None, None], tf.int32)
 
     @tf.function(input_signature=[{name: spec for name in INPUT_NAMES},
-                                  tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.float32)])
+                                  tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.float32)],
+                 autograph=False)
     def step(inputs, positions, y):
         with tf.GradientTape() as tape:
             vectors = tf.math.l2_normalize(tf.cast(embedder(inputs, training=True), tf.float32), 1)
