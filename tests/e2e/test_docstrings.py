@@ -5,9 +5,11 @@ does not depend on the machine, and the 16-bit path has its own tests (test_prec
 
 The examples that train or build models on the default encoder print what its weights and width
 do not decide (counts, shapes, keys), so in `ON_TINY_ENCODER` modules the default encoder's
-folder is the tiny test encoder's: the same code path in less than half the time. The default
-encoder itself is trained end to end by test_train_cli.py and test_multiclass.py, and converted
-and loaded by the examples of `encoders` and `modeling.classifier`."""
+folder is the tiny test encoder's: the same code path in less than half the time. So is the
+bundled checkpoint that `encoders.convert` converts. The default encoder itself is trained end to
+end by test_train_cli.py and test_multiclass.py, converted by test_convert_cli.py and once per
+session for the tests that use it, and loaded by the examples of `encoders.catalog`,
+`encoders.default` and `modeling.classifier`."""
 
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ MODULES = ["tfsenti", *(m.name for m in pkgutil.walk_packages(tfsenti.__path__, 
 ON_TINY_ENCODER = {"tfsenti.workflow", "tfsenti.training.small_data", "tfsenti.training.loop",
                    "tfsenti.training.lr_find", "tfsenti.training.contrastive",
                    "tfsenti.evaluation.audit", "tfsenti.inference.predictor",
-                   "tfsenti.inference.signature"}
+                   "tfsenti.inference.signature", "tfsenti.encoders.convert"}
 
 
 def _examples(module) -> list[doctest.DocTest]:
@@ -46,6 +48,7 @@ def test_docstring_examples_pass(name, tiny_model, tiny_encoder, tmp_path, monke
     monkeypatch.setattr(precision, "cpu_bfloat16_flags", lambda: ())
     if name in ON_TINY_ENCODER:
         monkeypatch.setattr(default, "default_encoder_dir", lambda precision="float32": tiny_encoder)
+        monkeypatch.setattr(default, "checkpoint_dir", lambda: tiny_encoder.with_name("tiny_hf"))
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     for test in examples:
         runner.run(test)
