@@ -170,6 +170,54 @@ class AttentionBias(keras.layers.Layer):
         return (1.0 - mask) * -10000.0
 
 
+@dataclasses.dataclass
+class BertLayers:
+    """The layers of a BERT encoder, unconnected: `run` them on inputs (eagerly, or inside a
+    `tf.function`) without building a functional model around them, which costs a second or two
+    of tracing (`tfsenti.evaluation.explain` runs them on input embeddings).
+
+    Example:
+        >>> layers = BertLayers.of(BertConfig(vocab_size=100, hidden_size=32, num_layers=2,
+        ...                                   num_heads=2, intermediate_size=64))
+        >>> ids = tf.constant([[1, 7, 2]])
+        >>> outputs = layers.run(layers.embeddings(ids, tf.zeros_like(ids)), tf.ones_like(ids))
+        >>> pooled = layers.pooler(outputs[-1][:, 0])
+        >>> len(outputs), outputs[-1].shape, len(layers.weights)
+        (2, TensorShape([1, 3, 32]), 39)
+    """
+
+    embeddings: BertEmbeddings
+    blocks: list[TransformerBlock]
+    pooler: keras.layers.Dense
+
+    @classmethod
+    def of(cls, config: BertConfig) -> "BertLayers":
+        """New layers of `config`'s sizes (weights created when first called)."""
+        return cls(
+            BertEmbeddings(config.vocab_size, config.hidden_size, config.max_position_embeddings,
+                           config.type_vocab_size, config.dropout, config.layer_norm_eps, seed=0,
+                           name="embeddings"),
+            [TransformerBlock(config.hidden_size, config.num_heads, config.intermediate_size,
+                              config.dropout, config.attention_dropout, config.layer_norm_eps,
+                              seed=1000 * (i + 1), name=f"transformer_layer_{i}")
+             for i in range(config.num_layers)],
+            keras.layers.Dense(config.hidden_size, activation="tanh", name="pooler"))
+
+    def run(self, embedded: tf.Tensor, input_mask: tf.Tensor) -> list[tf.Tensor]:
+        """The transformer blocks on embedded inputs [batch, seq, hidden] (`input_mask` [batch,
+        seq]): each block's output, the last being the sequence output."""
+        x, bias, outputs = embedded, AttentionBias(name="attention_bias")(input_mask), []
+        for block in self.blocks:
+            x = block(x, bias)
+            outputs.append(x)
+        return outputs
+
+    @property
+    def weights(self) -> list[tf.Variable]:
+        """Every layer's weights (those of layers not yet called are not created yet)."""
+        return [w for layer in (self.embeddings, *self.blocks, self.pooler) for w in layer.weights]
+
+
 def build_bert_encoder(config: BertConfig) -> keras.Model:
     """A functional tf_keras BERT encoder with the TF-Hub input and output dicts.
 
@@ -190,27 +238,12 @@ def build_bert_encoder(config: BertConfig) -> keras.Model:
         >>> out["sequence_output"].shape, len(out["encoder_outputs"])
         (TensorShape([1, 4, 32]), 2)
     """
-    # === Inputs ===
     inputs = {name: keras.Input(shape=(None,), dtype=tf.int32, name=name) for name in INPUT_NAMES}
-    # === Layers ===
-    embeddings = BertEmbeddings(
-        config.vocab_size, config.hidden_size, config.max_position_embeddings,
-        config.type_vocab_size, config.dropout, config.layer_norm_eps, seed=0, name="embeddings")
-    blocks = [
-        TransformerBlock(config.hidden_size, config.num_heads, config.intermediate_size,
-                         config.dropout, config.attention_dropout, config.layer_norm_eps,
-                         seed=1000 * (i + 1), name=f"transformer_layer_{i}")
-        for i in range(config.num_layers)
-    ]
-    pooler = keras.layers.Dense(config.hidden_size, activation="tanh", name="pooler")
-    # === Functional Model ===
-    x = embeddings(inputs["input_word_ids"], inputs["input_type_ids"])
-    bias = AttentionBias(name="attention_bias")(inputs["input_mask"])
-    encoder_outputs = []
-    for block in blocks:
-        x = block(x, bias)
-        encoder_outputs.append(x)
-    pooled = pooler(x[:, 0, :])
+    layers = BertLayers.of(config)
+    encoder_outputs = layers.run(layers.embeddings(inputs["input_word_ids"], inputs["input_type_ids"]),
+                                 inputs["input_mask"])
+    x = encoder_outputs[-1]
+    pooled = layers.pooler(x[:, 0, :])
     outputs = {"pooled_output": pooled, "sequence_output": x,
                "encoder_outputs": encoder_outputs, "default": pooled}
     return keras.Model(inputs=inputs, outputs=outputs, name="bert_encoder")

@@ -29,7 +29,7 @@ import tf_keras as keras
 
 from tfsenti.config import TrainConfig
 from tfsenti.data.texts import file_lines
-from tfsenti.encoders.bert import AttentionBias, build_bert_encoder
+from tfsenti.encoders.bert import BertLayers
 from tfsenti.errors import TfsentiError
 from tfsenti.inference.model_folder import (CONFIG, model_folder, saved_class_names,
                                             saved_decision_threshold, saved_temperature,
@@ -171,8 +171,7 @@ class Explainer:
                    content: tf.Tensor, target: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """(each packed position's attribution [L], the target logit at the baseline and at the
         text [2]) for one text's packed inputs [1, L]; `content` [L]: the positions to move."""
-        vectors = tf.gather(self.bert.get_layer("embeddings").word_embeddings.embeddings,
-                            word_ids)  # [1, L, H]
+        vectors = tf.gather(self.bert.embeddings.word_embeddings.embeddings, word_ids)  # [1, L, H]
         baseline = vectors * (1 - tf.cast(content, vectors.dtype)[tf.newaxis, :, tf.newaxis])
         alphas = tf.reshape((tf.range(self.steps, dtype=vectors.dtype) + 0.5) / self.steps,
                             [-1, 1, 1])
@@ -190,16 +189,12 @@ class Explainer:
         (`mask`, `type_ids` [1, L])."""
         count = tf.shape(vectors)[0]
         mask, type_ids = tf.repeat(mask, count, axis=0), tf.repeat(type_ids, count, axis=0)
-        embeddings = self.bert.get_layer("embeddings")
+        embeddings = self.bert.embeddings
         length = tf.shape(vectors)[1]
         x = (vectors + embeddings.token_type_embeddings(type_ids)
              + embeddings.position_embeddings[tf.newaxis, :length])
-        x = embeddings.layer_norm(x)
-        bias = AttentionBias()(mask)
-        for layer in self.bert.layers:
-            if layer.name.startswith("transformer_layer_"):
-                x = layer(x, bias)
-        outputs = {"sequence_output": x, "pooled_output": self.bert.get_layer("pooler")(x[:, 0])}
+        x = self.bert.run(embeddings.layer_norm(x), mask)[-1]
+        outputs = {"sequence_output": x, "pooled_output": self.bert.pooler(x[:, 0])}
         return _target_logit(self.head(self.pooling(outputs, mask)), target)
 
 
@@ -210,10 +205,12 @@ def _target_logit(logits: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
     return tf.gather(logits, target, axis=1)
 
 
-def _rebuilt_encoder(encoder: keras.layers.Layer, encoder_dir: str | Path) -> keras.Model:
-    """The trained TF-Hub `encoder` layer rebuilt in tf_keras (float32) with its weights."""
-    architecture = converted_architecture(encoder_dir)
-    bert = build_bert_encoder(architecture)
+def _rebuilt_encoder(encoder: keras.layers.Layer, encoder_dir: str | Path) -> BertLayers:
+    """The trained TF-Hub `encoder` layer's layers rebuilt in tf_keras (float32) with its
+    weights: created by one eager pass on a two-token input, not a functional model's tracing."""
+    bert = BertLayers.of(converted_architecture(encoder_dir))
+    ids = tf.zeros([1, 2], tf.int32)
+    bert.pooler(bert.run(bert.embeddings(ids, ids), tf.ones_like(ids))[-1][:, 0])
     trained = {w.name: w for w in encoder.weights}
     if sorted(trained) != sorted(w.name for w in bert.weights):
         raise TfsentiError("the model's encoder weights do not match its recorded architecture")
