@@ -24,7 +24,7 @@ import tensorflow as tf
 import tensorflow_text  # noqa: F401  (registers the ops of the preprocessor SavedModel)
 import tf_keras as keras
 
-from tfsenti.modeling.truncation import Windows, truncate_pieces, window_pieces
+from tfsenti.modeling.truncation import Windows, piece_splits, truncate_pieces, window_pieces
 from tfsenti.progress import Progress
 
 CHUNK = 1024  # texts tokenized per call
@@ -80,14 +80,14 @@ class TextToBertInputs(keras.layers.Layer):
 
 
 def piece_counts(pieces: tf.RaggedTensor) -> tf.Tensor:
-    """The number of word pieces of each row of ragged [batch, words, pieces], int32 [batch]:
-    read off the row splits, which traces faster than merging the two ragged dimensions.
+    """The number of word pieces of each row of ragged [batch, words, pieces], int32 [batch]
+    (from `piece_splits`).
 
     Example:
         >>> piece_counts(tf.ragged.constant([[[1], [2, 3]], [[4]]])).numpy()
         array([3, 1], dtype=int32)
     """
-    splits = tf.gather(pieces.values.row_splits, pieces.row_splits)
+    splits = piece_splits(pieces)
     return tf.cast(splits[1:] - splits[:-1], tf.int32)
 
 
