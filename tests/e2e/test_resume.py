@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 import tensorflow_hub as hub
 
 from run_cli import interrupt_training, run_here
@@ -18,14 +17,14 @@ from tfsenti import load, precision
 from tfsenti.cli import main
 
 
-@pytest.mark.parametrize("kind", ["reviews", "multi-label topics"])
-def test_sigkill_then_resume_completes_the_planned_steps(tiny_encoder, tmp_path, capfd, kind,
+def test_sigkill_then_resume_completes_the_planned_steps(tiny_encoder, tmp_path, capfd,
                                                         monkeypatch):
-    data = (copy_demo(tmp_path / "data", {"train": 100}) if kind == "reviews" else
-            write_jsonl(tmp_path / "topics.jsonl", topic_rows(200, seed=0)))
+    """A multi-label run with a weight average (--ema), whose optimizer slots, average and
+    per-label metrics must all come back from the checkpoint."""
+    data = write_jsonl(tmp_path / "topics.jsonl", topic_rows(200, seed=0))
     out = tmp_path / "model"
     args = ["train", data, "--encoder", tiny_encoder, "--epochs", "4", "--batch-size", "8",
-            "--seq-len", "32", "--out", out, *(["--ema", "0.99"] if kind == "reviews" else [])]
+            "--seq-len", "32", "--out", out, "--ema", "0.99"]
     record = out.with_name("model.partial") / "work" / "best" / "epochs.json"
     interrupt_training(args, signal.SIGKILL, once=record)
     killed_at = len(json.loads(record.read_text())["epochs"])
@@ -41,10 +40,10 @@ def test_sigkill_then_resume_completes_the_planned_steps(tiny_encoder, tmp_path,
     history = json.loads((out / "history.json").read_text())
     assert 1 <= killed_at < 4 and len(history["loss"]) == 4
     assert history["steps"] == 4 * history["steps_per_epoch"]
-    assert len(history.get("last_val_accuracy", [])) == (4 if kind == "reviews" else 0)  # --ema
+    averaged = [key for key in history if key.startswith("last_val_")]  # --ema, every epoch
+    assert averaged and all(len(history[key]) == 4 for key in averaged)
     assert not out.with_name("model.partial").exists() and not (out / "work").exists()
-    classes = 2 if kind == "reviews" else 3
-    assert load(out).predict(["a fine film"]).probabilities.shape == (1, classes)
+    assert load(out).predict(["a fine film"]).probabilities.shape == (1, 3)
 
 
 def test_ctrl_c_prints_one_line_and_keeps_the_run_for_a_resume_with_the_same_options(
