@@ -88,3 +88,49 @@ def test_dedupe_drops_every_training_text_involved():
     assert counts["test"] == {"identical": 1, "inside_a_training_text": 1,
                               "containing_a_training_text": 0}
     assert splits["test"] is test
+
+
+def _by_definition(train: list[str], held_out: list[str]) -> tuple[list[int], ...]:
+    """(identical, inside, containing, training texts involved): every pair compared."""
+    def words(text: str) -> list[str]:
+        return text.lower().split()
+
+    kinds, involved = ([], [], []), set()
+    for i, held in enumerate(held_out):
+        h = words(held)
+        related = ({j for j, t in enumerate(train) if words(t) == h},
+                   {j for j, t in enumerate(train) if MIN_WORDS <= len(h) < len(words(t))
+                    and f" {' '.join(h)} " in f" {' '.join(words(t))} "},
+                   {j for j, t in enumerate(train) if MIN_WORDS <= len(words(t)) < len(h)
+                    and f" {' '.join(words(t))} " in f" {' '.join(h)} "})
+        for kind, js in zip(kinds, related):
+            if js:
+                kind.append(i)
+                break
+        involved |= set().union(*related)
+    return (*kinds, involved)
+
+
+def test_every_relation_matches_a_comparison_of_every_pair():
+    """Random word spans of three 12-word sentences, a word sometimes swapped, case and spaces
+    varied (so that copies and containments of every kind are common), either side the larger."""
+    rng = random.Random(0)
+    sentences = [[rng.choice("a B c dd e ff g".split()) for _ in range(12)] for _ in range(3)]
+
+    def text() -> str:
+        words = rng.choice(sentences)
+        start = rng.randrange(12)
+        span = words[start:rng.randint(start + 1, 12)]
+        if rng.random() < 0.3:
+            span[rng.randrange(len(span))] = "x"
+        return (" " * rng.randint(1, 3)).join(span).upper() if rng.random() < 0.2 else " ".join(span)
+
+    seen = np.zeros(3, int)
+    for train_size, held_out_size in [(80, 30), (30, 80), (60, 60)]:
+        train = [text() for _ in range(train_size)]
+        held_out = [text() for _ in range(held_out_size)]
+        overlap = find_overlap(train, held_out)
+        assert (overlap.identical, overlap.inside, overlap.containing,
+                overlap.train_indices) == _by_definition(train, held_out)
+        seen += [len(overlap.identical), len(overlap.inside), len(overlap.containing)]
+    assert all(seen >= 3), seen

@@ -7,5 +7,6 @@ byte-order marks, the likely encoding of a file that is not UTF-8), with `labels
 data) into class names and label arrays; `download` fetches and safely extracts the IMDB
 reviews, `overlap` finds held-out texts that training has already seen, and `pipeline` turns
 texts into tf.data input (length-grouped batches of token ids, or batches of strings) with
-prefetching.
+prefetching. `collector` pauses Python's garbage collector while reading or splitting a million
+rows builds millions of small objects.
 """

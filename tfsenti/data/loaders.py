@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tfsenti.data.collector import collector_paused
 from tfsenti.data.encodings import decode, undecodable
 from tfsenti.data.labels import encode_labels
 from tfsenti.data.tables import (LABEL_COLUMNS, TABLE_KINDS, TEXT_COLUMNS, pick_column,
@@ -192,6 +193,7 @@ def _load_folder(path: Path, class_names: list[str] | None, encoding: str | None
                         sources=[Path(file).relative_to(path).as_posix() for file in files])
 
 
+@collector_paused()
 def _load_table(path: Path, text_column: str | None, label_column: str | None,
                 class_names: list[str] | None, delimiter: str | None,
                 pair_column: str | None, label_separator: str | None = None,
