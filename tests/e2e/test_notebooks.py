@@ -1,7 +1,9 @@
-"""The notebooks run top to bottom (tiny settings) and are stored without outputs."""
+"""The notebooks run top to bottom (tiny settings; the one that trains is a benchmark) and are
+stored without outputs."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -29,12 +31,12 @@ def result_of(book: nbformat.NotebookNode, source_start: str) -> dict:
     return result["data"]
 
 
-def test_transfer_learning_then_load_model(tiny_encoder, tmp_path, monkeypatch):
+@pytest.mark.benchmark  # a kernel that trains: 30-45 s on 2 cores
+def test_transfer_learning(tiny_encoder, tmp_path, monkeypatch):
     model_dir = tmp_path / "notebook_model"
     monkeypatch.setenv("TFSENTI_NOTEBOOK_TINY", "1")
     monkeypatch.setenv("TFSENTI_NOTEBOOK_ENCODER", str(tiny_encoder))
     monkeypatch.setenv("TFSENTI_NOTEBOOK_OUT", str(model_dir))
-    monkeypatch.setenv("TFSENTI_NOTEBOOK_MODEL", str(model_dir))
 
     book = run_notebook("transfer_learning.ipynb", tmp_path)
     assert (model_dir / "saved_model.pb").is_file()
@@ -44,6 +46,12 @@ def test_transfer_learning_then_load_model(tiny_encoder, tmp_path, monkeypatch):
     assert "| **macro** |" in table
     exported = result_of(book, "folder = ")["text/plain"]
     assert exported.startswith("[") and set(eval(exported)) <= {"neg", "pos"}
+
+
+def test_load_model(tiny_model, tmp_path, monkeypatch):
+    """On a model `tfsenti train` exported, as the transfer-learning notebook's would be."""
+    shutil.copytree(tiny_model, tmp_path / "notebook_model")
+    monkeypatch.setenv("TFSENTI_NOTEBOOK_MODEL", str(tmp_path / "notebook_model"))
 
     book = run_notebook("load_model.ipynb", tmp_path)
     assert result_of(book, "%matplotlib")["text/plain"] == "['neg', 'pos']"
