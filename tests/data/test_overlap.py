@@ -123,7 +123,9 @@ def test_every_relation_matches_a_comparison_of_every_pair():
         span = words[start:rng.randint(start + 1, 12)]
         if rng.random() < 0.3:
             span[rng.randrange(len(span))] = "x"
-        return (" " * rng.randint(1, 3)).join(span).upper() if rng.random() < 0.2 else " ".join(span)
+        if rng.random() < 0.2:
+            return (" " * rng.randint(1, 3)).join(span).upper()
+        return " ".join(span)
 
     seen = np.zeros(3, int)
     for train_size, held_out_size in [(80, 30), (30, 80), (60, 60)]:
