@@ -6,12 +6,16 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import sys
+import types
 
+import numpy as np
 import pytest
 
 from run_cli import tfsenti
 from tfsenti.cli import build_parser, main
+from tfsenti.cli.commands import print_summary
 from tfsenti.config import TrainConfig, flag_of, option_fields
+from tfsenti.evaluation.metrics import compute_metrics
 
 
 def _modules_after(code: str) -> subprocess.CompletedProcess:
@@ -91,3 +95,19 @@ def test_every_option_is_declared_once_and_generated_into_the_parser():
         assert flag_of(field.name) in help_text
     assert "--lr X|auto" in help_text and "(default auto)" in help_text
     assert "(default 0.01)" in help_text and "training options:" in help_text
+
+
+def test_the_training_summary_gives_the_accuracy_interval_of_a_large_validation_split(capsys):
+    """A capped validation split (10,000 texts of a big table) says how far its accuracy can be
+    trusted, as a small one does."""
+    labels = np.arange(10_000) % 2
+    probabilities = np.eye(2)[labels]
+    probabilities[:1_000] = probabilities[:1_000, ::-1]  # 9,000 right
+    metrics = compute_metrics(labels, probabilities, ["neg", "pos"])
+    print_summary(types.SimpleNamespace(chief=True, folder="big_model",
+                                        metrics={"validation": metrics}))
+    low, high = metrics["accuracy_95"]
+    assert 0.89 < low < 0.9 < high < 0.91
+    assert capsys.readouterr().out.splitlines()[2] == (
+        f"validation: accuracy 0.9000 (95% interval {low:.3f}-{high:.3f})  macro-F1 0.9000  "
+        "MCC 0.8000  (10000 examples)")

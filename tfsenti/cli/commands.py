@@ -24,12 +24,13 @@ def print_summary(result) -> None:
         return
     print(f"\nexported {result.folder}")
     for split, m in result.metrics.items():
+        interval = interval_note(m, always=True)
         if m.get("task") == "multilabel":
-            print(f"{split:>10}: subset accuracy {m['accuracy']:.4f}{interval_note(m)}  micro-F1 "
+            print(f"{split:>10}: subset accuracy {m['accuracy']:.4f}{interval}  micro-F1 "
                   f"{m['micro']['f1']:.4f}  macro-F1 {m['macro']['f1']:.4f}  Hamming loss "
                   f"{m['hamming_loss']:.4f}  ({m['examples']} examples)")
         else:
-            print(f"{split:>10}: accuracy {m['accuracy']:.4f}{interval_note(m)}  "
+            print(f"{split:>10}: accuracy {m['accuracy']:.4f}{interval}  "
                   f"macro-F1 {m['macro']['f1']:.4f}  "
                   f"MCC {m['mcc']:.4f}  ({m['examples']} examples)")
         print(" " * 12 + "  ".join(f"{name}: P {c['precision']:.3f} R {c['recall']:.3f} "

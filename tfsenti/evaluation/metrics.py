@@ -64,17 +64,21 @@ def wilson_interval(correct: int, total: int, z: float = Z_95) -> tuple[float, f
     return float(low), float(high)
 
 
-def interval_note(metrics: dict) -> str:
+def interval_note(metrics: dict, always: bool = False) -> str:
     """` (95% interval LOW-HIGH)` of the accuracy in `metrics` when it was measured on fewer
     than `SMALL_EVALUATION` examples, else nothing: what a report adds after the accuracy.
+    `always`: whatever the size (the summary `tfsenti train` prints, where a capped validation
+    split's 10,000 texts say how far its accuracy can be trusted).
 
     Example:
         >>> interval_note({"examples": 10, "accuracy_95": [0.5958, 0.9821]})
         ' (95% interval 0.596-0.982)'
         >>> interval_note({"examples": 1000, "accuracy_95": [0.88, 0.92]})
         ''
+        >>> interval_note({"examples": 10000, "accuracy_95": [0.9042, 0.9156]}, always=True)
+        ' (95% interval 0.904-0.916)'
     """
-    if metrics["examples"] >= SMALL_EVALUATION or "accuracy_95" not in metrics:
+    if "accuracy_95" not in metrics or (metrics["examples"] >= SMALL_EVALUATION and not always):
         return ""
     low, high = metrics["accuracy_95"]
     return f" (95% interval {low:.3f}-{high:.3f})"
