@@ -84,10 +84,11 @@ def _relations(indexed: list[list[str]], passed: list[list[str]]) -> _Relations:
     (word lists, normalized). The `indexed` side's word n-grams go into sets; each `passed`
     text costs one set test in C unless it shares an n-gram with some indexed text (or is too
     short for containment and is only looked up whole), and only those few are checked."""
-    found, joined = _Relations(), [" ".join(words) for words in indexed]
+    found = _Relations()
+    spaced = [f" {' '.join(words)} " for words in indexed]  # word-boundary substring tests
     whole, first, grams = defaultdict(list), defaultdict(list), defaultdict(set)
     for i, words in enumerate(indexed):
-        whole[joined[i]].append(i)
+        whole[spaced[i]].append(i)
         if len(words) >= MIN_WORDS:
             first[tuple(words[:MIN_WORDS])].append(i)
             for gram in _ngrams(words):
@@ -96,18 +97,17 @@ def _relations(indexed: list[list[str]], passed: list[list[str]]) -> _Relations:
     for j, words in enumerate(passed):
         if len(words) >= MIN_WORDS and shared.isdisjoint(_ngrams(words)):
             continue
-        text = " ".join(words)
+        text = f" {' '.join(words)} "
         for i in whole.get(text, ()):
             found.equal[i].add(j)
         if len(words) < MIN_WORDS:
             continue
-        padded = f" {text} "
         for gram in set(_ngrams(words)):  # an indexed text starting with one of its n-grams
             for i in first.get(gram, ()):
-                if len(indexed[i]) < len(words) and f" {joined[i]} " in padded:
+                if len(indexed[i]) < len(words) and spaced[i] in text:
                     found.inside_passed[i].add(j)
         for i in grams.get(tuple(words[:MIN_WORDS]), ()):
-            if len(words) < len(indexed[i]) and padded in f" {joined[i]} ":
+            if len(words) < len(indexed[i]) and text in spaced[i]:
                 found.passed_inside[i].add(j)
     return found
 

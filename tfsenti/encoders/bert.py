@@ -240,8 +240,8 @@ def build_bert_encoder(config: BertConfig) -> keras.Model:
     """
     inputs = {name: keras.Input(shape=(None,), dtype=tf.int32, name=name) for name in INPUT_NAMES}
     layers = BertLayers.of(config)
-    encoder_outputs = layers.run(layers.embeddings(inputs["input_word_ids"], inputs["input_type_ids"]),
-                                 inputs["input_mask"])
+    embedded = layers.embeddings(inputs["input_word_ids"], inputs["input_type_ids"])
+    encoder_outputs = layers.run(embedded, inputs["input_mask"])
     x = encoder_outputs[-1]
     pooled = layers.pooler(x[:, 0, :])
     outputs = {"pooled_output": pooled, "sequence_output": x,
