@@ -90,6 +90,27 @@ def test_dedupe_drops_every_training_text_involved():
     assert splits["test"] is test
 
 
+def test_a_large_training_set_is_sampled_unless_deduplicated_and_the_log_says_so(caplog):
+    sentences = _sentences(120)
+    train = _texts(sentences[:100] * 5)  # every sentence five times: 500 texts
+    held_out = _texts(sentences[:20] + sentences[100:])  # 20 copies, 20 new
+    with caplog.at_level(logging.INFO, logger="tfsenti"):
+        _, counts = guard_splits({"train": train, "test": held_out}, most=200)
+    assert counts["test"]["train_texts_checked"] == 200
+    # a copy is missed only if none of its five occurrences is among the 200 drawn
+    assert 15 <= counts["test"]["identical"] <= 20
+    info, warning = caplog.messages[0], caplog.messages[1]
+    assert info.endswith("against a random 200 of the 500 training texts (--dedupe checks every "
+                         "one)")
+    assert "overlap the 200 training texts checked of 500" in warning
+    assert "--dedupe) checks every training text and drops those involved" in warning
+
+    splits, counts = guard_splits({"train": train, "test": held_out}, dedupe=True, most=200)
+    assert counts["test"] == {"identical": 20, "inside_a_training_text": 0,
+                              "containing_a_training_text": 0}
+    assert len(splits["train"]) == 400
+
+
 def _by_definition(train: list[str], held_out: list[str]) -> tuple[list[int], ...]:
     """(identical, inside, containing, training texts involved): every pair compared."""
     def words(text: str) -> list[str]:

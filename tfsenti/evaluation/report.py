@@ -112,6 +112,21 @@ def calibration_table(calibration: dict) -> str:
     return "\n".join(lines)
 
 
+def overlap_line(overlap: dict[str, int]) -> str:
+    """The report's line on held-out texts also seen in training (`metrics["overlap_with_train"]`).
+
+    Example:
+        >>> overlap_line({"identical": 2, "inside_a_training_text": 0,
+        ...               "containing_a_training_text": 1, "train_texts_checked": 100000})[-70:]
+        'containing one (5+ words), of a random 100,000 training texts checked.'
+    """
+    sampled = overlap.get("train_texts_checked")
+    return (f"Texts also seen in training (lower case, spaces collapsed): {overlap['identical']} "
+            f"identical, {overlap['inside_a_training_text']} inside a training text, "
+            f"{overlap['containing_a_training_text']} containing one (5+ words)"
+            + (f", of a random {sampled:,} training texts checked" if sampled else "") + ".")
+
+
 def write_report(folder: Path, title: str, metrics: dict, mistakes: list[dict],
                  eval_name: str, has_curves: bool, plan: str | None = None) -> Path:
     """`report.md`: how the model was trained (`plan`, a line), the metrics table, the plots, and
@@ -119,11 +134,7 @@ def write_report(folder: Path, title: str, metrics: dict, mistakes: list[dict],
     parts = [f"# {title}", ""] + ([f"Training plan: {plan}.", ""] if plan else [])
     parts += [f"## Metrics on {eval_name}", "", metrics_table(metrics), ""]
     if "overlap_with_train" in metrics:
-        overlap = metrics["overlap_with_train"]
-        parts += [f"Texts also seen in training (lower case, spaces collapsed): "
-                  f"{overlap['identical']} identical, {overlap['inside_a_training_text']} inside a "
-                  f"training text, {overlap['containing_a_training_text']} containing one "
-                  "(5+ words).", ""]
+        parts += [overlap_line(metrics["overlap_with_train"]), ""]
     if metrics.get("roc_pr"):
         negative, positive = metrics["class_names"]
         parts += [f"ROC AUC **{metrics['roc_auc']:.4f}** · average precision "
