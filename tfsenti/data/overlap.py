@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 MIN_WORDS = 5
 EXAMPLES = 3
 SHOWN_CHARS = 60  # of each text in an example line of the warning
-# training texts checked, at most, without --dedupe: 0.9 s on a 2-vCPU EPYC without AVX-512
+# training texts checked, at most, without --dedupe: 1,000 held-out rows against 100,000 short
+# rows take 0.6 s on a 2-vCPU AMD EPYC
 CHECKED_TRAIN_TEXTS = 100_000
 
 
