@@ -214,8 +214,10 @@ def _warning(overlaps: dict[str, Overlap], splits: dict[str, LabeledTexts], invo
              f"one)" for name, o in overlaps.items()]
     examples = [f"  held out {shown(held)} ~ training {shown(seen)}" for o in overlaps.values()
                 for held, seen in o.examples][:EXAMPLES]
-    action = (f"dropped the {involved} training texts involved (dedupe)" if dedupe else
-              f"dedupe (--dedupe) drops the {involved} training texts involved" if checked ==
-              len(splits["train"]) else "dedupe (--dedupe) checks every training text and drops "
-              "those involved")
+    if dedupe:
+        action = f"dropped the {involved} training texts involved (dedupe)"
+    elif checked == len(splits["train"]):
+        action = f"dedupe (--dedupe) drops the {involved} training texts involved"
+    else:  # a sample: the texts involved outside it are unknown
+        action = "dedupe (--dedupe) checks every training text and drops those involved"
     return [f"{'; '.join(parts)}; {action}; for example:", *examples]
