@@ -164,8 +164,9 @@ def guard_splits(splits: dict[str, LabeledTexts], dedupe: bool = False,
     and three examples; with `dedupe`, drop the training texts involved. Returns (the splits,
     training reduced if deduplicated; {split: counts}).
 
-    Without `dedupe`, more than `most` training texts are sampled (`most` of them at random, the
-    same each run) and the log says so; the counts then carry `train_texts_checked`.
+    Without `dedupe`, a training set of more than `most` texts is checked through `most` of them
+    drawn at random (the same each run); the log says so, and the counts carry
+    `train_texts_checked`.
 
     Example:
         >>> train = LabeledTexts(["a warm and very funny film", "dull", "fine"], np.array([1, 0, 1]),
@@ -178,37 +179,39 @@ def guard_splits(splits: dict[str, LabeledTexts], dedupe: bool = False,
         2
     """
     train = splits["train"]
-    checked = np.arange(len(train))
-    if not dedupe and len(train) > most:
-        checked = np.sort(np.random.default_rng(0).choice(len(train), most, replace=False))
+    sampled = not dedupe and len(train) > most
+    checked = (np.sort(np.random.default_rng(0).choice(len(train), most, replace=False))
+               if sampled else np.arange(len(train)))
+    if sampled:
         log.info("overlap with training: held-out texts checked against a random %s of the %s "
                  "training texts (--dedupe checks every one)", f"{most:,}", f"{len(train):,}")
     texts = train.shown_texts()
-    train_texts = texts if len(checked) == len(train) else [texts[i] for i in checked]
+    train_texts = [texts[i] for i in checked] if sampled else texts
     overlaps = {name: find_overlap(train_texts, data.shown_texts())
                 for name, data in splits.items() if name != "train"}
     involved = {int(checked[i]) for o in overlaps.values() for i in o.train_indices}
     if involved:
-        for line in _warning(overlaps, splits, len(involved), dedupe, len(checked)):
+        for line in _warning(overlaps, splits, len(involved), dedupe, most if sampled else None):
             log.warning("%s", line)
     if dedupe and involved:
         keep = np.ones(len(train), dtype=bool)
         keep[sorted(involved)] = False
         splits = {**splits, "train": train.subset(keep, "deduplicated")}
-    sampled = {"train_texts_checked": len(checked)} if len(checked) < len(train) else {}
-    return splits, {name: {**overlap.counts(), **sampled} for name, overlap in overlaps.items()}
+    note = {"train_texts_checked": most} if sampled else {}
+    return splits, {name: {**overlap.counts(), **note} for name, overlap in overlaps.items()}
 
 
 def _warning(overlaps: dict[str, Overlap], splits: dict[str, LabeledTexts], involved: int,
-             dedupe: bool, checked: int) -> list[str]:
+             dedupe: bool, sample: int | None) -> list[str]:
     """The warning's lines: the counts and what to do, then one short line per example (each
-    its own log record, so every stderr line of the CLI starts with `tfsenti:`)."""
+    its own log record, so every stderr line of the CLI starts with `tfsenti:`); `sample`: how
+    many training texts were checked, if not all."""
     def shown(text: str) -> str:
         text = " ".join(text.split())
         return repr(text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS - 3] + "...")
 
-    against = ("training" if checked == len(splits["train"]) else
-               f"the {checked:,} training texts checked of {len(splits['train']):,}")
+    against = ("training" if sample is None else
+               f"the {sample:,} training texts checked of {len(splits['train']):,}")
     parts = [f"{name}: {o.count} of {len(splits[name])} texts overlap {against} ({len(o.identical)} "
              f"identical, {len(o.inside)} inside a training text, {len(o.containing)} containing "
              f"one)" for name, o in overlaps.items()]
@@ -216,7 +219,7 @@ def _warning(overlaps: dict[str, Overlap], splits: dict[str, LabeledTexts], invo
                 for held, seen in o.examples][:EXAMPLES]
     if dedupe:
         action = f"dropped the {involved} training texts involved (dedupe)"
-    elif checked == len(splits["train"]):
+    elif sample is None:
         action = f"dedupe (--dedupe) drops the {involved} training texts involved"
     else:  # a sample: the texts involved outside it are unknown
         action = "dedupe (--dedupe) checks every training text and drops those involved"
