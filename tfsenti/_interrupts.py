@@ -8,6 +8,12 @@ SIGINT, and `caused` then tells the CLI and the output staging that the exceptio
 interrupt, whatever its type. A second Ctrl-C, while the first one is still being handled (its
 line printed, a staging folder removed), ends the process at once instead of raising again inside
 that handling.
+
+An interrupted process ends the way Python ends one on an unhandled Ctrl-C: killed by its own
+SIGINT (`end_interrupted`). A shell reports that as status 130, and a shell loop or script that
+ran the command stops too, where a plain exit with 130 would let it go on. Python itself
+sometimes ends so even after the CLI has handled the Ctrl-C (when the interrupt passed through
+native code that runs Python source), so ending that way every time makes the status one thing.
 """
 
 from __future__ import annotations
@@ -15,8 +21,10 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
+from typing import NoReturn
 
 _received = threading.Event()
 
@@ -24,7 +32,7 @@ _received = threading.Event()
 def _on_sigint(signum: int, frame: object) -> None:
     if _received.is_set():  # the user insists: no second traceback, no more cleanup
         os.write(2, b"tfsenti: interrupted again; exiting at once\n")
-        os._exit(130)
+        end_interrupted(flush=False)
     _received.set()
     raise KeyboardInterrupt
 
@@ -66,3 +74,24 @@ def caused(exc: BaseException) -> bool:
     """Whether `exc` is, or follows, a Ctrl-C: a `KeyboardInterrupt`, or any exception raised
     after a SIGINT inside a `recording` block."""
     return isinstance(exc, KeyboardInterrupt) or _received.is_set()
+
+
+def end_interrupted(flush: bool = True) -> NoReturn:
+    """End this process by SIGINT with the default action, as an unhandled Ctrl-C ends Python
+    (a shell's status 130); `flush` writes out stdout and stderr first. Only for a command's last
+    step: nothing else runs after it, not even `atexit` handlers.
+
+    Example (in a child process, as a finished command would call it):
+        >>> import subprocess, sys
+        >>> code = "from tfsenti._interrupts import end_interrupted; print('bye'); end_interrupted()"
+        >>> run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        >>> run.stdout, run.returncode == -signal.SIGINT
+        ('bye\\n', True)
+    """
+    if flush:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):  # closed, or a pipe the reader has gone from
+                stream.flush()
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.raise_signal(signal.SIGINT)
+    os._exit(130)  # only where SIGINT is blocked in this thread

@@ -292,7 +292,3 @@ def main(argv: list[str] | None = None) -> int:
             notes = getattr(err, "__notes__", [])
             print("; ".join(["tfsenti: interrupted", *notes]), file=sys.stderr)
             return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())
