@@ -25,8 +25,8 @@ import numpy as np
 from tfsenti.data.collector import collector_paused
 from tfsenti.data.encodings import decode, undecodable
 from tfsenti.data.labels import encode_labels
-from tfsenti.data.tables import (LABEL_COLUMNS, TABLE_KINDS, TEXT_COLUMNS, pick_column,
-                                 read_table, table_kind)
+from tfsenti.data.tables import (LABEL_COLUMNS, TABLE_KINDS, TEXT_COLUMNS, TableReader,
+                                 pick_column, table_kind)
 from tfsenti.data.texts import LabeledTexts
 from tfsenti.errors import DataError
 
@@ -199,25 +199,27 @@ def _load_table(path: Path, text_column: str | None, label_column: str | None,
                 pair_column: str | None, label_separator: str | None = None,
                 multilabel: bool | None = None, encoding: str | None = None,
                 label_names: dict[str, str] | None = None) -> LabeledTexts:
-    columns, rows = read_table(path, delimiter, encoding)
-    if not rows:
-        raise DataError(f"{path}: no data rows")
-    text_key = pick_column(path, columns, text_column, TEXT_COLUMNS, "--text-column")
-    label_key = pick_column(path, columns, label_column, LABEL_COLUMNS, "--label-column")
-    text_keys = [text_key]
-    if pair_column is not None:
-        text_keys.append(pick_column(path, columns, pair_column, (), "--pair-column"))
-    cells: list[list[str]] = [[] for _ in text_keys]
-    values = []
-    for number, row in enumerate(rows, start=1):
-        for key, column in zip(text_keys, cells):
-            text = row.get(key)
-            if text is None or not str(text).strip():
-                raise DataError(f"{path}: row {number}: empty text in column {key!r}")
-            column.append(str(text))
-        values.append(row.get(label_key))
+    """A table read a row at a time, keeping only the cells of its text and label columns: a
+    million rows never stand in memory as a million dicts."""
+    with TableReader(path, delimiter, encoding) as table:
+        if not table.has_rows:
+            raise DataError(f"{path}: no data rows")
+        text_keys = [pick_column(path, table.columns, text_column, TEXT_COLUMNS, "--text-column")]
+        label_key = pick_column(path, table.columns, label_column, LABEL_COLUMNS, "--label-column")
+        if pair_column is not None:
+            text_keys.append(pick_column(path, table.columns, pair_column, (), "--pair-column"))
+        cells: list[list[str]] = [[] for _ in text_keys]
+        values, distinct = [], {}
+        for number, row in table:
+            for key, column in zip(text_keys, cells):
+                text = row.get(key)
+                if text is None or not str(text).strip():
+                    raise DataError(f"{path}: row {number}: empty text in column {key!r}")
+                column.append(str(text))
+            value = row.get(label_key)  # one string object per distinct label, not per row
+            values.append(distinct.setdefault(value, value) if isinstance(value, str) else value)
     labels, class_names = encode_labels(path, label_key, values, class_names, label_separator,
                                         multilabel, label_names)
     pairs = cells[1] if pair_column is not None else None
     return LabeledTexts(cells[0], labels, class_names, data_name(path), pairs,
-                        [f"row {number}" for number in range(1, len(rows) + 1)])
+                        [f"row {number}" for number in range(1, len(values) + 1)])

@@ -1,5 +1,5 @@
-"""Tables: CSV, TSV, JSONL and Parquet files, whole (`read_table`) or one row at a time
-(`TableReader`, `TableWriter`) for files larger than memory.
+"""Tables: CSV, TSV, JSONL and Parquet files, read and written one row at a time (`TableReader`,
+`TableWriter`), so files larger than memory pass through.
 
 One set of rules for every command that reads a table: the kind comes from the suffix (`.csv`,
 `.tsv`, `.jsonl`, each also gzipped as `.gz`, and `.parquet`, read a row group at a time with
@@ -136,6 +136,11 @@ class TableReader:
     def __exit__(self, *exc) -> None:
         self._stream.close()
 
+    @property
+    def has_rows(self) -> bool:
+        """Whether the table holds a data row (known once opened)."""
+        return self._first is not None
+
     def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
         if self._first is None:
             return
@@ -226,14 +231,3 @@ class TableWriter:
         text = value if isinstance(value, str) else "" if value is None else json.dumps(value)
         return " ".join(_TSV_BREAKS.split(text)) if self.kind == ".tsv" else text
 
-
-def read_table(path: Path, delimiter: str | None = None, encoding: str | None = None
-               ) -> tuple[list[str], list[dict]]:
-    """(column names, rows) of a whole table (a .jsonl file's columns: every key of any row);
-    row n of the data is `rows[n - 1]`."""
-    with TableReader(path, delimiter, encoding) as table:
-        rows = [row for _, row in table]
-        columns = table.columns
-    if table.kind == ".jsonl":
-        columns = list(dict.fromkeys(key for row in rows for key in row))
-    return columns, rows
