@@ -1,12 +1,13 @@
 """Length-grouped batches and dynamic padding keep the contract: same predictions, input order
 kept; texts tokenized inside the pipeline give the batches of texts tokenized ahead; batches are
-reshuffled every epoch."""
+reshuffled every epoch, in the order a shuffle buffer of the texts themselves gives."""
 
 import numpy as np
 import tensorflow as tf
 
 from tfsenti.data.loaders import load_dataset
-from tfsenti.data.pipeline import length_grouped_dataset, streamed_dataset, string_dataset
+from tfsenti.data.pipeline import (_pools, length_grouped_dataset, streamed_dataset,
+                                   string_dataset)
 from tfsenti.modeling.classifier import packed_inputs_model
 from tfsenti.modeling.text_inputs import pack_texts, tokenize_and_pack
 from tfsenti.modeling.truncation import Windows
@@ -100,3 +101,19 @@ def test_pairs_and_windows_tokenized_in_the_pipeline(tiny_classifiers):
                                       np.arange(len(TEXTS)), 4)
     assert _batches(ds) == _batches(ahead)
     assert max(max(inputs["text_index"]) for inputs, _ in _batches(ds)) == 3  # 4 texts a batch
+
+
+def test_pools_come_in_the_order_of_a_shuffle_buffer_of_the_rows_every_pass():
+    """The buffer holds row numbers, and the rows are gathered by them: a pass must take the
+    rows in the order that a buffer of the rows themselves gives with the same seed."""
+    texts, labels = varied_sentences(300, seed=1), np.arange(300) % 3
+    pools = _pools((tf.constant(texts), tf.constant(labels)), 64, shuffle=True, seed=11)
+    rows = tf.data.Dataset.from_tensor_slices((texts, labels))
+    expected = rows.shuffle(300, seed=11, reshuffle_each_iteration=True).batch(64)
+    passes = []
+    for _ in range(2):
+        got = [(t.numpy().tolist(), y.numpy().tolist()) for t, y in pools]
+        assert got == [(t.numpy().tolist(), y.numpy().tolist()) for t, y in expected]
+        assert sorted(text for batch, _ in got for text in batch) == sorted(t.encode() for t in texts)
+        passes.append(got)
+    assert passes[0] != passes[1]  # a new order each pass

@@ -102,10 +102,7 @@ def length_grouped_dataset(word_ids: tf.RaggedTensor, labels: np.ndarray, batch_
     """
     chunked = word_ids.ragged_rank == 2
     sizes = (word_ids.merge_dims(1, 2) if chunked else word_ids).row_lengths()
-    ds = tf.data.Dataset.from_tensor_slices((word_ids, sizes, labels))
-    if shuffle:
-        ds = ds.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
-    pools = ds.ragged_batch(POOL_BATCHES * batch_size)
+    pools = _pools((word_ids, sizes, tf.constant(labels)), POOL_BATCHES * batch_size, shuffle, seed)
     batches = _batches_of_pools(pools, batch_size, shuffle, seed, pairs, chunked)
     return prefetched(batches), math.ceil(len(labels) / batch_size)
 
@@ -131,19 +128,44 @@ def streamed_dataset(texts: list[str], labels: np.ndarray, batch_size: int, toke
         >>> steps, [inputs["input_word_ids"].shape.as_list() for inputs, _ in ds]
         (2, [[2, 2], [1, 3]])
     """
-    columns = (texts, labels) if pairs is None else ((texts, pairs), labels)
-    ds = tf.data.Dataset.from_tensor_slices(columns)
-    if shuffle:
-        ds = ds.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
+    strings = tf.constant(texts) if pairs is None else (tf.constant(texts), tf.constant(pairs))
 
     @tf.autograph.experimental.do_not_convert
     def tokenized(text, label):
         ids = tokenize(*text) if pairs is not None else tokenize(text)
         return ids, (ids.merge_dims(1, 2) if chunked else ids).row_lengths(), label
 
-    pools = ds.batch(POOL_BATCHES * batch_size).map(tokenized).prefetch(1)
+    pools = _pools((strings, tf.constant(labels)), POOL_BATCHES * batch_size, shuffle, seed)
+    pools = pools.map(tokenized).prefetch(1)
     batches = _batches_of_pools(pools, batch_size, shuffle, seed, pairs is not None, chunked)
     return prefetched(batches if shuffle else batches.cache()), math.ceil(len(labels) / batch_size)
+
+
+def _pools(rows: tuple, size: int, shuffle: bool, seed: int) -> tf.data.Dataset:
+    """`rows` (a tuple of tensors, ragged or not, one row per example) `size` rows at a time,
+    every row once a pass, in a new random order each pass if `shuffle`.
+
+    The shuffle buffer holds row numbers, not the rows: the order is the one a buffer of the
+    rows gives with the same seed (it depends on the seed and the count only), and a million
+    texts are not copied into it one by one (2.5 s and 450 MB before the first pool of a
+    million 140-character texts; 1.1 s and 370 MB with their numbers, the strings' tensor
+    included).
+
+    Example:
+        >>> pools = _pools((tf.constant(["a", "b", "c"]), tf.constant([1, 0, 1])), 2, False, 0)
+        >>> [labels.numpy().tolist() for _, labels in pools]
+        [[1, 0], [1]]
+    """
+    count = int(tf.nest.flatten(rows)[0].shape[0])
+    order = tf.data.Dataset.range(count)
+    if shuffle:
+        order = order.shuffle(count, seed=seed, reshuffle_each_iteration=True)
+
+    @tf.autograph.experimental.do_not_convert
+    def gathered(index):
+        return tf.nest.map_structure(lambda column: tf.gather(column, index), rows)
+
+    return order.batch(size).map(gathered)
 
 
 def _batches_of_pools(pools: tf.data.Dataset, batch_size: int, shuffle: bool, seed: int,
