@@ -31,8 +31,8 @@ def test_tables_and_label_order(tmp_path):
                                       '{"text": "bad", "label": "neg"}\n', encoding="utf-8")
     data = load_dataset(tmp_path / "b.jsonl")
     assert data.class_names == ["neg", "pos"] and data.texts == ['good "quoted"', "bad"]
-    assert data.sources == ["row 1", "row 2"] and data.subset(np.array([False, True]), "x"
-                                                              ).sources == ["row 2"]
+    assert [data.source(0), data.source(1)] == ["row 1", "row 2"]
+    assert data.subset(np.array([False, True]), "x").source(0) == "row 2"
     (tmp_path / "c.csv").write_text('review,stars\n"Great, really",pos\nmeh,neg\n', encoding="utf-8")
     data = load_dataset(tmp_path / "c.csv", "review", "stars", class_names=["neg", "pos"])
     assert data.texts[0] == "Great, really" and data.labels.tolist() == [1, 0]

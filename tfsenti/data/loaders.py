@@ -222,4 +222,4 @@ def _load_table(path: Path, text_column: str | None, label_column: str | None,
                                         multilabel, label_names)
     pairs = cells[1] if pair_column is not None else None
     return LabeledTexts(cells[0], labels, class_names, data_name(path), pairs,
-                        [f"row {number}" for number in range(1, len(values) + 1)])
+                        rows=np.arange(1, len(values) + 1))

@@ -37,9 +37,10 @@ def file_lines(raw: str) -> list[str]:
 @dataclasses.dataclass
 class LabeledTexts:
     """Texts, labels and where they came from; with `pairs`, each example is the pair
-    (texts[i], pairs[i]): an aspect or a hypothesis with its text; `sources` name each example's
-    place in its data set (`row 12` of a table, `pos/12_9.txt` of a folder), when a loader knows
-    it.
+    (texts[i], pairs[i]): an aspect or a hypothesis with its text. `sources` name each example's
+    file in a folder (`pos/12_9.txt`), `rows` its row number in a table (from 1), when a loader
+    knows it; `source(i)` says either (`row 12`). A table's rows are numbers, not a string each:
+    a million rows' names would take 56 MB.
 
     `labels` is int32 [N] (indices into `class_names`), or for multi-label data int32 [N, C]
     (1 where the label of column c applies; a row may hold none or several).
@@ -63,6 +64,13 @@ class LabeledTexts:
     name: str
     pairs: list[str] | None = None
     sources: list[str] | None = None
+    rows: np.ndarray | None = None
+
+    def source(self, index: int) -> str | None:
+        """Where example `index` came from (`pos/12_9.txt`, `row 12`), if its loader said."""
+        if self.sources is not None:
+            return self.sources[index]
+        return None if self.rows is None else f"row {self.rows[index]}"
 
     def shown_texts(self) -> list[str]:
         """The examples as one string each, for reports and warnings: `text | pair` for pairs."""
@@ -117,7 +125,8 @@ class LabeledTexts:
             return None if values is None else [v for v, keep in zip(values, mask) if keep]
 
         return LabeledTexts(kept(self.texts), self.labels[mask], self.class_names,
-                            f"{self.name}[{suffix}]", kept(self.pairs), kept(self.sources))
+                            f"{self.name}[{suffix}]", kept(self.pairs), kept(self.sources),
+                            None if self.rows is None else self.rows[mask])
 
     def head_per_class(self, count: int) -> "LabeledTexts":
         """The first `count` examples of each class, in their original order: a small balanced

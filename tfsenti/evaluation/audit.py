@@ -73,7 +73,7 @@ class AuditResult:
         rows = []
         for index, suggested, confidence in zip(self.issues.indices, self.issues.suggested,
                                                 self.issues.confidence):
-            row = {"source": data.sources[index] if data.sources else f"example {index + 1}",
+            row = {"source": data.source(index) or f"example {index + 1}",
                    "text": data.texts[index]}
             if data.pairs is not None:
                 row["text_pair"] = data.pairs[index]
