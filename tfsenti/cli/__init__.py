@@ -4,9 +4,10 @@ what each command does (`train`, `evaluate`, `explain`, `audit`, `lr-find`, `dat
 `convert`, `encoders`), `predict` and `export` the two commands with most to read and check.
 
 Exit codes: 0 on success, 2 on bad input (a bad argument or a `TfsentiError`, printed as
-`tfsenti: error: ...`), 1 when `export --check-serving` flags ops. Options are checked before
-TensorFlow loads, and only commands that run a model load it, without its start-up logs
-(`--verbose` or `TFSENTI_TF_LOGS=1` shows them).
+`tfsenti: error: ...`), 1 when `export --check-serving` flags ops; `main` returns 130 on a
+Ctrl-C, and the command then ends by SIGINT (`tfsenti.__main__`; a shell's 130). Options are
+checked before TensorFlow loads, and only commands that run a model load it, without its start-up
+logs (`--verbose` or `TFSENTI_TF_LOGS=1` shows them).
 """
 
 from __future__ import annotations
