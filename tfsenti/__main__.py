@@ -11,12 +11,12 @@ from tfsenti.cli import main
 
 def run() -> NoReturn:
     """Run the CLI on `sys.argv` and exit with its status."""
-    # The process is the command's own, so tf.keras may be tf_keras, the only Keras tfsenti uses:
-    # TensorFlow's import then skips loading Keras 3, 1.2-1.6 s and 50 MB less at each start.
-    # (`main` leaves the environment alone: a program calling it has its own tf.keras.)
+    # The process is the command's own, so TensorFlow's Keras may be tf_keras, the only Keras
+    # tfsenti uses: TensorFlow's import then skips loading Keras 3, 1.2-1.6 s and 50 MB less at
+    # each start. (`main` leaves the environment alone: a program calling it keeps its own Keras.)
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
     code = main()
-    if code == 130:  # interrupted: its line printed, its folder kept
+    if code == _interrupts.INTERRUPTED:  # its line printed, its folder kept
         _interrupts.end_interrupted()
     sys.exit(code)
 

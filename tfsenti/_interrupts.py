@@ -26,6 +26,7 @@ import threading
 from collections.abc import Iterator
 from typing import NoReturn
 
+INTERRUPTED = 130  # `main`'s status on a Ctrl-C: what a shell shows for a SIGINT death
 _received = threading.Event()
 
 
@@ -94,4 +95,4 @@ def end_interrupted(flush: bool = True) -> NoReturn:
                 stream.flush()
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.raise_signal(signal.SIGINT)
-    os._exit(130)  # only where SIGINT is blocked in this thread
+    os._exit(INTERRUPTED)  # only where SIGINT is blocked in this thread

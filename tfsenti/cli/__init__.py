@@ -292,4 +292,4 @@ def main(argv: list[str] | None = None) -> int:
             # the shell's exit code for SIGINT
             notes = getattr(err, "__notes__", [])
             print("; ".join(["tfsenti: interrupted", *notes]), file=sys.stderr)
-            return 130
+            return _interrupts.INTERRUPTED
